@@ -1,0 +1,98 @@
+"""Run checks over an inventory: the only place configuration touches findings.
+
+Selected checks run in catalog order; a check that crashes becomes a
+:class:`CheckError` (the others still run and the CLI exits 2). SRC003 runs
+last because it reports what the other checks could not resolve. The result
+is an immutable :class:`ScanResult` that renderers read and nothing else.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from auditor.catalog import Catalog, default_catalog
+from auditor.checking import CheckContext
+from auditor.findings import Finding, Rule, Severity
+from auditor.link import Links
+from auditor.model import FileRecord, Inventory
+from auditor.registry import LoadedCheck
+
+LAST = ("SRC003",)
+
+
+@dataclass(frozen=True)
+class CheckError:
+    """A check that raised: reported, never silently dropped."""
+
+    rule_id: str
+    message: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """How many files were scanned, skipped (not ours) and failed (unreadable or invalid)."""
+
+    scanned: int
+    skipped: int
+    failed: int
+
+    @classmethod
+    def of(cls, files: Sequence[FileRecord]) -> FileSummary:
+        failed = sum(1 for f in files if f.kind in ("unreadable", "invalid"))
+        skipped = sum(1 for f in files if f.kind == "not-ours")
+        return cls(scanned=len(files) - failed - skipped, skipped=skipped, failed=failed)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a renderer may read."""
+
+    findings: tuple[Finding, ...]
+    rules: tuple[Rule, ...]  # the rules that ran
+    files: tuple[FileRecord, ...]
+    errors: tuple[CheckError, ...] = ()
+    summary: FileSummary = field(default_factory=lambda: FileSummary(0, 0, 0))
+
+    def at_or_above(self, threshold: Severity) -> list[Finding]:
+        """Findings that fail the gate at ``threshold``."""
+        return [f for f in self.findings if f.effective_severity >= threshold and f.suppressed_by is None]
+
+
+def run(
+    inventory: Inventory,
+    checks: Sequence[LoadedCheck],
+    catalog: Catalog | None = None,
+) -> ScanResult:
+    """Run ``checks`` (already selected) over ``inventory``."""
+    ctx = CheckContext(links=Links(inventory), catalog=catalog or default_catalog())
+    ordered = [c for c in checks if c.rule.id not in LAST] + [c for c in checks if c.rule.id in LAST]
+    findings: list[Finding] = []
+    errors: list[CheckError] = []
+    seen: set[tuple[str, str]] = set()
+    for loaded in ordered:
+        ctx.rule_id = loaded.rule.id
+        try:
+            produced = list(loaded.module.check(inventory, ctx))
+        except Exception as exc:  # a broken check must not hide the others' findings
+            errors.append(CheckError(loaded.rule.id, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+            continue
+        for finding in produced:
+            if finding.rule.id != loaded.rule.id:
+                errors.append(CheckError(loaded.rule.id, f"emitted a finding of {finding.rule.id}", ""))
+                continue
+            key = (finding.fingerprint, finding.message)
+            if key in seen:  # the same problem reached through two paths (e.g. policy default + assignment)
+                continue
+            seen.add(key)
+            findings.append(replace(finding, rule=loaded.rule))
+    findings.sort(key=lambda f: (f.location.file or "", f.location.line, f.location.column, f.rule.id))
+    return ScanResult(
+        findings=tuple(findings),
+        rules=tuple(c.rule for c in checks),
+        files=tuple(inventory.files),
+        errors=tuple(errors),
+        summary=FileSummary.of(inventory.files),
+    )

@@ -1,0 +1,135 @@
+"""Rules, locations and findings: the vocabulary shared by checks, engine and renderers.
+
+A :class:`Rule` is the single source of a check's metadata; findings are built
+*from* the rule (``RULE.finding(...)``) so a finding can never carry a wrong id,
+title, severity or help URL. Locations are symbolic (file + JSON path +
+resource) and concrete (line/column): the fingerprint uses only the symbolic
+part so it survives lines moving.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from auditor.model import Origin
+
+DOCS_BASE = "https://github.com/mdc-auditor/auditor/blob/main/docs/rules.md"
+
+
+class Severity(enum.IntEnum):
+    """Ordered severities; ``--fail-on`` compares with ``>=``."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Parse a severity name case-insensitively (raises ValueError with the choices)."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used in every output."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding points. ``file`` is None for live resources without a file."""
+
+    file: str | None
+    line: int = 0
+    column: int = 0
+    json_path: str = ""
+    resource: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def of(cls, origin: Origin, note: str | None = None) -> Location:
+        """The location of an inventory element's origin."""
+        return cls(
+            file=origin.file,
+            line=origin.line,
+            column=origin.column,
+            json_path=origin.json_path,
+            resource=origin.resource,
+            note=note,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem, as the engine and every renderer see it."""
+
+    rule: Rule
+    message: str
+    location: Location
+    related: tuple[Location, ...] = ()
+    severity: Severity | None = None  # None = the rule's default; config may override
+    suppressed_by: str | None = None
+
+    @property
+    def effective_severity(self) -> Severity:
+        """The severity after any override."""
+        return self.severity if self.severity is not None else self.rule.severity
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity: rule + file + resource + logical path + message subject, never the line."""
+        loc = self.location
+        parts = [self.rule.id, (loc.file or "").replace("\\", "/"), loc.resource or "", loc.json_path]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    def with_severity(self, severity: Severity) -> Finding:
+        """A copy with an overridden severity."""
+        return replace(self, severity=severity)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A check's metadata. The long-form documentation is the check module's docstring."""
+
+    id: str
+    name: str
+    severity: Severity
+    title: str
+    rationale: str
+    remediation: str
+    tags: tuple[str, ...] = ()
+    doc: str = field(default="", compare=False)
+
+    @property
+    def help_url(self) -> str:
+        """Derived from the id, so every rule has one and they never drift."""
+        return f"{DOCS_BASE}#{self.id.lower()}-{self.name}"
+
+    def finding(
+        self,
+        message: str,
+        at: Origin | Location,
+        related: tuple[Origin | Location, ...] = (),
+    ) -> Finding:
+        """Build a finding of this rule at ``at`` (an inventory origin or a location)."""
+        return Finding(
+            rule=self,
+            message=message,
+            location=_as_location(at),
+            related=tuple(_as_location(r) for r in related),
+        )
+
+
+def _as_location(value: Origin | Location) -> Location:
+    if isinstance(value, Location):
+        return value
+    return Location.of(value)

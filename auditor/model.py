@@ -1,0 +1,325 @@
+"""The normalized inventory: what every source produces and every check reads.
+
+Sources (ARM templates, exported JSON, policies, later Terraform and live
+scans) all build the same objects; checks are pure functions of an
+:class:`Inventory`. Every element carries an :class:`Origin` (file, line,
+column, JSON path, deployment) so a finding can point at the exact line, and
+values that could not be known statically are :class:`~auditor.unknown.Unknown`
+(checks never fire on them).
+
+Links between resources (automation action → Logic App → trigger →
+``$connections`` key → connection → managed API) are resolved once by
+:mod:`auditor.link` and exposed through the indexes on :class:`Inventory`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from auditor.unknown import Unknown
+
+MaybeStr = str | Unknown
+MaybeBool = bool | Unknown
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True, extra="forbid")
+
+
+class Origin(_Model):
+    """Where an element was declared. Lines and columns are 1-based; 0 = unknown."""
+
+    file: str | None
+    line: int = 0
+    column: int = 0
+    json_path: str = ""
+    resource: str | None = None  # ARM id when known, else the resource's symbolic description
+    deployment: str | None = None  # e.g. "policy 'x' / nested deployment 'y'"
+
+
+# ---------------------------------------------------------------- automations
+
+
+class AutomationRule(_Model):
+    """One triggering rule (``propertyJPath`` / ``propertyType`` / ``expectedValue`` / ``operator``)."""
+
+    jpath: Any = None
+    property_type: Any = None
+    expected_value: Any = None
+    operator: Any = None
+    origin: Origin
+
+
+class RuleSet(_Model):
+    """Rules that must all match (AND); rule sets of a source are OR-ed."""
+
+    rules: list[AutomationRule] = Field(default_factory=list)
+    origin: Origin
+    unresolved: Unknown | None = None  # the rule set (or its rules array) itself was unknown
+
+
+class AutomationSource(_Model):
+    """An event source (``Alerts``, ``Assessments``, …) with its rule sets."""
+
+    event_source: Any = None
+    rule_sets: list[RuleSet] = Field(default_factory=list)
+    rule_sets_unknown: Unknown | None = None
+    origin: Origin
+
+
+class AutomationScope(_Model):
+    """A ``scopePath`` the automation listens on."""
+
+    scope_path: Any = None
+    origin: Origin
+
+
+class AutomationAction(_Model):
+    """An action; for ``LogicApp`` the target id and the callback the ``uri`` comes from."""
+
+    action_type: Any = None
+    logic_app_id: Any = None
+    uri: Any = None  # str (a literal URL), CallbackUrl, Unknown or None
+    target_id: Any = None  # eventHubResourceId / workspaceResourceId for other types
+    origin: Origin
+    uri_origin: Origin | None = None
+
+
+class Automation(_Model):
+    """A ``Microsoft.Security/automations`` resource."""
+
+    id: MaybeStr
+    name: MaybeStr
+    api_version: MaybeStr | None = None
+    is_enabled: Any = None
+    scopes: list[AutomationScope] = Field(default_factory=list)
+    scopes_unknown: Unknown | None = None
+    sources: list[AutomationSource] = Field(default_factory=list)
+    sources_unknown: Unknown | None = None
+    actions: list[AutomationAction] = Field(default_factory=list)
+    actions_unknown: Unknown | None = None
+    origin: Origin
+    from_policy: str | None = None  # policy definition name when embedded in a DINE policy
+    ignore: tuple[str, ...] = ()  # rule ids from metadata.auditor.ignore
+
+
+# ---------------------------------------------------------------- logic apps
+
+
+class ConnectionRef(_Model):
+    """How a trigger or action names its connection: ``@parameters('$connections')['key']['connectionId']``."""
+
+    key: str | None = None  # None when the reference could not be parsed
+    raw: Any = None
+
+
+class Trigger(_Model):
+    """A workflow trigger."""
+
+    name: str
+    type: Any = None  # ApiConnectionWebhook, Request, Recurrence, ...
+    kind: Any = None
+    connection: ConnectionRef | None = None
+    path: Any = None
+    method: Any = None
+    problems: tuple[str, ...] = ()  # structural problems found while reading it (LA105)
+    origin: Origin
+
+
+class WorkflowAction(_Model):
+    """A workflow action that uses a connection (nested scopes are flattened)."""
+
+    name: str
+    type: Any = None
+    connection: ConnectionRef | None = None
+    path: Any = None
+    origin: Origin
+
+
+class ConnectionBinding(_Model):
+    """An entry of the workflow's ``parameters.$connections.value``."""
+
+    key: str
+    connection_id: Any = None
+    connection_name: Any = None
+    api_id: Any = None
+    origin: Origin
+
+
+class DefinitionParameter(_Model):
+    """A workflow-definition parameter (``definition.parameters``)."""
+
+    name: str
+    type: Any = None
+    default: Any = None
+    has_default: bool = False
+    origin: Origin
+
+
+class Identity(_Model):
+    """A managed identity block."""
+
+    type: Any = None
+    user_assigned: tuple[str, ...] = ()
+    origin: Origin
+
+
+class LogicApp(_Model):
+    """A ``Microsoft.Logic/workflows`` resource."""
+
+    id: MaybeStr
+    name: MaybeStr
+    state: Any = None
+    triggers: list[Trigger] = Field(default_factory=list)
+    triggers_unknown: Unknown | None = None
+    actions: list[WorkflowAction] = Field(default_factory=list)
+    bindings: list[ConnectionBinding] = Field(default_factory=list)
+    bindings_unknown: Unknown | None = None
+    definition_parameters: list[DefinitionParameter] = Field(default_factory=list)
+    identity: Identity | None = None
+    definition_problems: tuple[str, ...] = ()
+    origin: Origin
+    ignore: tuple[str, ...] = ()
+
+    def binding(self, key: str) -> ConnectionBinding | None:
+        """The ``$connections`` binding for ``key`` (keys compare case-insensitively)."""
+        lowered = key.lower()
+        for b in self.bindings:
+            if b.key.lower() == lowered:
+                return b
+        return None
+
+
+# ---------------------------------------------------------------- connections
+
+
+class Connection(_Model):
+    """A ``Microsoft.Web/connections`` resource (an API connection)."""
+
+    id: MaybeStr
+    name: MaybeStr
+    api_id: Any = None
+    managed_api: Any = None  # last segment of api.id, or Unknown
+    api_origin: Origin | None = None
+    parameter_names: tuple[str, ...] = ()  # parameterValues / parameterValueSet keys present
+    has_credentials: bool = False
+    statuses: tuple[str, ...] = ()  # live: properties.statuses[].status
+    origin: Origin
+    ignore: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- access
+
+
+class RoleAssignment(_Model):
+    """A role assignment as declared in a template or snapshot."""
+
+    id: MaybeStr | None = None
+    scope: Any = None
+    role_definition_id: Any = None
+    principal_id: Any = None
+    principal_type: Any = None
+    origin: Origin
+
+
+class RoleDefinition(_Model):
+    """A (custom) role definition found in a template."""
+
+    id: MaybeStr | None = None
+    role_name: Any = None
+    permissions: Any = None
+    assignable_scopes: Any = None
+    origin: Origin
+
+
+# ---------------------------------------------------------------- policy
+
+
+class PolicyDefinition(_Model):
+    """A policy definition; DINE details are kept for the POL checks."""
+
+    name: MaybeStr
+    display_name: Any = None
+    effect: Any = None
+    details_type: Any = None
+    deploys_automation: bool = False
+    existence_condition: Any = None
+    has_existence_condition: bool = False
+    role_definition_ids: Any = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    origin: Origin
+    effect_origin: Origin | None = None
+
+
+class PolicyAssignment(_Model):
+    """A policy assignment."""
+
+    name: MaybeStr
+    policy_definition_id: Any = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    identity: Identity | None = None
+    origin: Origin
+
+
+# ---------------------------------------------------------------- files
+
+
+FileKind = Literal[
+    "template",
+    "parameters",
+    "policy-definition",
+    "policy-set",
+    "policy-assignment",
+    "resource",
+    "role-definition",
+    "not-ours",
+    "unreadable",
+    "invalid",
+]
+
+
+class Problem(_Model):
+    """Something a source could not do (read, decode, parse, evaluate)."""
+
+    code: Literal["unreadable", "invalid-json", "invalid-expression"]
+    message: str
+    origin: Origin
+
+
+class FileRecord(_Model):
+    """One discovered file and what became of it."""
+
+    path: str
+    kind: FileKind
+    detail: str | None = None  # e.g. why it was skipped
+
+
+class Inventory(_Model):
+    """Everything the sources found, with the links between resources."""
+
+    automations: list[Automation] = Field(default_factory=list)
+    logic_apps: list[LogicApp] = Field(default_factory=list)
+    connections: list[Connection] = Field(default_factory=list)
+    role_assignments: list[RoleAssignment] = Field(default_factory=list)
+    role_definitions: list[RoleDefinition] = Field(default_factory=list)
+    policy_definitions: list[PolicyDefinition] = Field(default_factory=list)
+    policy_assignments: list[PolicyAssignment] = Field(default_factory=list)
+    files: list[FileRecord] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
+
+    def iter_origins(self) -> Iterator[Origin]:
+        """Every top-level element's origin (used by renderers that group by resource)."""
+        for group in (
+            self.automations,
+            self.logic_apps,
+            self.connections,
+            self.role_assignments,
+            self.role_definitions,
+            self.policy_definitions,
+            self.policy_assignments,
+        ):
+            for element in group:
+                yield element.origin

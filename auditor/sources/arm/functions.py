@@ -1,0 +1,1503 @@
+"""ARM template functions for the static evaluator in :mod:`auditor.sources.arm.expressions`.
+
+Each function is registered in :data:`FUNCTIONS` (lower-case name → spec), so a
+call dispatches with one dict lookup instead of a chain of name tests; the
+evaluator checks the arity and the Unknown policy of the spec before calling
+the implementation.
+
+Unknown policy (``FunctionSpec.mode``):
+
+* ``DEEP``: the result depends on every part of every argument, so an Unknown
+  anywhere in the arguments (even inside an array) makes the result that
+  Unknown (``toLower``, ``string``, ``equals``...).
+* ``SHALLOW``: only a top-level Unknown argument matters; Unknown items inside
+  containers are carried along (``length``, ``first``, ``concat`` of arrays,
+  ``union`` of objects...).
+* ``ACCEPT``: the implementation takes Unknowns as values (``createArray``).
+* ``LAZY``: the implementation receives the argument nodes and evaluates what
+  it needs, for ARM's short-circuit semantics (``if``, ``and``, ``coalesce``)
+  and for ``lambda`` bodies.
+
+Semantic errors raise :class:`EvalError`; ``evaluate()`` turns it into an
+Unknown with the reason, because ARM would fail the deployment there and a
+linter must report it, never crash. Deploy-time functions (``reference``,
+``list*``, ``utcNow``) *return* an Unknown instead: they are not errors, only
+values nobody knows before deployment.
+
+``guid()`` and ``uniqueString()`` are deterministic placeholders (the same
+inputs give the same value), not the values Azure computes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+from auditor.unknown import CallbackUrl, Unknown
+
+if TYPE_CHECKING:
+    from auditor.sources.arm.expressions import Evaluator, Node
+
+DEEP: Final = "deep"
+SHALLOW: Final = "shallow"
+ACCEPT: Final = "accept"
+LAZY: Final = "lazy"
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+#: Largest string padLeft() may build: bounded so a typo cannot exhaust memory.
+_MAX_PAD = 1_000_000
+#: Placeholder namespace for guid(); results are stable but not Azure's values.
+_GUID_NAMESPACE = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
+_SCALARS = (str, int, float, bool, type(None))
+_INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
+_FLOAT_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+_LAMBDA_FUNCTIONS = "filter(), map(), reduce(), sort(), toObject(), mapValues() or groupBy()"
+
+
+class EvalError(Exception):
+    """A semantic error in an expression (ARM would fail the deployment); ``reason`` is user-facing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Abort(Exception):
+    """Carries an Unknown out of a comparison callback (``sort``), where a return value cannot."""
+
+    def __init__(self, unknown: Unknown) -> None:
+        super().__init__(unknown.reason)
+        self.unknown = unknown
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSpec:
+    """One template function: display name, implementation, arity and Unknown policy."""
+
+    name: str
+    impl: Callable[..., Any]
+    min_args: int
+    max_args: int | None
+    mode: str
+
+
+FUNCTIONS: dict[str, FunctionSpec] = {}
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _fn(name: str, min_args: int, max_args: int | None, mode: str = DEEP) -> Callable[[_F], _F]:
+    """Register the decorated implementation under ``name`` (case-insensitive)."""
+
+    def register(impl: _F) -> _F:
+        FUNCTIONS[name.lower()] = FunctionSpec(name, impl, min_args, max_args, mode)
+        return impl
+
+    return register
+
+
+@functools.lru_cache(maxsize=1024)
+def _fallback(key: str, name: str) -> FunctionSpec:
+    """Spec for a name that is not in the table: a ``list*`` secret reader or an unsupported function."""
+    if key.startswith("list"):
+        reason = f"{name}() reads values that only Azure knows at deployment (keys, secrets, runtime state)"
+    elif "." in name:
+        reason = f"user-defined function '{name}' is not supported by auditor's evaluator"
+    else:
+        reason = f"function '{name}' is not supported by auditor's evaluator"
+
+    def impl(ev: Evaluator, nodes: Sequence[Node]) -> Unknown:
+        return Unknown(reason, ev.text)
+
+    return FunctionSpec(name, impl, 0, None, LAZY)
+
+
+def lookup_function(key: str, name: str) -> FunctionSpec:
+    """Spec for the lower-cased function name ``key`` (``name`` as written, for messages)."""
+    spec = FUNCTIONS.get(key)
+    return spec if spec is not None else _fallback(key, name)
+
+
+# --------------------------------------------------------------------------- value helpers
+
+
+def type_name(value: Any) -> str:
+    """ARM's name for the type of a value (for error messages)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _describe(value: Any) -> str:
+    """Short description of a value for messages: type plus a clipped value for scalars."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"string {shown!r}"
+    if isinstance(value, (bool, int, float)):
+        return f"{type_name(value)} {value}"
+    if isinstance(value, list):
+        return f"an array of {len(value)} item{'' if len(value) == 1 else 's'}"
+    if isinstance(value, dict):
+        return "an object"
+    return type_name(value)
+
+
+def find_unknown(value: Any) -> Unknown | None:
+    """The first Unknown in ``value`` (itself, or nested in lists/dicts), else None."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, list):
+        items: Any = value
+    elif isinstance(value, dict):
+        items = value.values()
+    else:
+        return None
+    for item in items:
+        if isinstance(item, _SCALARS):
+            continue
+        found = find_unknown(item)
+        if found is not None:
+            return found
+    return None
+
+
+def derived_unknown(unknown: Unknown) -> Unknown:
+    """The Unknown for a value *computed from* ``unknown``.
+
+    A plain Unknown passes through (its reason names the cause). A CallbackUrl
+    is demoted to a plain Unknown with the same reason: ``concat(url, ...)`` or
+    ``toLower(url)`` is no longer the trigger's callback URL, and only the URL
+    itself may claim to be one.
+    """
+    if type(unknown) is Unknown:
+        return unknown
+    return Unknown(unknown.reason, unknown.expression)
+
+
+def _find_key(obj: dict[str, Any], name: str) -> str | None:
+    """ARM property lookup: the exact key first, then a case-insensitive match."""
+    if name in obj:
+        return name
+    lower = name.lower()
+    for key in obj:
+        if isinstance(key, str) and key.lower() == lower:
+            return key
+    return None
+
+
+def get_property(value: Any, name: str) -> Any:
+    """``value.name`` with ARM semantics (case-insensitive keys; any property of a CallbackUrl is itself)."""
+    if isinstance(value, dict):
+        key = _find_key(value, name)
+        if key is None:
+            keys = [str(k) for k in value][:12]
+            listing = ", ".join(keys) + (", ..." if len(value) > 12 else "") if keys else "no properties"
+            raise EvalError(f"the object has no property '{name}' (it has: {listing})")
+        return value[key]
+    if isinstance(value, Unknown):
+        # listCallbackUrl(...).value / .basePath / .queries stay the callback URL of
+        # the same trigger; a property of any other Unknown is just as unknown.
+        return value
+    raise EvalError(f"cannot read property '{name}' of {_describe(value)}")
+
+
+def get_index(value: Any, index: Any) -> Any:
+    """``value[index]``: array element by int, object property by (case-insensitive) name."""
+    if isinstance(value, Unknown):
+        if isinstance(value, CallbackUrl) and isinstance(index, str):
+            return value
+        return value if type(value) is Unknown else derived_unknown(value)
+    if isinstance(index, Unknown):
+        return derived_unknown(index)
+    if isinstance(value, list):
+        if type(index) is not int:
+            raise EvalError(f"an array index must be an integer, got {_describe(index)}")
+        if 0 <= index < len(value):
+            return value[index]
+        raise EvalError(f"index {index} is out of range for an array of {len(value)} item(s)")
+    if isinstance(value, dict):
+        if not isinstance(index, str):
+            raise EvalError(f"an object can only be indexed by a property name, got {_describe(index)}")
+        return get_property(value, index)
+    raise EvalError(f"cannot index {_describe(value)} with [{index!r}]")
+
+
+def arm_equals(a: Any, b: Any) -> bool:
+    """ARM ``equals``: case-sensitive strings, numeric ints/floats, deep and order-aware arrays,
+    order-insensitive objects; a bool never equals a number."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(arm_equals(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return len(a) == len(b) and all(k in b and arm_equals(v, b[k]) for k, v in a.items())
+    return False
+
+
+def _float_text(value: float) -> str:
+    """.NET-like text of a float: integral values without '.0'."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _json_text(value: Any) -> str:
+    """Compact JSON, as ARM's string() writes objects and arrays."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _text(fn: str, value: Any, *, containers: bool) -> str:
+    """A scalar as ARM turns it into text (bools are 'True'/'False', null is '').
+
+    Containers become compact JSON when ``containers`` is set (string(),
+    format()), otherwise they are an error (concat(), join()).
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float_text(value)
+    if value is None:
+        return ""
+    if containers and isinstance(value, (list, dict)):
+        return _json_text(value)
+    raise EvalError(f"{fn}() cannot turn {_describe(value)} into a string")
+
+
+def _want_str(fn: str, value: Any, what: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise EvalError(f"{fn}() expects a string as {what}, got {_describe(value)}")
+
+
+def _want_int(fn: str, value: Any, what: str) -> int:
+    if type(value) is int:
+        return value
+    raise EvalError(f"{fn}() expects an integer as {what}, got {_describe(value)}")
+
+
+def _want_number(fn: str, value: Any, what: str) -> int | float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    raise EvalError(f"{fn}() expects a number as {what}, got {_describe(value)}")
+
+
+def _want_bool(fn: str, value: Any, what: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise EvalError(f"{fn}() expects a bool as {what}, got {_describe(value)}")
+
+
+def _want_list(fn: str, value: Any, what: str) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    raise EvalError(f"{fn}() expects an array as {what}, got {_describe(value)}")
+
+
+def _want_dict(fn: str, value: Any, what: str) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    raise EvalError(f"{fn}() expects an object as {what}, got {_describe(value)}")
+
+
+def _int64(fn: str, value: int) -> int:
+    if _INT64_MIN <= value <= _INT64_MAX:
+        return value
+    raise EvalError(f"{fn}(): the result {value} does not fit in a 64-bit integer")
+
+
+def _ordinal(i: int) -> str:
+    return f"argument {i + 1}"
+
+
+def _culture_key(text: str) -> tuple[str, str]:
+    """Sort key close to .NET's invariant-culture string order, which ARM uses for greater()/less():
+    letters compare case-insensitively first, then lower case before upper case
+    (so ``greater('A', 'a')`` is true, as the ARM documentation shows)."""
+    return (text.casefold(), text.swapcase())
+
+
+# --------------------------------------------------------------------------- deployment and scope
+
+
+@_fn("parameters", 1, 1)
+def _parameters(ev: Evaluator, args: list[Any]) -> Any:
+    name = _want_str("parameters", args[0], "the parameter name")
+    try:
+        return ev.ctx.parameter(name)
+    except KeyError:
+        raise EvalError(f"parameter '{name}' is not declared in the template") from None
+
+
+@_fn("variables", 1, 1)
+def _variables(ev: Evaluator, args: list[Any]) -> Any:
+    name = _want_str("variables", args[0], "the variable name")
+    try:
+        return ev.ctx.variable(name)
+    except KeyError:
+        raise EvalError(f"variable '{name}' is not declared in the template") from None
+
+
+@_fn("copyIndex", 0, 2)
+def _copy_index(ev: Evaluator, args: list[Any]) -> Any:
+    loop: str | None = None
+    offset = 0
+    if len(args) == 2:
+        loop = _want_str("copyIndex", args[0], "the loop name")
+        offset = _want_int("copyIndex", args[1], "the offset")
+    elif len(args) == 1:
+        if isinstance(args[0], str):
+            loop = args[0]
+        else:
+            offset = _want_int("copyIndex", args[0], "the loop name or offset")
+    try:
+        index = ev.ctx.copy_index(loop)
+    except KeyError:
+        where = f"a copy loop named '{loop}'" if loop is not None else "a copy loop"
+        raise EvalError(f"copyIndex() is used outside of {where}") from None
+    if isinstance(index, Unknown):
+        return index
+    return _want_int("copyIndex", index, "the loop index") + offset
+
+
+def _deployment_function(key: str, display: str) -> Callable[[Evaluator, list[Any]], Any]:
+    def impl(ev: Evaluator, args: list[Any]) -> Any:
+        try:
+            return ev.ctx.deployment_function(key, list(args))
+        except KeyError:
+            raise EvalError(f"{display}() is not available in this deployment's scope") from None
+
+    impl.__doc__ = f"{display}(): the object the context returns for '{key}'."
+    return impl
+
+
+for _display, _max_args in (
+    ("subscription", 0),
+    ("resourceGroup", 0),
+    ("deployment", 0),
+    ("tenant", 0),
+    ("environment", 0),
+    ("managementGroup", 1),
+):
+    _fn(_display, 0, _max_args)(_deployment_function(_display.lower(), _display))
+
+
+# --------------------------------------------------------------------------- resource ids
+
+
+def _segment(fn: str, value: Any, i: int) -> str:
+    if isinstance(value, str):
+        return value
+    if type(value) is int:
+        return str(value)
+    raise EvalError(f"{fn}() expects strings, got {_describe(value)} as {_ordinal(i)}")
+
+
+def _type_position(fn: str, segments: list[str], max_leading: int) -> int:
+    """Index of the resource type: ARM requires exactly one argument with '/' in it."""
+    positions = [i for i, s in enumerate(segments) if "/" in s]
+    if len(positions) != 1:
+        found = "none" if not positions else ", ".join(repr(segments[i]) for i in positions)
+        raise EvalError(
+            f"{fn}() needs exactly one argument that is a resource type such as 'Microsoft.Logic/workflows' "
+            f"(arguments with '/': {found})"
+        )
+    position = positions[0]
+    if position > max_leading:
+        raise EvalError(f"{fn}() accepts at most {max_leading} argument(s) before the resource type")
+    return position
+
+
+def _provider_path(fn: str, resource_type: str, names: list[str]) -> str:
+    """``providers/NS/t1/n1/t2/n2``: the type's segments interleaved with the names."""
+    namespace, _, rest = resource_type.partition("/")
+    types = rest.split("/")
+    if not namespace or not all(types):
+        raise EvalError(f"{fn}(): '{resource_type}' is not a resource type (expected 'Namespace/type[/child]')")
+    if len(names) != len(types):
+        raise EvalError(
+            f"{fn}(): resource type '{resource_type}' needs {len(types)} name(s), got {len(names)}"
+        )
+    parts = [namespace]
+    for type_segment, name in zip(types, names, strict=True):
+        parts.append(type_segment)
+        parts.append(name)
+    return "providers/" + "/".join(parts)
+
+
+def _scope_value(ev: Evaluator, key: str) -> Any:
+    scope = ev.ctx.resource_scope()
+    return scope.get(key) if isinstance(scope, dict) else None
+
+
+@_fn("resourceId", 2, None)
+def _resource_id(ev: Evaluator, args: list[Any]) -> Any:
+    segments = [_segment("resourceId", a, i) for i, a in enumerate(args)]
+    t = _type_position("resourceId", segments, 2)
+    path = _provider_path("resourceId", segments[t], segments[t + 1 :])
+    subscription: Any
+    group: Any
+    if t == 2:
+        subscription, group = segments[0], segments[1]
+    else:
+        subscription = _scope_value(ev, "subscriptionId")
+        group = _scope_value(ev, "resourceGroup")
+        if t == 1:
+            # One leading argument is the resource group; at subscription scope
+            # (no resource group) it is the subscription, as in ARM.
+            if group is None:
+                subscription, group = segments[0], None
+            else:
+                group = segments[0]
+    for value in (subscription, group):
+        if isinstance(value, Unknown):
+            return derived_unknown(value)
+    if subscription is None:
+        if group is not None:
+            raise EvalError("resourceId() names a resource group, but the deployment scope has no subscription")
+        return f"/{path}"
+    if group is None:
+        return f"/subscriptions/{subscription}/{path}"
+    return f"/subscriptions/{subscription}/resourceGroups/{group}/{path}"
+
+
+@_fn("subscriptionResourceId", 2, None)
+def _subscription_resource_id(ev: Evaluator, args: list[Any]) -> Any:
+    segments = [_segment("subscriptionResourceId", a, i) for i, a in enumerate(args)]
+    t = _type_position("subscriptionResourceId", segments, 1)
+    path = _provider_path("subscriptionResourceId", segments[t], segments[t + 1 :])
+    subscription = segments[0] if t == 1 else _scope_value(ev, "subscriptionId")
+    if isinstance(subscription, Unknown):
+        return derived_unknown(subscription)
+    if subscription is None:
+        raise EvalError("subscriptionResourceId() needs a subscription, and this deployment has none")
+    return f"/subscriptions/{subscription}/{path}"
+
+
+@_fn("tenantResourceId", 2, None)
+def _tenant_resource_id(ev: Evaluator, args: list[Any]) -> Any:
+    segments = [_segment("tenantResourceId", a, i) for i, a in enumerate(args)]
+    t = _type_position("tenantResourceId", segments, 0)
+    return "/" + _provider_path("tenantResourceId", segments[t], segments[t + 1 :])
+
+
+@_fn("extensionResourceId", 3, None)
+def _extension_resource_id(ev: Evaluator, args: list[Any]) -> Any:
+    base = _want_str("extensionResourceId", args[0], "the resource id")
+    segments = [_segment("extensionResourceId", a, i + 1) for i, a in enumerate(args[1:])]
+    t = _type_position("extensionResourceId", segments, 0)
+    path = _provider_path("extensionResourceId", segments[t], segments[t + 1 :])
+    return f"{base.rstrip('/')}/{path}"
+
+
+@_fn("managementGroupResourceId", 2, None)
+def _management_group_resource_id(ev: Evaluator, args: list[Any]) -> Any:
+    fn = "managementGroupResourceId"
+    segments = [_segment(fn, a, i) for i, a in enumerate(args)]
+    t = _type_position(fn, segments, 1)
+    path = _provider_path(fn, segments[t], segments[t + 1 :])
+    group: Any
+    if t == 1:
+        group = segments[0]
+    else:
+        try:
+            current = ev.ctx.deployment_function("managementgroup", [])
+        except KeyError:
+            raise EvalError(f"{fn}() needs a management group, and this deployment has none") from None
+        if isinstance(current, Unknown):
+            return derived_unknown(current)
+        group = get_property(current, "name") if isinstance(current, dict) else None
+        if isinstance(group, Unknown):
+            return derived_unknown(group)
+        if not isinstance(group, str):
+            raise EvalError(f"{fn}() needs a management group name, and the deployment does not give one")
+    return f"/providers/Microsoft.Management/managementGroups/{group}/{path}"
+
+
+# --------------------------------------------------------------------------- deploy-time only
+
+
+def _deploy_time(name: str, reason: str) -> None:
+    def impl(ev: Evaluator, nodes: Sequence[Node]) -> Unknown:
+        return Unknown(reason, ev.text)
+
+    impl.__doc__ = reason
+    _fn(name, 0, None, LAZY)(impl)
+
+
+_deploy_time("reference", "reference() reads a resource's runtime state, which only Azure knows at deployment")
+_deploy_time("utcNow", "utcNow() is the time of the deployment")
+_deploy_time("newGuid", "newGuid() returns a new random GUID at each deployment")
+_deploy_time("pickZones", "pickZones() depends on the availability zones Azure offers at deployment")
+_deploy_time("deployer", "deployer() is the identity that runs the deployment")
+
+
+@_fn("listCallbackUrl", 1, 3, LAZY)
+def _list_callback_url(ev: Evaluator, nodes: Sequence[Node]) -> CallbackUrl:
+    """Always a CallbackUrl: the URL is a deploy-time secret, but the trigger it names (the
+    target) is what the checks compare, so a failing or unknown argument must not lose it."""
+    values: list[Any] = []
+    for node in nodes[:2]:
+        try:
+            values.append(ev.eval(node))
+        except EvalError as exc:
+            values.append(Unknown(exc.reason, ev.text))
+    return CallbackUrl(
+        reason="listCallbackUrl() is resolved by Azure at deployment",
+        expression=ev.text,
+        target=values[0],
+        api_version=values[1] if len(values) > 1 else None,
+    )
+
+
+# --------------------------------------------------------------------------- strings
+
+
+@_fn("concat", 1, None, SHALLOW)
+def _concat(ev: Evaluator, args: list[Any]) -> Any:
+    if any(isinstance(a, list) for a in args):
+        joined: list[Any] = []
+        for i, a in enumerate(args):
+            if a is None:
+                continue
+            if not isinstance(a, list):
+                raise EvalError(f"concat() cannot mix arrays and {type_name(a)}s ({_ordinal(i)})")
+            joined.extend(a)
+        return joined
+    for i, a in enumerate(args):
+        if isinstance(a, dict):
+            raise EvalError(f"concat() cannot concatenate an object ({_ordinal(i)})")
+    return "".join(_text("concat", a, containers=False) for a in args)
+
+
+_FORMAT_ITEM = re.compile(r"\s*([0-9]+)\s*(?:,\s*(-?[0-9]+)\s*)?(?::(.*))?", re.DOTALL)
+
+
+def _format_value(value: Any, spec: str | None) -> str:
+    """One ``{n:spec}`` item. Common .NET numeric specs (D, N, F, X) are honoured; any other
+    spec falls back to the plain value rather than failing (a placeholder beats an Unknown)."""
+    if spec and isinstance(value, (int, float)) and not isinstance(value, bool):
+        letter, digits = spec[0].upper(), spec[1:]
+        if digits == "" or digits.isdigit():
+            precision = int(digits) if digits else None
+            if letter == "D" and isinstance(value, int):
+                body = str(abs(value)).rjust(precision or 0, "0")
+                return ("-" if value < 0 else "") + body
+            if letter == "X" and isinstance(value, int) and value >= 0:
+                text = format(value, "X" if spec[0] == "X" else "x")
+                return text.rjust(precision or 0, "0")
+            if letter == "N":
+                return format(value, f",.{2 if precision is None else precision}f")
+            if letter == "F":
+                return format(value, f".{2 if precision is None else precision}f")
+    return _text("format", value, containers=True)
+
+
+def _dotnet_format(template: str, args: list[Any]) -> str:
+    """.NET composite formatting: ``{index[,alignment][:format]}``, ``{{`` and ``}}`` escapes."""
+    out: list[str] = []
+    i, n = 0, len(template)
+    while i < n:
+        ch = template[i]
+        if ch == "{":
+            if template.startswith("{{", i):
+                out.append("{")
+                i += 2
+                continue
+            close = template.find("}", i + 1)
+            if close < 0:
+                raise EvalError(f"format(): the format string has an unclosed '{{' at position {i}")
+            m = _FORMAT_ITEM.fullmatch(template, i + 1, close)
+            if m is None:
+                raise EvalError(f"format(): '{template[i:close + 1]}' is not a valid format item")
+            index = int(m.group(1))
+            if index >= len(args):
+                raise EvalError(
+                    f"format(): '{{{index}}}' refers to argument {index}, but only {len(args)} were given"
+                )
+            text = _format_value(args[index], m.group(3))
+            if m.group(2) is not None:
+                width = int(m.group(2))
+                text = text.ljust(-width) if width < 0 else text.rjust(width)
+            out.append(text)
+            i = close + 1
+        elif ch == "}":
+            if template.startswith("}}", i):
+                out.append("}")
+                i += 2
+                continue
+            raise EvalError(f"format(): the format string has an unmatched '}}' at position {i}")
+        else:
+            stop = min((p for p in (template.find("{", i), template.find("}", i)) if p >= 0), default=n)
+            out.append(template[i:stop])
+            i = stop
+    return "".join(out)
+
+
+@_fn("format", 1, None)
+def _format(ev: Evaluator, args: list[Any]) -> str:
+    return _dotnet_format(_want_str("format", args[0], "the format string"), args[1:])
+
+
+@_fn("toLower", 1, 1)
+def _to_lower(ev: Evaluator, args: list[Any]) -> str:
+    return _want_str("toLower", args[0], "its argument").lower()
+
+
+@_fn("toUpper", 1, 1)
+def _to_upper(ev: Evaluator, args: list[Any]) -> str:
+    return _want_str("toUpper", args[0], "its argument").upper()
+
+
+@_fn("replace", 3, 3)
+def _replace(ev: Evaluator, args: list[Any]) -> str:
+    text = _want_str("replace", args[0], "the original string")
+    old = _want_str("replace", args[1], "the string to replace")
+    new = _want_str("replace", args[2], "the replacement")
+    if not old:
+        raise EvalError("replace(): the string to replace cannot be empty")
+    return text.replace(old, new)
+
+
+@_fn("split", 2, 2)
+def _split(ev: Evaluator, args: list[Any]) -> list[str]:
+    text = _want_str("split", args[0], "the string to split")
+    delimiter = args[1]
+    if isinstance(delimiter, str):
+        delimiters = [delimiter]
+    else:
+        delimiters = [_want_str("split", d, "a delimiter") for d in _want_list("split", delimiter, "argument 2")]
+    delimiters = [d for d in delimiters if d]  # .NET ignores empty separators
+    if not delimiters:
+        return [text]
+    if len(delimiters) == 1:
+        return text.split(delimiters[0])
+    # Alternation in the given order = .NET's "first separator that matches here wins".
+    return re.split("|".join(re.escape(d) for d in delimiters), text)
+
+
+@_fn("join", 2, 2)
+def _join(ev: Evaluator, args: list[Any]) -> str:
+    items = _want_list("join", args[0], "the array to join")
+    delimiter = _want_str("join", args[1], "the delimiter")
+    return delimiter.join(_text("join", item, containers=False) for item in items)
+
+
+@_fn("substring", 1, 3)
+def _substring(ev: Evaluator, args: list[Any]) -> str:
+    text = _want_str("substring", args[0], "the string")
+    start = _want_int("substring", args[1], "the start index") if len(args) > 1 else 0
+    length = _want_int("substring", args[2], "the length") if len(args) > 2 else len(text) - start
+    if start < 0 or length < 0 or start > len(text) or start + length > len(text):
+        raise EvalError(
+            "substring(): the index and length parameters must refer to a location within the string "
+            f"(index {start}, length {length}, string length {len(text)})"
+        )
+    return text[start : start + length]
+
+
+def _find_in_array(items: list[Any], item: Any, last: bool) -> int:
+    indices = range(len(items) - 1, -1, -1) if last else range(len(items))
+    for i in indices:
+        if arm_equals(items[i], item):
+            return i
+    return -1
+
+
+@_fn("indexOf", 2, 2)
+def _index_of(ev: Evaluator, args: list[Any]) -> int:
+    if isinstance(args[0], list):
+        return _find_in_array(args[0], args[1], last=False)
+    text = _want_str("indexOf", args[0], "the string to search")
+    return text.lower().find(_want_str("indexOf", args[1], "the string to find").lower())
+
+
+@_fn("lastIndexOf", 2, 2)
+def _last_index_of(ev: Evaluator, args: list[Any]) -> int:
+    if isinstance(args[0], list):
+        return _find_in_array(args[0], args[1], last=True)
+    text = _want_str("lastIndexOf", args[0], "the string to search")
+    return text.lower().rfind(_want_str("lastIndexOf", args[1], "the string to find").lower())
+
+
+@_fn("startsWith", 2, 2)
+def _starts_with(ev: Evaluator, args: list[Any]) -> bool:
+    text = _want_str("startsWith", args[0], "the string to search")
+    return text.lower().startswith(_want_str("startsWith", args[1], "the prefix").lower())
+
+
+@_fn("endsWith", 2, 2)
+def _ends_with(ev: Evaluator, args: list[Any]) -> bool:
+    text = _want_str("endsWith", args[0], "the string to search")
+    return text.lower().endswith(_want_str("endsWith", args[1], "the suffix").lower())
+
+
+@_fn("trim", 1, 1)
+def _trim(ev: Evaluator, args: list[Any]) -> str:
+    return _want_str("trim", args[0], "its argument").strip()
+
+
+@_fn("padLeft", 2, 3)
+def _pad_left(ev: Evaluator, args: list[Any]) -> str:
+    value = args[0]
+    if not isinstance(value, str) and type(value) is not int:
+        raise EvalError(f"padLeft() expects a string or an integer to pad, got {_describe(value)}")
+    total = _want_int("padLeft", args[1], "the total length")
+    pad = _want_str("padLeft", args[2], "the padding character") if len(args) > 2 else " "
+    if len(pad) != 1:
+        raise EvalError(f"padLeft() expects a single padding character, got {pad!r}")
+    if total < 0 or total > _MAX_PAD:
+        raise EvalError(f"padLeft(): the total length {total} is out of range")
+    return str(value).rjust(total, pad)
+
+
+@_fn("string", 1, 1)
+def _string(ev: Evaluator, args: list[Any]) -> str:
+    return _text("string", args[0], containers=True)
+
+
+@_fn("uri", 2, 2)
+def _uri(ev: Evaluator, args: list[Any]) -> str:
+    base = _want_str("uri", args[0], "the base URI")
+    relative = _want_str("uri", args[1], "the relative URI")
+    parts = urlsplit(base)
+    if not parts.scheme or not parts.netloc:
+        raise EvalError(f"uri(): the base URI {base!r} is not an absolute URI")
+    return urljoin(base, relative)
+
+
+@_fn("uriComponent", 1, 1)
+def _uri_component(ev: Evaluator, args: list[Any]) -> str:
+    return quote(_want_str("uriComponent", args[0], "its argument"), safe="")
+
+
+@_fn("uriComponentToString", 1, 1)
+def _uri_component_to_string(ev: Evaluator, args: list[Any]) -> str:
+    return unquote(_want_str("uriComponentToString", args[0], "its argument"), errors="strict")
+
+
+def _b64decode(fn: str, text: str) -> str:
+    try:
+        return base64.b64decode(text.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError) as exc:
+        raise EvalError(f"{fn}(): the value is not valid base64-encoded UTF-8 ({exc})") from None
+
+
+@_fn("base64", 1, 1)
+def _base64(ev: Evaluator, args: list[Any]) -> str:
+    return base64.b64encode(_want_str("base64", args[0], "its argument").encode("utf-8")).decode("ascii")
+
+
+@_fn("base64ToString", 1, 1)
+def _base64_to_string(ev: Evaluator, args: list[Any]) -> str:
+    return _b64decode("base64ToString", _want_str("base64ToString", args[0], "its argument"))
+
+
+@_fn("base64ToJson", 1, 1)
+def _base64_to_json(ev: Evaluator, args: list[Any]) -> Any:
+    return _parse_json("base64ToJson", _b64decode("base64ToJson", _want_str("base64ToJson", args[0], "its argument")))
+
+
+@_fn("dataUri", 1, 1)
+def _data_uri(ev: Evaluator, args: list[Any]) -> str:
+    data = base64.b64encode(_want_str("dataUri", args[0], "its argument").encode("utf-8")).decode("ascii")
+    return f"data:text/plain;charset=utf8;base64,{data}"
+
+
+@_fn("dataUriToString", 1, 1)
+def _data_uri_to_string(ev: Evaluator, args: list[Any]) -> str:
+    text = _want_str("dataUriToString", args[0], "its argument")
+    header, comma, data = text.partition(",")
+    if not text.startswith("data:") or not comma:
+        raise EvalError("dataUriToString(): the value is not a data URI ('data:[type][;base64],data')")
+    if header.endswith(";base64"):
+        return _b64decode("dataUriToString", data)
+    return unquote(data)
+
+
+def _hash_input(fn: str, args: list[Any]) -> str:
+    return "-".join(_segment(fn, a, i) for i, a in enumerate(args))
+
+
+@_fn("guid", 1, None)
+def _guid(ev: Evaluator, args: list[Any]) -> str:
+    """Deterministic placeholder: uuid5 over the '-'-joined arguments (stable, not Azure's value)."""
+    return str(uuid.uuid5(_GUID_NAMESPACE, _hash_input("guid", args)))
+
+
+@_fn("uniqueString", 1, None)
+def _unique_string(ev: Evaluator, args: list[Any]) -> str:
+    """Deterministic placeholder in uniqueString()'s shape (13 lower-case base32 characters)."""
+    digest = hashlib.sha256(_hash_input("uniqueString", args).encode("utf-8")).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:13]
+
+
+# --------------------------------------------------------------------------- collections (strings and arrays)
+
+
+@_fn("contains", 2, 2, SHALLOW)
+def _contains(ev: Evaluator, args: list[Any]) -> Any:
+    container, item = args
+    unknown = find_unknown(item)
+    if unknown is not None:
+        return derived_unknown(unknown)
+    if isinstance(container, str):
+        return _text("contains", item, containers=False) in container
+    if isinstance(container, dict):
+        return _find_key(container, _text("contains", item, containers=False)) is not None
+    if isinstance(container, list):
+        pending: Unknown | None = None
+        for element in container:
+            inner = find_unknown(element)
+            if inner is not None:
+                pending = pending if pending is not None else inner
+            elif arm_equals(element, item):
+                return True
+        return False if pending is None else derived_unknown(pending)
+    raise EvalError(f"contains() expects an array, object or string to search, got {_describe(container)}")
+
+
+@_fn("empty", 1, 1, SHALLOW)
+def _empty(ev: Evaluator, args: list[Any]) -> bool:
+    value = args[0]
+    if value is None:
+        return True
+    if isinstance(value, (str, list, dict)):
+        return len(value) == 0
+    raise EvalError(f"empty() expects an array, object or string, got {_describe(value)}")
+
+
+@_fn("first", 1, 1, SHALLOW)
+def _first(ev: Evaluator, args: list[Any]) -> Any:
+    value = args[0]
+    if isinstance(value, (list, str)):
+        return value[0] if value else (None if isinstance(value, list) else "")
+    raise EvalError(f"first() expects an array or string, got {_describe(value)}")
+
+
+@_fn("last", 1, 1, SHALLOW)
+def _last(ev: Evaluator, args: list[Any]) -> Any:
+    value = args[0]
+    if isinstance(value, (list, str)):
+        return value[-1] if value else (None if isinstance(value, list) else "")
+    raise EvalError(f"last() expects an array or string, got {_describe(value)}")
+
+
+@_fn("length", 1, 1, SHALLOW)
+def _length(ev: Evaluator, args: list[Any]) -> int:
+    value = args[0]
+    if isinstance(value, (str, list, dict)):
+        return len(value)
+    raise EvalError(f"length() expects an array, object or string, got {_describe(value)}")
+
+
+@_fn("skip", 2, 2, SHALLOW)
+def _skip(ev: Evaluator, args: list[Any]) -> Any:
+    value, count = args[0], _want_int("skip", args[1], "the number to skip")
+    if not isinstance(value, (list, str)):
+        raise EvalError(f"skip() expects an array or string, got {_describe(value)}")
+    return value[max(count, 0) :]
+
+
+@_fn("take", 2, 2, SHALLOW)
+def _take(ev: Evaluator, args: list[Any]) -> Any:
+    value, count = args[0], _want_int("take", args[1], "the number to take")
+    if not isinstance(value, (list, str)):
+        raise EvalError(f"take() expects an array or string, got {_describe(value)}")
+    return value[: max(count, 0)]
+
+
+# --------------------------------------------------------------------------- logic and comparison
+
+
+@_fn("equals", 2, 2)
+def _equals(ev: Evaluator, args: list[Any]) -> bool:
+    return arm_equals(args[0], args[1])
+
+
+@_fn("not", 1, 1)
+def _not(ev: Evaluator, args: list[Any]) -> bool:
+    return not _want_bool("not", args[0], "its argument")
+
+
+def _junction(fn: str, nodes: Sequence[Node], ev: Evaluator, stop: bool) -> Any:
+    """and()/or(): stop at the first known ``stop`` value; otherwise an Unknown argument makes
+    the result unknown (a later known ``stop`` still decides it)."""
+    pending: Unknown | None = None
+    for i, node in enumerate(nodes):
+        value = ev.eval(node)
+        if isinstance(value, Unknown):
+            pending = pending if pending is not None else value
+            continue
+        if _want_bool(fn, value, _ordinal(i)) is stop:
+            return stop
+    return (not stop) if pending is None else derived_unknown(pending)
+
+
+@_fn("and", 2, None, LAZY)
+def _and(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    return _junction("and", nodes, ev, stop=False)
+
+
+@_fn("or", 2, None, LAZY)
+def _or(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    return _junction("or", nodes, ev, stop=True)
+
+
+@_fn("if", 3, 3, LAZY)
+def _if(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """Only the chosen branch is evaluated, as in ARM: the other may be unknown or even fail."""
+    condition = ev.eval(nodes[0])
+    if isinstance(condition, Unknown):
+        return derived_unknown(condition)
+    return ev.eval(nodes[1] if _want_bool("if", condition, "the condition") else nodes[2])
+
+
+@_fn("coalesce", 1, None, LAZY)
+def _coalesce(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """First non-null argument; an Unknown before it might be null or not, so it is the answer."""
+    for node in nodes:
+        value = ev.eval(node)
+        if value is not None:
+            return value
+    return None
+
+
+@_fn("bool", 1, 1)
+def _bool(ev: Evaluator, args: list[Any]) -> bool:
+    value = args[0]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise EvalError(f"bool() cannot convert {_describe(value)} to a bool")
+
+
+def _compare(fn: str, args: list[Any]) -> int:
+    a, b = args
+    numeric = (int, float)
+    if isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool) and not isinstance(b, bool):
+        return (a > b) - (a < b)
+    if isinstance(a, str) and isinstance(b, str):
+        ka, kb = _culture_key(a), _culture_key(b)
+        return (ka > kb) - (ka < kb)
+    raise EvalError(f"{fn}() compares two integers or two strings, got {_describe(a)} and {_describe(b)}")
+
+
+@_fn("greater", 2, 2)
+def _greater(ev: Evaluator, args: list[Any]) -> bool:
+    return _compare("greater", args) > 0
+
+
+@_fn("greaterOrEquals", 2, 2)
+def _greater_or_equals(ev: Evaluator, args: list[Any]) -> bool:
+    return _compare("greaterOrEquals", args) >= 0
+
+
+@_fn("less", 2, 2)
+def _less(ev: Evaluator, args: list[Any]) -> bool:
+    return _compare("less", args) < 0
+
+
+@_fn("lessOrEquals", 2, 2)
+def _less_or_equals(ev: Evaluator, args: list[Any]) -> bool:
+    return _compare("lessOrEquals", args) <= 0
+
+
+@_fn("true", 0, 0)
+def _true(ev: Evaluator, args: list[Any]) -> bool:
+    return True
+
+
+@_fn("false", 0, 0)
+def _false(ev: Evaluator, args: list[Any]) -> bool:
+    return False
+
+
+@_fn("null", 0, 0)
+def _null(ev: Evaluator, args: list[Any]) -> None:
+    return None
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+@_fn("int", 1, 1)
+def _int(ev: Evaluator, args: list[Any]) -> int:
+    value = args[0]
+    if type(value) is int:
+        return _int64("int", value)
+    if isinstance(value, float):
+        return _int64("int", round(value))
+    if isinstance(value, str) and _INT_TEXT.fullmatch(value):
+        return _int64("int", int(value))
+    raise EvalError(f"int() cannot convert {_describe(value)} to an integer")
+
+
+@_fn("float", 1, 1)
+def _float(ev: Evaluator, args: list[Any]) -> float:
+    value = args[0]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and _FLOAT_TEXT.fullmatch(value):
+        return float(value)
+    raise EvalError(f"float() cannot convert {_describe(value)} to a number")
+
+
+def _operands(fn: str, args: list[Any]) -> tuple[int, int]:
+    return _want_int(fn, args[0], "argument 1"), _want_int(fn, args[1], "argument 2")
+
+
+@_fn("add", 2, 2)
+def _add(ev: Evaluator, args: list[Any]) -> int:
+    a, b = _operands("add", args)
+    return _int64("add", a + b)
+
+
+@_fn("sub", 2, 2)
+def _sub(ev: Evaluator, args: list[Any]) -> int:
+    a, b = _operands("sub", args)
+    return _int64("sub", a - b)
+
+
+@_fn("mul", 2, 2)
+def _mul(ev: Evaluator, args: list[Any]) -> int:
+    a, b = _operands("mul", args)
+    return _int64("mul", a * b)
+
+
+@_fn("div", 2, 2)
+def _div(ev: Evaluator, args: list[Any]) -> int:
+    """Integer division truncating toward zero (.NET), not Python's floor division."""
+    a, b = _operands("div", args)
+    if b == 0:
+        raise EvalError("div(): division by zero")
+    quotient = abs(a) // abs(b)
+    return _int64("div", -quotient if (a < 0) != (b < 0) else quotient)
+
+
+@_fn("mod", 2, 2)
+def _mod(ev: Evaluator, args: list[Any]) -> int:
+    """Remainder with the sign of the dividend (.NET %), not Python's floor modulo."""
+    a, b = _operands("mod", args)
+    if b == 0:
+        raise EvalError("mod(): division by zero")
+    remainder = abs(a) % abs(b)
+    return -remainder if a < 0 else remainder
+
+
+def _extremum(fn: str, args: list[Any]) -> list[int | float]:
+    values = args[0] if len(args) == 1 and isinstance(args[0], list) else args
+    if not values:
+        raise EvalError(f"{fn}() needs at least one value")
+    return [_want_number(fn, v, "a value") for v in values]
+
+
+@_fn("min", 1, None)
+def _min(ev: Evaluator, args: list[Any]) -> int | float:
+    return min(_extremum("min", args))
+
+
+@_fn("max", 1, None)
+def _max(ev: Evaluator, args: list[Any]) -> int | float:
+    return max(_extremum("max", args))
+
+
+@_fn("range", 2, 2)
+def _range(ev: Evaluator, args: list[Any]) -> list[int]:
+    start = _want_int("range", args[0], "the start index")
+    count = _want_int("range", args[1], "the count")
+    if count < 0 or count > 10000:
+        raise EvalError(f"range(): the count must be between 0 and 10000, got {count}")
+    if start + count > 2147483647:
+        raise EvalError("range(): the start index plus the count must not exceed 2147483647")
+    return list(range(start, start + count))
+
+
+# --------------------------------------------------------------------------- arrays and objects
+
+
+@_fn("array", 1, 1, SHALLOW)
+def _array(ev: Evaluator, args: list[Any]) -> list[Any]:
+    value = args[0]
+    return value if isinstance(value, list) else [value]
+
+
+@_fn("createArray", 0, None, ACCEPT)
+def _create_array(ev: Evaluator, args: list[Any]) -> list[Any]:
+    return list(args)
+
+
+@_fn("createObject", 0, None, ACCEPT)
+def _create_object(ev: Evaluator, args: list[Any]) -> Any:
+    if len(args) % 2:
+        raise EvalError(f"createObject() takes key/value pairs, got an odd number of arguments ({len(args)})")
+    result: dict[str, Any] = {}
+    for i in range(0, len(args), 2):
+        key = args[i]
+        if isinstance(key, Unknown):
+            return derived_unknown(key)
+        result[_want_str("createObject", key, f"key {i // 2 + 1}")] = args[i + 1]
+    return result
+
+
+def _merge(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """union() of two objects: later values win; nested objects merge recursively, arrays do not."""
+    merged = dict(base)
+    for key, value in other.items():
+        existing = _find_key(merged, key) if isinstance(key, str) else None
+        if existing is None:
+            merged[key] = value
+        elif isinstance(merged[existing], dict) and isinstance(value, dict):
+            merged[existing] = _merge(merged[existing], value)
+        else:
+            merged[existing] = value
+    return merged
+
+
+@_fn("union", 1, None, SHALLOW)
+def _union(ev: Evaluator, args: list[Any]) -> Any:
+    if all(isinstance(a, dict) for a in args):
+        result: dict[str, Any] = {}
+        for a in args:
+            result = _merge(result, a)
+        return result
+    if all(isinstance(a, list) for a in args):
+        items: list[Any] = []
+        for a in args:
+            for item in a:
+                # An item holding an Unknown cannot be compared, so it is kept.
+                if find_unknown(item) is not None or not any(
+                    find_unknown(x) is None and arm_equals(x, item) for x in items
+                ):
+                    items.append(item)
+        return items
+    kinds = ", ".join(type_name(a) for a in args)
+    raise EvalError(f"union() expects all arrays or all objects, got {kinds}")
+
+
+@_fn("intersection", 1, None)
+def _intersection(ev: Evaluator, args: list[Any]) -> Any:
+    first, rest = args[0], args[1:]
+    if all(isinstance(a, dict) for a in args):
+        return {
+            k: v
+            for k, v in first.items()
+            if all(k in other and arm_equals(other[k], v) for other in rest)
+        }
+    if all(isinstance(a, list) for a in args):
+        common: list[Any] = []
+        for item in first:
+            if all(any(arm_equals(x, item) for x in other) for other in rest) and not any(
+                arm_equals(x, item) for x in common
+            ):
+                common.append(item)
+        return common
+    kinds = ", ".join(type_name(a) for a in args)
+    raise EvalError(f"intersection() expects all arrays or all objects, got {kinds}")
+
+
+_RELAXED_TOKEN = re.compile(
+    r"""
+      (?P<dq>"(?:[^"\\]|\\.)*")
+    | (?P<sq>'(?:[^'\\]|\\.)*')
+    | (?P<comment>//[^\n]*|/\*.*?\*/)
+    | (?P<key>[A-Za-z_$][A-Za-z0-9_$]*)(?=\s*:)
+    | (?P<other>[^"'/A-Za-z_$]+|.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _relax_json(text: str) -> str:
+    """Rewrite Json.NET's lenient syntax (single quotes, bare keys, comments), which ARM's json()
+    accepts, into strict JSON for the standard parser."""
+    out: list[str] = []
+    for m in _RELAXED_TOKEN.finditer(text):
+        kind = m.lastgroup
+        token = m.group()
+        if kind == "sq":
+            inner = token[1:-1].replace("\\'", "'")
+            out.append('"' + re.sub(r'(?<!\\)"', r'\\"', inner) + '"')
+        elif kind == "key":
+            out.append(f'"{token}"')
+        elif kind != "comment":
+            out.append(token)
+    return "".join(out)
+
+
+def _parse_json(fn: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        error = exc
+    try:
+        return json.loads(_relax_json(text))
+    except ValueError:
+        pass
+    raise EvalError(f"{fn}(): the string is not valid JSON ({error})")
+
+
+@_fn("json", 1, 1)
+def _json(ev: Evaluator, args: list[Any]) -> Any:
+    return _parse_json("json", _want_str("json", args[0], "its argument"))
+
+
+@_fn("items", 1, 1, SHALLOW)
+def _items(ev: Evaluator, args: list[Any]) -> list[dict[str, Any]]:
+    """ARM returns the entries sorted by key."""
+    obj = _want_dict("items", args[0], "its argument")
+    return [{"key": k, "value": obj[k]} for k in sorted(obj, key=lambda k: _culture_key(str(k)))]
+
+
+@_fn("objectKeys", 1, 1, SHALLOW)
+def _object_keys(ev: Evaluator, args: list[Any]) -> list[str]:
+    return list(_want_dict("objectKeys", args[0], "its argument"))
+
+
+@_fn("tryGet", 2, None, SHALLOW)
+def _try_get(ev: Evaluator, args: list[Any]) -> Any:
+    """Like property access or indexing, but a missing key or index gives null instead of an error."""
+    current = args[0]
+    for key in args[1:]:
+        if current is None:
+            return None
+        if isinstance(current, Unknown):
+            return get_index(current, key)
+        if isinstance(current, dict):
+            if not isinstance(key, str):
+                raise EvalError(f"tryGet() looks up an object by name, got {_describe(key)}")
+            found = _find_key(current, key)
+            if found is None:
+                return None
+            current = current[found]
+        elif isinstance(current, list):
+            if type(key) is not int:
+                raise EvalError(f"tryGet() looks up an array by integer index, got {_describe(key)}")
+            if not 0 <= key < len(current):
+                return None
+            current = current[key]
+        else:
+            raise EvalError(f"tryGet() expects an object or array, got {_describe(current)}")
+    return current
+
+
+@_fn("shallowMerge", 1, 1, SHALLOW)
+def _shallow_merge(ev: Evaluator, args: list[Any]) -> Any:
+    merged: dict[str, Any] = {}
+    for item in _want_list("shallowMerge", args[0], "its argument"):
+        if isinstance(item, Unknown):
+            return derived_unknown(item)
+        merged.update(_want_dict("shallowMerge", item, "an array item"))
+    return merged
+
+
+@_fn("flatten", 1, 1, SHALLOW)
+def _flatten(ev: Evaluator, args: list[Any]) -> Any:
+    flat: list[Any] = []
+    for item in _want_list("flatten", args[0], "its argument"):
+        if isinstance(item, Unknown):
+            return derived_unknown(item)
+        flat.extend(_want_list("flatten", item, "an array item"))
+    return flat
+
+
+# --------------------------------------------------------------------------- lambdas
+
+
+@dataclass(frozen=True, slots=True)
+class _Lambda:
+    """A ``lambda('x', body)`` argument: parameter names, body node, and the enclosing scope."""
+
+    params: tuple[str, ...]
+    body: Node
+    scope: dict[str, Any] | None
+
+
+def _lambda_arg(ev: Evaluator, node: Node, fn: str, position: int, low: int, high: int) -> _Lambda:
+    """Build the lambda written at ``node``; ARM only allows ``lambda(...)`` literally in that slot."""
+    args: tuple[Node, ...] | None = getattr(node, "args", None)
+    if getattr(node, "key", None) != "lambda" or args is None:
+        raise EvalError(f"{fn}() expects lambda(...) as argument {position}")
+    if len(args) < 2:
+        raise EvalError("lambda() needs at least one parameter name and a body")
+    names = []
+    for name_node in args[:-1]:
+        name = ev.eval(name_node)
+        if not isinstance(name, str) or not name:
+            raise EvalError(f"lambda() parameter names must be strings, got {_describe(name)}")
+        names.append(name)
+    if not low <= len(names) <= high:
+        want = str(low) if low == high else f"{low} to {high}"
+        raise EvalError(f"{fn}() expects a lambda with {want} parameter(s), got {len(names)}")
+    return _Lambda(tuple(names), args[-1], ev.scope)
+
+
+def _invoke(ev: Evaluator, fn: _Lambda, values: Sequence[Any]) -> Any:
+    scope = dict(fn.scope) if fn.scope else {}
+    for name, value in zip(fn.params, values, strict=False):  # a lambda may ignore trailing values
+        scope[name.lower()] = value
+    saved = ev.scope
+    ev.scope = scope
+    try:
+        return ev.eval(fn.body)
+    finally:
+        ev.scope = saved
+
+
+def _input_list(ev: Evaluator, node: Node, fn: str) -> list[Any] | Unknown:
+    value = ev.eval(node)
+    if isinstance(value, Unknown):
+        return derived_unknown(value)
+    return _want_list(fn, value, "argument 1")
+
+
+@_fn("lambda", 0, None, LAZY)
+def _lambda(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    raise EvalError(f"lambda() can only be used directly as an argument of {_LAMBDA_FUNCTIONS}")
+
+
+@_fn("lambdaVariables", 1, 1)
+def _lambda_variables(ev: Evaluator, args: list[Any]) -> Any:
+    name = _want_str("lambdaVariables", args[0], "the variable name")
+    if ev.scope is not None and name.lower() in ev.scope:
+        return ev.scope[name.lower()]
+    raise EvalError(f"lambdaVariables('{name}') is not a parameter of an enclosing lambda()")
+
+
+@_fn("filter", 2, 2, LAZY)
+def _filter(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    items = _input_list(ev, nodes[0], "filter")
+    if isinstance(items, Unknown):
+        return items
+    fn = _lambda_arg(ev, nodes[1], "filter", 2, 1, 2)
+    kept = []
+    for i, item in enumerate(items):
+        keep = _invoke(ev, fn, (item, i))
+        if isinstance(keep, Unknown):
+            return derived_unknown(keep)
+        if _want_bool("filter", keep, "the lambda result"):
+            kept.append(item)
+    return kept
+
+
+@_fn("map", 2, 2, LAZY)
+def _map(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    items = _input_list(ev, nodes[0], "map")
+    if isinstance(items, Unknown):
+        return items
+    fn = _lambda_arg(ev, nodes[1], "map", 2, 1, 2)
+    return [_invoke(ev, fn, (item, i)) for i, item in enumerate(items)]
+
+
+@_fn("reduce", 3, 3, LAZY)
+def _reduce(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    items = _input_list(ev, nodes[0], "reduce")
+    if isinstance(items, Unknown):
+        return items
+    accumulator = ev.eval(nodes[1])
+    fn = _lambda_arg(ev, nodes[2], "reduce", 3, 2, 3)
+    for i, item in enumerate(items):
+        accumulator = _invoke(ev, fn, (accumulator, item, i))
+    return accumulator
+
+
+@_fn("sort", 2, 2, LAZY)
+def _sort(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    items = _input_list(ev, nodes[0], "sort")
+    if isinstance(items, Unknown):
+        return items
+    fn = _lambda_arg(ev, nodes[1], "sort", 2, 2, 2)
+
+    def before(a: Any, b: Any) -> bool:
+        result = _invoke(ev, fn, (a, b))
+        if isinstance(result, Unknown):
+            raise _Abort(derived_unknown(result))
+        return _want_bool("sort", result, "the lambda result")
+
+    def compare(a: Any, b: Any) -> int:
+        if before(a, b):
+            return -1
+        return 1 if before(b, a) else 0
+
+    try:
+        return sorted(items, key=functools.cmp_to_key(compare))
+    except _Abort as abort:
+        return abort.unknown
+
+
+@_fn("toObject", 2, 3, LAZY)
+def _to_object(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    items = _input_list(ev, nodes[0], "toObject")
+    if isinstance(items, Unknown):
+        return items
+    key_fn = _lambda_arg(ev, nodes[1], "toObject", 2, 1, 1)
+    value_fn = _lambda_arg(ev, nodes[2], "toObject", 3, 1, 1) if len(nodes) > 2 else None
+    result: dict[str, Any] = {}
+    for item in items:
+        key = _invoke(ev, key_fn, (item,))
+        if isinstance(key, Unknown):
+            return derived_unknown(key)
+        key = _want_str("toObject", key, "the key lambda result")
+        result[key] = _invoke(ev, value_fn, (item,)) if value_fn is not None else item
+    return result
+
+
+@_fn("mapValues", 2, 2, LAZY)
+def _map_values(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    obj = ev.eval(nodes[0])
+    if isinstance(obj, Unknown):
+        return derived_unknown(obj)
+    obj = _want_dict("mapValues", obj, "argument 1")
+    fn = _lambda_arg(ev, nodes[1], "mapValues", 2, 1, 1)
+    return {key: _invoke(ev, fn, (value,)) for key, value in obj.items()}
+
+
+@_fn("groupBy", 2, 2, LAZY)
+def _group_by(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    items = _input_list(ev, nodes[0], "groupBy")
+    if isinstance(items, Unknown):
+        return items
+    fn = _lambda_arg(ev, nodes[1], "groupBy", 2, 1, 1)
+    groups: dict[str, list[Any]] = {}
+    for item in items:
+        key = _invoke(ev, fn, (item,))
+        if isinstance(key, Unknown):
+            return derived_unknown(key)
+        groups.setdefault(_want_str("groupBy", key, "the key lambda result"), []).append(item)
+    return groups

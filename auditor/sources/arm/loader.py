@@ -1,0 +1,422 @@
+"""The ARM source: files on disk → one normalized inventory.
+
+Reads every file once (UTF-8/UTF-16/BOM, comments), classifies it by content,
+evaluates templates (with their parameters file), policy-embedded templates
+(with policy defaults and, when present in the same scan, each assignment's
+values) and exported resources, and records every problem as a value on the
+inventory (unreadable file, invalid JSON with line and column, invalid
+expression). Sources never create findings: SRC checks do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor import model as m
+from auditor.sources.arm import extract
+from auditor.sources.arm.classify import classify
+from auditor.sources.arm.cursor import Context, Cursor, SourceFile
+from auditor.sources.arm.jsonpos import DecodeError, JsonSyntaxError, PDict, decode, loads
+from auditor.sources.arm.template import (
+    EvaluatedResource,
+    ExpressionProblem,
+    Scope,
+    TemplateEvaluator,
+    build_resource_id,
+    scope_level_from_schema,
+)
+from auditor.unknown import Unknown, is_unknown
+
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", ".tox"})
+JSON_SUFFIXES = frozenset({".json", ".jsonc"})
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class _Parsed:
+    path: Path
+    display: str
+    src: SourceFile
+    doc: Any
+    kind: str
+    detail: str | None
+
+
+@dataclass
+class _Builder:
+    """Collects inventory elements while files are processed."""
+
+    automations: list[m.Automation] = field(default_factory=list)
+    logic_apps: list[m.LogicApp] = field(default_factory=list)
+    connections: list[m.Connection] = field(default_factory=list)
+    role_assignments: list[m.RoleAssignment] = field(default_factory=list)
+    role_definitions: list[m.RoleDefinition] = field(default_factory=list)
+    policy_definitions: list[m.PolicyDefinition] = field(default_factory=list)
+    policy_assignments: list[m.PolicyAssignment] = field(default_factory=list)
+    files: list[m.FileRecord] = field(default_factory=list)
+    problems: list[m.Problem] = field(default_factory=list)
+
+    def inventory(self) -> m.Inventory:
+        return m.Inventory(**self.__dict__)
+
+
+def display_path(path: Path) -> str:
+    """Path relative to the current directory when below it, always ``/``-separated."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    if rel.startswith(".." + os.sep) or rel == "..":
+        rel = str(path)
+    return rel.replace(os.sep, "/")
+
+
+def discover(paths: Iterable[Path]) -> Iterator[Path]:
+    """Every file under ``paths`` (files given explicitly are always included), sorted, skipping VCS dirs."""
+    for root in paths:
+        if root.is_file() or not root.exists():
+            yield root
+            continue
+        found: list[Path] = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            found.extend(Path(dirpath) / f for f in filenames)
+        yield from sorted(found)
+
+
+def parameters_file_for(template: Path) -> Path | None:
+    """The conventional parameters file beside a template (``x.parameters.json`` for ``x.json``)."""
+    candidate = template.with_name(template.stem + ".parameters" + template.suffix)
+    return candidate if candidate.is_file() else None
+
+
+class ArmSource:
+    """Builds an inventory from template, policy and exported-resource files."""
+
+    def __init__(self, parameters: dict[str | None, Path] | None = None) -> None:
+        # None key = applies to every template; other keys are template paths (resolved).
+        self.parameters = parameters or {}
+        self._b = _Builder()
+        self._policies: list[tuple[_Parsed, Cursor]] = []
+        self._param_cache: dict[Path, dict[str, Any] | None] = {}
+
+    # ------------------------------------------------------------ reading
+
+    def _read(self, path: Path) -> _Parsed | None:
+        display = display_path(path)
+        try:
+            if not path.exists():
+                raise FileNotFoundError("no such file or directory")
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise OSError(f"file is {size} bytes, larger than the {MAX_FILE_BYTES} byte limit")
+            data = path.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self._problem("unreadable", f"cannot read file: {reason}", display)
+            self._b.files.append(m.FileRecord(path=display, kind="unreadable", detail=reason))
+            return None
+        try:
+            text = decode(data)
+        except DecodeError as exc:
+            self._problem("unreadable", f"cannot decode file: {exc.message}", display)
+            self._b.files.append(m.FileRecord(path=display, kind="unreadable", detail=exc.message))
+            return None
+        src = SourceFile(display, text)
+        try:
+            doc = loads(text, src=src)
+        except JsonSyntaxError as exc:
+            self._problem("invalid-json", str(exc), display, exc.line, exc.column)
+            self._b.files.append(m.FileRecord(path=display, kind="invalid", detail=str(exc)))
+            return None
+        kind, detail = classify(doc)
+        return _Parsed(path, display, src, doc, kind, detail)
+
+    def _problem(
+        self, code: str, message: str, file: str, line: int = 0, column: int = 0, path: str = ""
+    ) -> None:
+        self._b.problems.append(
+            m.Problem(
+                code=code,  # type: ignore[arg-type]
+                message=message,
+                origin=m.Origin(file=file, line=line, column=column, json_path=path),
+            )
+        )
+
+    # ------------------------------------------------------------ driving
+
+    def scan(self, paths: Iterable[Path]) -> m.Inventory:
+        """Read, classify and evaluate every file under ``paths``."""
+        for path in discover(paths):
+            if path.suffix.lower() not in JSON_SUFFIXES and path.exists():
+                self._b.files.append(
+                    m.FileRecord(path=display_path(path), kind="not-ours", detail=_skip_reason(path))
+                )
+                continue
+            parsed = self._read(path)
+            if parsed is None:
+                continue
+            self._b.files.append(m.FileRecord(path=parsed.display, kind=parsed.kind, detail=parsed.detail))  # type: ignore[arg-type]
+            self._process(parsed)
+        self._process_policies()
+        return self._b.inventory()
+
+    def _process(self, p: _Parsed) -> None:
+        root = Cursor(p.doc, "", getattr(p.doc, "start", 0), Context(p.src))
+        if p.kind == "template":
+            self._template(p, root)
+        elif p.kind == "policy-definition":
+            self._policies.append((p, root))
+        elif p.kind == "policy-assignment":
+            self._b.policy_assignments.append(extract.policy_assignment(p.doc.get("name"), root))
+        elif p.kind == "resource":
+            self._resources(p, root)
+        elif p.kind == "role-definition":
+            self._b.role_definitions.append(extract.role_definition(p.doc.get("id"), root))
+
+    # ------------------------------------------------------------ templates
+
+    def _supplied_parameters(self, template: Path) -> dict[str, Any]:
+        explicit = self.parameters.get(str(template.resolve()))
+        if explicit is None:
+            explicit = self.parameters.get(None)
+        params_path = explicit or parameters_file_for(template)
+        if params_path is None:
+            return {}
+        if params_path not in self._param_cache:
+            self._param_cache[params_path] = self._load_parameters(params_path)
+        return self._param_cache[params_path] or {}
+
+    def _load_parameters(self, path: Path) -> dict[str, Any] | None:
+        try:
+            doc = loads(decode(path.read_bytes()), src=None)
+        except (OSError, DecodeError, JsonSyntaxError):
+            return None  # reported when the file itself is scanned, or by the CLI for --parameters
+        params = doc.get("parameters") if isinstance(doc, dict) else None
+        if not isinstance(params, dict):
+            return None
+        out: dict[str, Any] = {}
+        for name, spec in params.items():
+            if isinstance(spec, dict) and "value" in spec:
+                out[name] = spec["value"]
+            elif isinstance(spec, dict) and "reference" in spec:
+                out[name] = Unknown(f"parameter '{name}' is a Key Vault secret reference")
+        return out
+
+    def _template(self, p: _Parsed, root: Cursor) -> None:
+        evaluator = TemplateEvaluator(p.doc, root, supplied=self._supplied_parameters(p.path))
+        self._collect(evaluator.resources(), evaluator.problems)
+
+    def _collect(self, resources: Iterable[EvaluatedResource], problems: list[ExpressionProblem]) -> None:
+        for res in resources:
+            self._dispatch(res)
+        for problem in problems:
+            line, column = problem.src.index.position(problem.offset())
+            self._problem(
+                "invalid-expression",
+                f"invalid ARM expression {problem.expression!r}: {problem.message}",
+                problem.src.path,
+                line,
+                column,
+                problem.fallback.path,
+            )
+        problems.clear()
+
+    def _dispatch(self, res: EvaluatedResource, from_policy: str | None = None) -> None:
+        type_ = res.type.lower() if isinstance(res.type, str) else ""
+        cur = res.cursor
+        if type_ == "microsoft.security/automations":
+            self._b.automations.append(
+                extract.automation(res.id, res.name, cur.value_at("apiVersion"), cur, from_policy)
+            )
+        elif type_ == "microsoft.logic/workflows":
+            self._b.logic_apps.append(extract.logic_app(res.id, res.name, cur))
+        elif type_ == "microsoft.web/connections":
+            self._b.connections.append(extract.connection(res.id, res.name, cur))
+        elif type_ == "microsoft.authorization/roleassignments":
+            self._b.role_assignments.append(extract.role_assignment(res.id, cur))
+        elif type_ == "microsoft.authorization/roledefinitions":
+            self._b.role_definitions.append(extract.role_definition(res.id, cur))
+        elif type_ == "microsoft.authorization/policyassignments":
+            self._b.policy_assignments.append(extract.policy_assignment(res.name, cur))
+        elif type_ == "microsoft.authorization/policydefinitions":
+            self._policies.append(
+                (
+                    _Parsed(
+                        Path(cur.ctx.src.path),
+                        cur.ctx.src.path,
+                        cur.ctx.src,
+                        cur.value,
+                        "policy-definition",
+                        None,
+                    ),
+                    cur,
+                )
+            )
+
+    # ------------------------------------------------------------ exported resources
+
+    def _resources(self, p: _Parsed, root: Cursor) -> None:
+        doc = p.doc
+        if isinstance(doc, dict) and isinstance(doc.get("definition"), dict):
+            name = doc.get("name") if isinstance(doc.get("name"), str) else p.path.stem
+            ctx = Context(p.src, resource=f"Microsoft.Logic/workflows/{name}")
+            cur = root.with_context(ctx)
+            self._b.logic_apps.append(extract.logic_app(doc.get("id", name), name, cur, props=cur))
+            return
+        for body in _resource_bodies(root):
+            self._exported(body)
+
+    def _exported(self, cur: Cursor) -> None:
+        body = cur.value
+        type_ = body.get("type")
+        name = body.get("name")
+        res_id = body.get("id")
+        if not isinstance(res_id, str):
+            res_id = build_resource_id(Scope(), type_, name) if isinstance(name, str) else Unknown("no id")
+        display = res_id if isinstance(res_id, str) else f"{type_}/{name}"
+        ctx = Context(cur.ctx.src, resource=display)
+        res = EvaluatedResource(type_, name, res_id, display, cur.with_context(ctx), None, None)
+        self._dispatch(res)
+
+    # ------------------------------------------------------------ policies
+
+    def _process_policies(self) -> None:
+        assignments: dict[str, list[m.PolicyAssignment]] = {}
+        for a in self._b.policy_assignments:
+            if isinstance(a.policy_definition_id, str):
+                assignments.setdefault(
+                    a.policy_definition_id.rstrip("/").rsplit("/", 1)[-1].lower(), []
+                ).append(a)
+        for parsed, root in self._policies:
+            self._policy(parsed, root, assignments)
+
+    def _policy(self, p: _Parsed, root: Cursor, assignments: dict[str, list[m.PolicyAssignment]]) -> None:
+        props = root.get("properties") if isinstance(root.value.get("properties"), dict) else root
+        assert props is not None
+        name = root.value.get("name")
+        if not isinstance(name, str):
+            name = props.value_at("displayName") or p.path.stem
+        ctx = Context(p.src, resource=f"Microsoft.Authorization/policyDefinitions/{name}")
+        root, props = root.with_context(ctx), props.with_context(ctx)
+        params_decl = (
+            props.value_at("parameters") if isinstance(props.value_at("parameters"), dict) else PDict()
+        )
+        rule = props.get("policyRule")
+        then = rule.get("then") if rule else None
+        details = then.get("details") if then else None
+        defaults = self._policy_values(params_decl, props, {})
+        effect_cur = then.get("effect") if then else None
+        effect = defaults.evaluate_node(effect_cur.value) if effect_cur else None
+        details_type = details.value_at("type") if details else None
+        deploys = isinstance(details_type, str) and details_type.lower() == "microsoft.security/automations"
+        existence = details.get("existenceCondition") if details else None
+        self._b.policy_definitions.append(
+            m.PolicyDefinition(
+                name=name,
+                display_name=props.value_at("displayName"),
+                effect=effect,
+                details_type=details_type,
+                deploys_automation=deploys,
+                existence_condition=existence.value if existence else None,
+                has_existence_condition=existence is not None,
+                role_definition_ids=details.value_at("roleDefinitionIds") if details else None,
+                parameters=dict(params_decl) if isinstance(params_decl, dict) else {},
+                origin=root.origin(),
+                effect_origin=effect_cur.origin() if effect_cur else None,
+            )
+        )
+        deployment = details.get("deployment") if details else None
+        if deployment is None or details is None:
+            return
+        self._policy_deployment(name, deployment, params_decl, props, details, {}, f"policy '{name}'")
+        for a in assignments.get(str(name).lower(), []):
+            label = f"policy '{name}' as assigned by '{a.name}'"
+            self._policy_deployment(name, deployment, params_decl, props, details, a.parameters, label)
+
+    def _policy_values(self, params_decl: Any, props: Cursor, supplied: dict[str, Any]) -> TemplateEvaluator:
+        """An evaluator whose parameters are the policy's (assignment value, else default, else unknown)."""
+        synthetic = PDict(parameters=params_decl)
+        return TemplateEvaluator(
+            synthetic, props, supplied=supplied, missing_parameter_hint="set by the policy assignment"
+        )
+
+    def _policy_deployment(
+        self,
+        name: str,
+        deployment: Cursor,
+        params_decl: Any,
+        props: Cursor,
+        details: Cursor,
+        supplied: dict[str, Any],
+        label: str,
+    ) -> None:
+        template = deployment.at("properties", "template")
+        if template is None or not isinstance(template.value, dict):
+            return
+        policy_ctx = self._policy_values(params_decl, props, supplied)
+        passed = policy_ctx.evaluate_node(deployment.value_at("properties", "parameters") or {})
+        values: dict[str, Any] = {}
+        if isinstance(passed, dict):
+            for key, spec in passed.items():
+                if isinstance(spec, dict) and "value" in spec:
+                    values[key] = spec["value"]
+        level = scope_level_from_schema(template.value.get("$schema"))
+        ctx = Context(template.ctx.src, deployment=label)
+        evaluator = TemplateEvaluator(
+            template.value,
+            template.with_context(ctx),
+            supplied=values,
+            scope=Scope(level=level),
+            deployment=label,
+            missing_parameter_hint="set by the policy assignment",
+        )
+        resources = [r for r in evaluator.resources()]
+        for res in resources:
+            self._dispatch(res, from_policy=name)
+        self._collect([], evaluator.problems)
+        self._collect([], policy_ctx.problems)
+
+
+def _resource_bodies(root: Cursor) -> Iterator[Cursor]:
+    """Resource bodies inside an exported file, a REST list or a REST API example."""
+    value = root.value
+    if isinstance(value, list):
+        yield from (c for c in root.elements() if isinstance(c.value, dict))
+        return
+    if isinstance(value.get("type"), str):
+        yield root
+        return
+    listed = root.get("value")
+    if listed is not None and isinstance(listed.value, list):
+        yield from (c for c in listed.elements() if isinstance(c.value, dict) and "type" in c.value)
+        return
+    responses = root.get("responses")
+    if responses is not None:
+        for _code, response in responses.items():
+            body = response.get("body")
+            if body is None or not isinstance(body.value, dict):
+                continue
+            if isinstance(body.value.get("type"), str):
+                yield body
+            inner = body.get("value")
+            if inner is not None and isinstance(inner.value, list):
+                yield from (c for c in inner.elements() if isinstance(c.value, dict) and "type" in c.value)
+
+
+def _skip_reason(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".tf", ".tfvars"):
+        return "Terraform is not scanned yet"
+    if suffix == ".bicep":
+        return "Bicep source: compile it with 'az bicep build' and scan the JSON"
+    return "not a JSON file"
+
+
+def is_unknown_value(value: Any) -> bool:
+    """Re-export for callers that only import the loader."""
+    return is_unknown(value)

@@ -1,0 +1,66 @@
+"""Values that cannot be known before deployment.
+
+An ARM template is a program: ``reference()``, ``listKeys()``, a parameter
+without a default or ``utcNow()`` only get a value when Azure deploys it. The
+evaluator returns an :class:`Unknown` for them instead of guessing, and every
+check treats an ``Unknown`` as "cannot say" (it never fires on one). SRC003
+reports where a check needed such a value.
+
+``CallbackUrl`` is an ``Unknown`` that still remembers *which* trigger
+``listCallbackUrl()`` was asked for: the URL (and its ``sig=`` key) is a deploy-
+time secret, but the trigger it names is what AUT202 and POL301 compare with
+the target Logic App. We never call ``listCallbackUrl`` ourselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value only Azure knows at deployment time.
+
+    ``reason`` says why in words a user understands ("parameter 'x' has no
+    value"); ``expression`` is the source text of the expression that produced
+    it, when there is one.
+    """
+
+    reason: str
+    expression: str | None = None
+
+    def __bool__(self) -> bool:  # pragma: no cover - guard against accidental truth tests
+        raise TypeError("an Unknown has no truth value; test it with is_unknown()")
+
+    def __str__(self) -> str:
+        return f"<unknown: {self.reason}>"
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackUrl(Unknown):
+    """The result of ``listCallbackUrl(target, apiVersion)`` (and of ``.value`` on it).
+
+    ``target`` is the evaluated first argument: normally the trigger's resource
+    id (``.../Microsoft.Logic/workflows/<la>/triggers/<name>``), itself possibly
+    an ``Unknown``.
+    """
+
+    target: Any = None
+    api_version: Any = None
+
+
+def is_unknown(value: object) -> bool:
+    """True when ``value`` is an :class:`Unknown` (including :class:`CallbackUrl`)."""
+    return isinstance(value, Unknown)
+
+
+def contains_unknown(value: object) -> bool:
+    """True when ``value`` is, or (for lists and dicts) contains, an :class:`Unknown`."""
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False

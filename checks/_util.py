@@ -1,0 +1,85 @@
+"""Small predicates shared by checks (no I/O, no sources, no renderers)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from auditor.unknown import Unknown
+
+if TYPE_CHECKING:
+    from auditor.model import Automation, AutomationAction, LogicApp, Trigger
+
+
+def known_str(value: Any) -> str | None:
+    """The value when it is a known string, else None."""
+    return value if isinstance(value, str) else None
+
+
+def is_unknown(value: Any) -> bool:
+    """True for Unknown values (checks must stay silent on them)."""
+    return isinstance(value, Unknown)
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment), capped at ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return min(prev[-1], limit + 1)
+
+
+def logic_app_actions(automation: Automation) -> Iterator[AutomationAction]:
+    """The automation's actions of type LogicApp (case-insensitive)."""
+    for action in automation.actions:
+        if isinstance(action.action_type, str) and action.action_type.lower() == "logicapp":
+            yield action
+
+
+def is_webhook_trigger(trigger: Trigger) -> bool:
+    """ApiConnectionWebhook triggers are how Defender connectors subscribe."""
+    return isinstance(trigger.type, str) and trigger.type.lower() == "apiconnectionwebhook"
+
+
+def defender_triggers(la: LogicApp, api_of: Any, connectors: tuple[str, ...]) -> list[Trigger]:
+    """Triggers whose connection resolves to a Defender connector (``api_of(la, trigger)`` → api name)."""
+    out = []
+    for trigger in la.triggers:
+        api = api_of(la, trigger)
+        if isinstance(api, str) and api.lower() in connectors:
+            out.append(trigger)
+    return out
+
+
+def trigger_connector(links: Any, catalog: Any, la: LogicApp, trigger: Trigger) -> Any:
+    """The managed API a trigger's connection resolves to (str, Unknown or None).
+
+    When the Logic App's ``$connections`` are unknown, that Unknown. When the binding
+    names no API (or the key is unbound, LA103's business), the Defender connector
+    whose subscribe path the trigger uses, so that a binding without ``id`` still
+    counts as the Defender trigger it evidently is.
+    """
+    if trigger.connection is not None and la.bindings_unknown is not None:
+        return la.bindings_unknown
+    api = links.trigger_api(la, trigger)
+    if api is None and isinstance(trigger.path, str) and trigger.connection is not None:
+        return catalog.connector_for_path.get(trigger.path.strip().lower())
+    return api
+
+
+def display_name(element: Any) -> str:
+    """A Logic App's (or any element's) name for messages: the name, else the id's last segment."""
+    if isinstance(element.name, str):
+        return str(element.name)
+    if isinstance(element.id, str):
+        return str(element.id).rstrip("/").rsplit("/", 1)[-1]
+    return "?"

@@ -1,0 +1,41 @@
+"""SRC002: a JSON file has a syntax error.
+
+## What it checks
+Templates, parameters files, policies and exported resources are parsed as
+Azure Resource Manager does: JSON plus ``//`` and ``/* */`` comments. A syntax
+error is reported with its line and column.
+
+## Why it matters
+Azure rejects the deployment, and nothing in the file was checked.
+
+## Use instead
+Fix the syntax at the reported line (a missing comma, a trailing comma, an
+unterminated string), or validate with ``az deployment group validate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from auditor.findings import Finding, Rule, Severity
+
+if TYPE_CHECKING:
+    from auditor.checking import CheckContext
+    from auditor.model import Inventory
+
+RULE = Rule(
+    id="SRC002",
+    name="invalid-json",
+    severity=Severity.HIGH,
+    title="JSON syntax error",
+    rationale="Azure Resource Manager rejects a file that is not valid JSON, and none of its content was checked.",
+    remediation="Fix the syntax error at the reported line and column.",
+)
+
+
+def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
+    """One finding per file with a syntax error."""
+    for problem in inventory.problems:
+        if problem.code == "invalid-json":
+            yield RULE.finding(f"invalid JSON: {problem.message}", at=problem.origin)

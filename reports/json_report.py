@@ -1,0 +1,76 @@
+"""JSON output: a stable, versioned contract, not a dump of internal models.
+
+```
+{"version": 1,
+ "tool": {"name": "auditor", "version": "…"},
+ "findings": [{"rule", "name", "severity", "title", "message", "path", "line", "column",
+               "resource", "fingerprint", "json_path", "help_url", "related": [...]}],
+ "files": {"scanned", "skipped", "failed"},
+ "errors": [{"rule", "message"}]}
+```
+``path`` is relative to the current directory and ``/``-separated.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, TextIO
+
+from auditor import __version__
+
+if TYPE_CHECKING:
+    from auditor.engine import ScanResult
+    from auditor.findings import Finding, Location
+
+SCHEMA_VERSION = 1
+
+
+def _location(loc: Location) -> dict[str, Any]:
+    return {
+        "path": loc.file,
+        "line": loc.line,
+        "column": loc.column,
+        "json_path": loc.json_path,
+        "resource": loc.resource,
+    }
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    """One finding in the JSON contract."""
+    loc = f.location
+    return {
+        "rule": f.rule.id,
+        "name": f.rule.name,
+        "severity": f.effective_severity.label,
+        "title": f.rule.title,
+        "message": f.message,
+        "path": loc.file,
+        "line": loc.line,
+        "column": loc.column,
+        "resource": loc.resource,
+        "fingerprint": f.fingerprint,
+        "json_path": loc.json_path,
+        "help_url": f.rule.help_url,
+        "related": [_location(r) for r in f.related],
+    }
+
+
+def to_dict(result: ScanResult) -> dict[str, Any]:
+    """The whole report as plain data."""
+    return {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "auditor", "version": __version__},
+        "findings": [finding_to_dict(f) for f in result.findings],
+        "files": {
+            "scanned": result.summary.scanned,
+            "skipped": result.summary.skipped,
+            "failed": result.summary.failed,
+        },
+        "errors": [{"rule": e.rule_id, "message": e.message} for e in result.errors],
+    }
+
+
+def render(result: ScanResult, out: TextIO, **_: Any) -> None:
+    """Write the JSON report."""
+    json.dump(to_dict(result), out, indent=2, ensure_ascii=False)
+    out.write("\n")

@@ -1,0 +1,53 @@
+"""Human output: findings grouped by file as ``path:line:col ID message``, then a summary.
+
+Colour only on a terminal (or ``--color always``); plain ANSI codes, so no
+dependency is loaded for the most common run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import groupby
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from auditor.engine import ScanResult
+
+_COLORS = {
+    "critical": "\x1b[1;31m",
+    "high": "\x1b[31m",
+    "medium": "\x1b[33m",
+    "low": "\x1b[36m",
+    "info": "\x1b[2m",
+}
+_RESET, _BOLD, _DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
+
+
+def render(result: ScanResult, out: TextIO, *, color: bool = False, quiet: bool = False, **_: Any) -> None:
+    """Write the text report."""
+
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    if not quiet:
+        for file, group in groupby(result.findings, key=lambda f: f.location.file or "<no file>"):
+            out.write(paint(file, _BOLD) + "\n")
+            for f in group:
+                loc = f.location
+                sev = f.effective_severity.label
+                where = f"{file}:{loc.line}:{loc.column}"
+                out.write(f"  {where} {paint(f.rule.id, _COLORS.get(sev, ''))} [{sev}] {f.message}\n")
+                if loc.resource:
+                    out.write(paint(f"      in {loc.resource}", _DIM) + "\n")
+            out.write("\n")
+    counts = Counter(f.effective_severity.label for f in result.findings)
+    parts = [f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts[s]]
+    s = result.summary
+    total = len(result.findings)
+    noun = "finding" if total == 1 else "findings"
+    detail = f" ({', '.join(parts)})" if parts else ""
+    out.write(
+        f"{total} {noun}{detail} in {s.scanned} scanned files; {s.skipped} skipped (not templates), {s.failed} failed.\n"
+    )
+    if s.failed:
+        out.write("Files that failed to read or parse were not checked: see the SRC001/SRC002 findings.\n")

@@ -1,0 +1,53 @@
+"""Every rule against its fixtures: positives must match expected.json exactly (line and JSON path),
+negatives must yield nothing of that rule.
+
+Layout: ``tests/checks/fixtures/<RULE>/{positive_*,negative_*}.json`` (+ optional
+``*.parameters.json`` beside a template, picked up as in real use) and
+``expected.json``: ``{"positive_x.json": [{"line": 41, "json_path": "…"}]}``.
+A fixture may also be a folder (``positive_x/``) holding several files that are scanned together.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import scan_paths
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _cases(prefix: str) -> list[tuple[str, Path]]:
+    out = []
+    for rule_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        for case in sorted(rule_dir.iterdir()):
+            if case.name.startswith(prefix) and not case.name.endswith(".parameters.json"):
+                out.append((rule_dir.name, case))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("rule", "case"), _cases("positive_"), ids=lambda v: v if isinstance(v, str) else v.name
+)
+def test_positive(rule: str, case: Path) -> None:
+    expected = json.loads((case.parent / "expected.json").read_text())[case.name]
+    result = scan_paths([case], [rule])
+    got = [
+        {"line": f.location.line, "json_path": f.location.json_path}
+        for f in result.findings
+        if f.rule.id == rule
+    ]
+    want = [{"line": e["line"], "json_path": e["json_path"]} for e in expected]
+    assert got == want, [f.message for f in result.findings]
+    for f, e in zip(result.findings, expected, strict=False):
+        if "message_contains" in e:
+            assert e["message_contains"] in f.message
+
+
+@pytest.mark.parametrize(
+    ("rule", "case"), _cases("negative_"), ids=lambda v: v if isinstance(v, str) else v.name
+)
+def test_negative(rule: str, case: Path) -> None:
+    result = scan_paths([case], [rule])
+    assert [f.message for f in result.findings if f.rule.id == rule] == []
