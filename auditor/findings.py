@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from auditor.model import Origin
 
+# help_url anchors point into the generated docs/rules.md (auditor/docs.py); the base can be
+# overridden for forks and mirrors with the AUDITOR_DOCS_URL environment variable.
 DOCS_BASE = "https://github.com/mdc-auditor/auditor/blob/main/docs/rules.md"
 
 
@@ -112,7 +115,8 @@ class Rule:
     @property
     def help_url(self) -> str:
         """Derived from the id, so every rule has one and they never drift."""
-        return f"{DOCS_BASE}#{self.id.lower()}-{self.name}"
+        base = os.environ.get("AUDITOR_DOCS_URL", DOCS_BASE)
+        return f"{base}#{self.id.lower()}-{self.name}"
 
     def finding(
         self,

@@ -141,6 +141,8 @@ def connection_ref(inputs: Cursor | None) -> m.ConnectionRef | None:
 def _trigger(name: str, cur: Cursor) -> m.Trigger:
     problems: list[str] = []
     value = cur.value
+    if is_unknown(value):
+        return m.Trigger(name=name, type=value, origin=cur.origin())
     if not isinstance(value, dict):
         problems.append("the trigger is not an object")
         return m.Trigger(name=name, problems=tuple(problems), origin=cur.origin())
