@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from auditor.registry import LoadedCheck
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 EPILOG_SCAN = """\
@@ -73,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     scan.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or folders to scan")
-    scan.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    from auditor.reports import FORMATS
+
+    scan.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
     scan.add_argument(
         "--output", "-o", metavar="FILE", type=Path, help="write the report to FILE instead of stdout"
     )

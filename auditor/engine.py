@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from auditor.catalog import Catalog, default_catalog
+from auditor.chains import Chain, build_chains
 from auditor.checking import CheckContext
 from auditor.findings import Finding, Rule, Severity
 from auditor.link import Links
@@ -55,6 +56,12 @@ class ScanResult:
     files: tuple[FileRecord, ...]
     errors: tuple[CheckError, ...] = ()
     summary: FileSummary = field(default_factory=lambda: FileSummary(0, 0, 0))
+    chains: tuple[Chain, ...] = ()
+
+    @property
+    def active(self) -> list[Finding]:
+        """Findings that are not suppressed."""
+        return [f for f in self.findings if f.suppressed_by is None]
 
     def at_or_above(self, threshold: Severity) -> list[Finding]:
         """Findings that fail the gate at ``threshold``."""
@@ -95,4 +102,5 @@ def run(
         files=tuple(inventory.files),
         errors=tuple(errors),
         summary=FileSummary.of(inventory.files),
+        chains=build_chains(inventory, ctx.links, findings),
     )

@@ -72,6 +72,19 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding is not counted: SARIF's ``suppressions`` kinds.
+
+    ``kind`` is ``inSource`` (resource metadata) or ``external`` (configuration
+    file or baseline); ``source`` names where it was declared.
+    """
+
+    kind: str
+    justification: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem, as the engine and every renderer see it."""
 
@@ -80,7 +93,7 @@ class Finding:
     location: Location
     related: tuple[Location, ...] = ()
     severity: Severity | None = None  # None = the rule's default; config may override
-    suppressed_by: str | None = None
+    suppressed_by: Suppression | None = None
 
     @property
     def effective_severity(self) -> Severity:

@@ -1,0 +1,132 @@
+"""The dependency chain of each automation, for renderers that draw it (HTML).
+
+automation → Logic App → trigger → connection → managed API, each link marked
+``ok``, ``broken`` (a finding points at it), ``missing`` (the link leads
+nowhere in the scanned files) or ``unknown`` (only known at deployment).
+Computed once by the engine from the inventory and the findings, so renderers
+still read nothing but the ScanResult.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from auditor.findings import Finding, Location
+from auditor.link import Links, parse_callback_target
+from auditor.model import Automation, Inventory, LogicApp, Origin, Trigger
+from auditor.unknown import CallbackUrl, is_unknown
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One element of a chain."""
+
+    kind: str  # automation | logic-app | trigger | connection | managed-api
+    label: str
+    status: str  # ok | broken | missing | unknown
+    location: Location | None = None
+    findings: tuple[str, ...] = ()  # fingerprints of findings at this element
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The chain of one automation action."""
+
+    automation: str
+    links: tuple[ChainLink, ...]
+
+    @property
+    def broken(self) -> bool:
+        """True when any link is broken or missing."""
+        return any(link.status in ("broken", "missing") for link in self.links)
+
+
+class _FindingIndex:
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self._by_place: dict[tuple[str | None, str], list[str]] = {}
+        for f in findings:
+            if f.suppressed_by is None:
+                key = (f.location.file, f.location.json_path)
+                self._by_place.setdefault(key, []).append(f.fingerprint)
+
+    def at(self, origin: Origin, *, subtree: bool = False) -> tuple[str, ...]:
+        if not subtree:
+            return tuple(self._by_place.get((origin.file, origin.json_path), ()))
+        out: list[str] = []
+        for (file, path), prints in self._by_place.items():
+            if file == origin.file and (path == origin.json_path or path.startswith(origin.json_path + ".")):
+                out.extend(prints)
+        return tuple(out)
+
+
+def _link(kind: str, label: str, origin: Origin | None, index: _FindingIndex, note: str = "",
+          subtree: bool = False) -> ChainLink:
+    prints = index.at(origin, subtree=subtree) if origin is not None else ()
+    return ChainLink(kind, label, "broken" if prints else "ok", Location.of(origin) if origin else None, prints, note)
+
+
+def build_chains(inventory: Inventory, links: Links, findings: Sequence[Finding]) -> tuple[Chain, ...]:
+    """One chain per LogicApp action of every automation."""
+    index = _FindingIndex(findings)
+    chains: list[Chain] = []
+    for automation in inventory.automations:
+        for action in automation.actions:
+            if not (isinstance(action.action_type, str) and action.action_type.lower() == "logicapp"):
+                continue
+            chains.append(_chain(automation, action.logic_app_id, action.uri, action.origin, links, index))
+    return tuple(chains)
+
+
+def _chain(automation: Automation, la_id: object, uri: object, action_origin: Origin, links: Links,
+           index: _FindingIndex) -> Chain:
+    name = automation.name if isinstance(automation.name, str) else "?"
+    items = [_link("automation", name, automation.origin, index, subtree=True)]
+    if is_unknown(la_id):
+        items.append(ChainLink("logic-app", "unknown Logic App", "unknown", note=getattr(la_id, "reason", "")))
+        return Chain(name, tuple(items))
+    la = links.logic_app(la_id)
+    if la is None:
+        label = str(la_id).rstrip("/").rsplit("/", 1)[-1] if isinstance(la_id, str) else "?"
+        items.append(ChainLink("logic-app", label, "missing", note="not in the scanned files"))
+        return Chain(name, tuple(items))
+    items.append(_link("logic-app", str(la.name), la.origin, index))
+    trigger = _target_trigger(la, uri, links)
+    if trigger is None:
+        target = parse_callback_target(uri.target) if isinstance(uri, CallbackUrl) else None
+        status, note = ("missing", "no such trigger") if target else ("unknown", "trigger not named")
+        items.append(ChainLink("trigger", target.trigger_name if target else "?", status, note=note))
+        return Chain(name, tuple(items))
+    items.append(_link("trigger", trigger.name, trigger.origin, index))
+    _connection_links(la, trigger, links, index, items)
+    return Chain(name, tuple(items))
+
+
+def _target_trigger(la: LogicApp, uri: object, links: Links) -> Trigger | None:
+    if isinstance(uri, CallbackUrl):
+        target = parse_callback_target(uri.target)
+        if target is not None:
+            return links.trigger(la, target.trigger_name)
+    return la.triggers[0] if len(la.triggers) == 1 else None
+
+
+def _connection_links(la: LogicApp, trigger: Trigger, links: Links, index: _FindingIndex,
+                      items: list[ChainLink]) -> None:
+    if trigger.connection is None or trigger.connection.key is None:
+        return
+    binding = la.binding(trigger.connection.key)
+    if binding is None:
+        items.append(ChainLink("connection", trigger.connection.key, "missing", note="not in $connections"))
+        return
+    conn = links.connection(binding)
+    if conn is not None:
+        items.append(_link("connection", str(conn.name), conn.origin, index, subtree=True))
+    else:
+        items.append(_link("connection", binding.key, binding.origin, index))
+    api = links.managed_api(la, binding.key)
+    if isinstance(api, str):
+        origin = conn.api_origin if conn is not None else binding.origin
+        items.append(_link("managed-api", api, origin, index))
+    elif api is not None:
+        items.append(ChainLink("managed-api", "?", "unknown", note=getattr(api, "reason", "")))
