@@ -61,10 +61,13 @@ class _FindingIndex:
         return tuple(out)
 
 
-def _link(kind: str, label: str, origin: Origin | None, index: _FindingIndex, note: str = "",
-          subtree: bool = False) -> ChainLink:
+def _link(
+    kind: str, label: str, origin: Origin | None, index: _FindingIndex, note: str = "", subtree: bool = False
+) -> ChainLink:
     prints = index.at(origin, subtree=subtree) if origin is not None else ()
-    return ChainLink(kind, label, "broken" if prints else "ok", Location.of(origin) if origin else None, prints, note)
+    return ChainLink(
+        kind, label, "broken" if prints else "ok", Location.of(origin) if origin else None, prints, note
+    )
 
 
 def build_chains(inventory: Inventory, links: Links, findings: Sequence[Finding]) -> tuple[Chain, ...]:
@@ -79,12 +82,20 @@ def build_chains(inventory: Inventory, links: Links, findings: Sequence[Finding]
     return tuple(chains)
 
 
-def _chain(automation: Automation, la_id: object, uri: object, action_origin: Origin, links: Links,
-           index: _FindingIndex) -> Chain:
+def _chain(
+    automation: Automation,
+    la_id: object,
+    uri: object,
+    action_origin: Origin,
+    links: Links,
+    index: _FindingIndex,
+) -> Chain:
     name = automation.name if isinstance(automation.name, str) else "?"
     items = [_link("automation", name, automation.origin, index, subtree=True)]
     if is_unknown(la_id):
-        items.append(ChainLink("logic-app", "unknown Logic App", "unknown", note=getattr(la_id, "reason", "")))
+        items.append(
+            ChainLink("logic-app", "unknown Logic App", "unknown", note=getattr(la_id, "reason", ""))
+        )
         return Chain(name, tuple(items))
     la = links.logic_app(la_id)
     if la is None:
@@ -111,8 +122,9 @@ def _target_trigger(la: LogicApp, uri: object, links: Links) -> Trigger | None:
     return la.triggers[0] if len(la.triggers) == 1 else None
 
 
-def _connection_links(la: LogicApp, trigger: Trigger, links: Links, index: _FindingIndex,
-                      items: list[ChainLink]) -> None:
+def _connection_links(
+    la: LogicApp, trigger: Trigger, links: Links, index: _FindingIndex, items: list[ChainLink]
+) -> None:
     if trigger.connection is None or trigger.connection.key is None:
         return
     binding = la.binding(trigger.connection.key)

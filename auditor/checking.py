@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from auditor.catalog import Catalog
     from auditor.link import Links
     from auditor.model import Origin
+    from auditor.suppressions import SuppressionOutcome
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class CheckContext:
     catalog: Catalog
     needs: list[Need] = field(default_factory=list)
     rule_id: str = ""
+    suppression_outcome: SuppressionOutcome | None = None
 
     def unresolved(self, value: Any, at: Origin, what: str) -> None:
         """Record that the current check skipped ``what`` at ``at`` because ``value`` is unknown."""

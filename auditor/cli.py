@@ -1,11 +1,11 @@
-"""Command line: ``auditor scan``, ``auditor rules``, ``auditor rule ID``, ``--version``.
+"""Command line: ``auditor scan``, ``rules``, ``rule ID``, ``config``, ``baseline create``, ``--version``.
 
 Start-up matters (people run this on every commit): only argparse and the
 version are imported up front; the inventory model (pydantic), the sources
 and the renderers load when a command needs them.
 
 Exit codes: 0 = no finding at or above ``--fail-on``; 1 = findings; 2 = usage
-error, tool error or a check that crashed.
+error, configuration error, tool error or a check that crashed.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from auditor import __version__
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
     from auditor.registry import LoadedCheck
+    from auditor.scanning import ScanOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -31,14 +32,38 @@ examples:
   auditor scan examples/                         scan a folder (recursively)
   auditor scan azuredeploy.json --parameters azuredeploy.parameters.json
   auditor scan . --format json --output findings.json
+  auditor scan . --output sarif:results.sarif --output html:report.html
+                                                 text on the terminal, SARIF and HTML to files
   auditor scan . --fail-on high                  only high findings fail the run
   auditor scan . --select LA,AUT --ignore AUT208 choose rules by id or prefix
+  auditor scan . --baseline auditor-baseline.json  hide findings accepted in the baseline
+
+outputs: --output FILE writes the --format report to FILE; --output FORMAT:FILE
+(repeatable) writes another format as well, e.g. sarif:out.sarif, html:report.html,
+json:findings.json, markdown:summary.md, github:-, azure:- ('-' is stdout).
 
 parameters files: 'x.parameters.json' beside 'x.json' is used automatically;
 --parameters FILE applies FILE to every template, --parameters TEMPLATE=FILE
 to one template only.
 
-exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or tool error.
+configuration: [tool.auditor] in pyproject.toml or auditor.toml, found from the
+first PATH upwards; flags override it ('auditor config' prints the result).
+
+exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration
+or tool error.
+"""
+
+EPILOG_CONFIG = """\
+keys ([tool.auditor] in pyproject.toml, or top level in auditor.toml):
+  select, extend-select, ignore     rule ids or prefixes (lists)
+  per-file-ignores                  {"glob" = ["ID", ...]}
+  severity-overrides                {ID = "high"}
+  fail-on                           info | low | medium | high | critical
+  parameters                        {"template path" = "parameters file"}
+  exclude                           globs of paths not to scan
+  baseline                          baseline file (like --baseline)
+  [[suppressions]]                  rule, path (glob), resource (glob, optional),
+                                    reason (required), expires (date, optional)
 """
 
 
@@ -49,6 +74,52 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message}\n(see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(EXIT_ERROR)
+
+
+def _add_scan_options(p: argparse.ArgumentParser, *, outputs: bool) -> None:
+    from auditor.reports import FORMATS
+
+    p.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or folders to scan")
+    if outputs:
+        p.add_argument("--format", choices=sorted(FORMATS), help="format of the main report (default: text)")
+        p.add_argument(
+            "--output",
+            "-o",
+            action="append",
+            default=[],
+            metavar="[FORMAT:]FILE",
+            help="write the report to FILE; FORMAT:FILE adds another output (repeatable)",
+        )
+        p.add_argument(
+            "--fail-on",
+            choices=SEVERITIES,
+            help="lowest severity that makes the exit code 1 (default: low; info never fails by default)",
+        )
+        p.add_argument(
+            "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
+        )
+        p.add_argument("--quiet", "-q", action="store_true", help="text output: only the summary line")
+        p.add_argument("--root", type=Path, help="repository root for SARIF paths (default: git top level)")
+    p.add_argument(
+        "--parameters",
+        "-p",
+        action="append",
+        default=[],
+        metavar="[TEMPLATE=]FILE",
+        help="ARM parameters file (repeatable); TEMPLATE= limits it to one template",
+    )
+    p.add_argument("--select", action="append", metavar="ID", help="run only these rules (ids or prefixes)")
+    p.add_argument("--extend-select", action="append", metavar="ID", help="add rules to the selection")
+    p.add_argument(
+        "--ignore", action="append", default=[], metavar="ID", help="skip these rules (ids or prefixes)"
+    )
+    p.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="hide findings accepted in this baseline file"
+    )
+    p.add_argument(
+        "--config", type=Path, metavar="FILE", help="configuration file (default: found from PATH up)"
+    )
+    p.add_argument("--no-config", action="store_true", help="ignore configuration files")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,48 +142,48 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG_SCAN,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    scan.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or folders to scan")
-    from auditor.reports import FORMATS
-
-    scan.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
-    scan.add_argument(
-        "--output", "-o", metavar="FILE", type=Path, help="write the report to FILE instead of stdout"
-    )
-    scan.add_argument(
-        "--fail-on",
-        choices=SEVERITIES,
-        default="low",
-        help="lowest severity that makes the exit code 1 (default: low; info never fails by default)",
-    )
-    scan.add_argument(
-        "--parameters",
-        "-p",
-        action="append",
-        default=[],
-        metavar="[TEMPLATE=]FILE",
-        help="ARM parameters file (repeatable); TEMPLATE= limits it to one template",
-    )
-    scan.add_argument(
-        "--select",
-        action="append",
-        metavar="ID",
-        help="run only these rules (ids or prefixes, comma-separated)",
-    )
-    scan.add_argument(
-        "--ignore", action="append", default=[], metavar="ID", help="skip these rules (ids or prefixes)"
-    )
-    scan.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto", help="colour in text output"
-    )
-    scan.add_argument("--quiet", "-q", action="store_true", help="text output: only the summary line")
+    _add_scan_options(scan, outputs=True)
 
     sub.add_parser(
         "rules", help="list every check", description="List every check with id, severity and title."
     )
     rule = sub.add_parser(
-        "rule", help="show one check's documentation", description="Show a check's full documentation."
+        "rule", help="show one check's documentation", description="Show a check's documentation."
     )
     rule.add_argument("rule_id", metavar="ID", help="rule id, e.g. LA101")
+
+    config = sub.add_parser(
+        "config",
+        help="print the effective configuration",
+        description="Print the configuration a scan of PATH would use (file found from PATH upwards).",
+        epilog=EPILOG_CONFIG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    config.add_argument("path", nargs="?", default=Path("."), type=Path, metavar="PATH")
+    config.add_argument("--config", type=Path, metavar="FILE", help="configuration file to read")
+
+    baseline = sub.add_parser(
+        "baseline",
+        help="create a baseline of today's findings",
+        description="Accept today's findings: later scans with --baseline FILE report only new ones.",
+    )
+    bsub = baseline.add_subparsers(
+        dest="baseline_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    create = bsub.add_parser(
+        "create",
+        help="write a baseline file",
+        description="Scan PATHs and write every finding's fingerprint to the baseline file.",
+    )
+    _add_scan_options(create, outputs=False)
+    create.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("auditor-baseline.json"),
+        metavar="FILE",
+        help="baseline file to write (default: auditor-baseline.json)",
+    )
     return parser
 
 
@@ -127,12 +198,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(sys.stdout)
         if args.command == "rule":
             return _rule(args.rule_id, sys.stdout)
+        if args.command == "config":
+            return _config(args)
+        if args.command == "baseline":
+            return _baseline(args)
     except BrokenPipeError:  # e.g. `auditor rules | head`
         return EXIT_OK
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug in auditor: say so plainly, keep the traceback for --debug
+    except Exception as exc:  # a bug in auditor: say so plainly, keep the traceback for AUDITOR_DEBUG
         if os.environ.get("AUDITOR_DEBUG"):
             raise
         print(
@@ -145,10 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_ERROR
 
 
-def _split(values: list[str] | None) -> list[str] | None:
-    if values is None:
-        return None
-    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+def _usage_error(message: str) -> int:
+    print(f"auditor: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def _load_checks() -> list[LoadedCheck]:
@@ -157,76 +231,64 @@ def _load_checks() -> list[LoadedCheck]:
     return load_checks()
 
 
-def _usage_error(message: str) -> int:
-    print(f"auditor: error: {message}", file=sys.stderr)
-    return EXIT_ERROR
+def _prepare(args: argparse.Namespace) -> ScanOptions | int:
+    """Arguments + configuration → scan options, or an exit code after printing the error."""
+    from auditor.scanning import UsageError, prepare
 
-
-def _parameters(values: list[str]) -> dict[str | None, Path] | str:
-    """``[TEMPLATE=]FILE`` options → mapping; a string is an error message."""
-    out: dict[str | None, Path] = {}
-    for value in values:
-        template, sep, file = value.rpartition("=")
-        path = Path(file if sep else value)
-        if not path.is_file():
-            return f"parameters file not found: {path}"
-        if sep:
-            if not Path(template).is_file():
-                return f"template for --parameters not found: {template}"
-            out[str(Path(template).resolve())] = path
-        else:
-            out[None] = path
-    return out
+    try:
+        return prepare(args, _load_checks())
+    except UsageError as exc:
+        return _usage_error(str(exc))
 
 
 def _scan(args: argparse.Namespace) -> int:
     from auditor.findings import Severity
-    from auditor.selection import is_selected, validate
+    from auditor.scanning import execute, parse_outputs
 
-    checks = _load_checks()
-    ids = [c.rule.id for c in checks]
-    select, ignore = _split(args.select), _split(args.ignore) or []
-    unknown = validate([*(select or []), *ignore], ids)
-    if unknown:
-        return _usage_error(f"unknown rule selector(s): {', '.join(unknown)} (see 'auditor rules')")
-    missing = [str(p) for p in args.paths if not p.exists()]
-    if missing:
-        return _usage_error(f"no such file or directory: {', '.join(missing)}")
-    params = _parameters(args.parameters)
-    if isinstance(params, str):
-        return _usage_error(params)
-    selected = [c for c in checks if is_selected(c.rule.id, select, ignore)]
-
-    from auditor.engine import run
-    from auditor.sources.arm.loader import ArmSource
-
-    inventory = ArmSource(params).scan(args.paths)
-    result = run(inventory, selected)
-    threshold = Severity.parse(args.fail_on)
-    code = _write_report(args, result)
-    if code != EXIT_OK:
-        return code
+    options = _prepare(args)
+    if isinstance(options, int):
+        return options
+    outputs = parse_outputs(args.format, args.output)
+    if isinstance(outputs, str):
+        return _usage_error(outputs)
+    result = execute(options)
+    for spec in outputs:
+        code = _write_report(spec, result, args, options.fail_on)
+        if code != EXIT_OK:
+            return code
     for error in result.errors:
         print(f"auditor: error: check {error.rule_id} crashed: {error.message}", file=sys.stderr)
     if result.errors:
         return EXIT_ERROR
-    return EXIT_FINDINGS if result.at_or_above(threshold) else EXIT_OK
+    return EXIT_FINDINGS if result.at_or_above(Severity.parse(options.fail_on)) else EXIT_OK
 
 
-def _write_report(args: argparse.Namespace, result: ScanResult) -> int:
+def _write_report(spec: object, result: ScanResult, args: argparse.Namespace, fail_on: str) -> int:
     from auditor.reports import render
+    from auditor.scanning import OutputSpec
 
+    assert isinstance(spec, OutputSpec)
     out: TextIO
-    if args.output is not None:
-        try:
-            out = open(args.output, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-        except OSError as exc:
-            return _usage_error(f"cannot write {args.output}: {exc.strerror or exc}")
-    else:
+    if spec.path is None:
         out = sys.stdout
+    else:
+        try:
+            spec.path.parent.mkdir(parents=True, exist_ok=True)
+            out = open(spec.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        except OSError as exc:
+            return _usage_error(f"cannot write {spec.path}: {exc.strerror or exc}")
     try:
         color = args.color == "always" or (args.color == "auto" and out.isatty())
-        render(args.format, result, out, color=color, quiet=args.quiet, fail_on=args.fail_on)
+        render(
+            spec.format,
+            result,
+            out,
+            color=color,
+            quiet=args.quiet,
+            fail_on=fail_on,
+            root=args.root,
+            paths=[str(p) for p in args.paths],
+        )
     finally:
         if out is not sys.stdout:
             out.close()
@@ -262,4 +324,40 @@ def _rule(rule_id: str, out: TextIO) -> int:
     doc = r.doc.split("\n", 1)[1].strip() if "\n" in r.doc else ""
     if doc:
         out.write(doc + "\n")
+    return EXIT_OK
+
+
+def _config(args: argparse.Namespace) -> int:
+    import json
+
+    from auditor.config import ConfigError, Settings, effective_dict, find_config, load
+
+    path = args.config or find_config(args.path)
+    try:
+        settings = load(path) if path is not None else Settings()
+    except ConfigError as exc:
+        return _usage_error(str(exc))
+    data = effective_dict(settings)
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    if path is None:
+        print("auditor: no configuration file found; these are the defaults", file=sys.stderr)
+    return EXIT_OK
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    import json
+
+    from auditor.scanning import execute
+    from auditor.suppressions import baseline_document
+
+    options = _prepare(args)
+    if isinstance(options, int):
+        return options
+    result = execute(options)
+    doc = baseline_document([f for f in result.findings if f.rule.id not in ("SUP003",)])
+    try:
+        args.output.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        return _usage_error(f"cannot write {args.output}: {exc.strerror or exc}")
+    print(f"auditor: wrote {len(doc['findings'])} findings to {args.output}", file=sys.stderr)
     return EXIT_OK

@@ -8,6 +8,7 @@ is an immutable :class:`ScanResult` that renderers read and nothing else.
 
 from __future__ import annotations
 
+import fnmatch
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -19,8 +20,22 @@ from auditor.findings import Finding, Rule, Severity
 from auditor.link import Links
 from auditor.model import FileRecord, Inventory
 from auditor.registry import LoadedCheck
+from auditor.suppressions import BaselineEntry, ConfiguredSuppression, apply
 
+# Rules that report on the other rules' results: SRC003 on what they could not resolve, the SUP rules
+# on suppressions (which are applied after the other checks ran).
 LAST = ("SRC003",)
+AFTER_SUPPRESSIONS = ("SUP001", "SUP002", "SUP003")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What configuration does to findings: the one place it touches them."""
+
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)  # glob → rule selectors
+    configured: tuple[ConfiguredSuppression, ...] = ()
+    baseline: tuple[BaselineEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,14 +87,64 @@ def run(
     inventory: Inventory,
     checks: Sequence[LoadedCheck],
     catalog: Catalog | None = None,
+    policy: Policy | None = None,
 ) -> ScanResult:
-    """Run ``checks`` (already selected) over ``inventory``."""
+    """Run ``checks`` (already selected) over ``inventory`` and apply ``policy``."""
+    policy = policy or Policy()
     ctx = CheckContext(links=Links(inventory), catalog=catalog or default_catalog())
-    ordered = [c for c in checks if c.rule.id not in LAST] + [c for c in checks if c.rule.id in LAST]
+    late = LAST + AFTER_SUPPRESSIONS
+    first = [c for c in checks if c.rule.id not in late]
+    last = [c for c in checks if c.rule.id in LAST]
+    after = [c for c in checks if c.rule.id in AFTER_SUPPRESSIONS]
     findings: list[Finding] = []
     errors: list[CheckError] = []
     seen: set[tuple[str, str]] = set()
-    for loaded in ordered:
+    _run_checks(first + last, inventory, ctx, findings, errors, seen)
+    findings = [_override(f, policy) for f in findings if not _ignored_for_file(f, policy)]
+    ran = frozenset(c.rule.id for c in checks)
+    findings, ctx.suppression_outcome = apply(
+        findings,
+        inline=inventory.inline_suppressions,
+        configured=policy.configured,
+        baseline=policy.baseline,
+        ran=ran,
+    )
+    _run_checks(after, inventory, ctx, findings, errors, seen)
+    findings.sort(key=lambda f: (f.location.file or "", f.location.line, f.location.column, f.rule.id))
+    return ScanResult(
+        findings=tuple(findings),
+        rules=tuple(c.rule for c in checks),
+        files=tuple(inventory.files),
+        errors=tuple(errors),
+        summary=FileSummary.of(inventory.files),
+        chains=build_chains(inventory, ctx.links, findings),
+    )
+
+
+def _override(finding: Finding, policy: Policy) -> Finding:
+    severity = policy.severity_overrides.get(finding.rule.id)
+    return finding.with_severity(severity) if severity is not None else finding
+
+
+def _ignored_for_file(finding: Finding, policy: Policy) -> bool:
+    path = finding.location.file or ""
+    for pattern, selectors in policy.per_file_ignores.items():
+        if fnmatch.fnmatch(path, pattern) and any(
+            s.upper() == "ALL" or finding.rule.id.startswith(s.upper()) for s in selectors
+        ):
+            return True
+    return False
+
+
+def _run_checks(
+    checks: Sequence[LoadedCheck],
+    inventory: Inventory,
+    ctx: CheckContext,
+    findings: list[Finding],
+    errors: list[CheckError],
+    seen: set[tuple[str, str]],
+) -> None:
+    for loaded in checks:
         ctx.rule_id = loaded.rule.id
         try:
             produced = list(loaded.module.check(inventory, ctx))
@@ -95,12 +160,3 @@ def run(
                 continue
             seen.add(key)
             findings.append(replace(finding, rule=loaded.rule))
-    findings.sort(key=lambda f: (f.location.file or "", f.location.line, f.location.column, f.rule.id))
-    return ScanResult(
-        findings=tuple(findings),
-        rules=tuple(c.rule for c in checks),
-        files=tuple(inventory.files),
-        errors=tuple(errors),
-        summary=FileSummary.of(inventory.files),
-        chains=build_chains(inventory, ctx.links, findings),
-    )

@@ -103,7 +103,6 @@ class Automation(_Model):
     actions_unknown: Unknown | None = None
     origin: Origin
     from_policy: str | None = None  # policy definition name when embedded in a DINE policy
-    ignore: tuple[str, ...] = ()  # rule ids from metadata.auditor.ignore
 
 
 # ---------------------------------------------------------------- logic apps
@@ -182,7 +181,6 @@ class LogicApp(_Model):
     identity: Identity | None = None
     definition_problems: tuple[str, ...] = ()
     origin: Origin
-    ignore: tuple[str, ...] = ()
 
     def binding(self, key: str) -> ConnectionBinding | None:
         """The ``$connections`` binding for ``key`` (keys compare case-insensitively)."""
@@ -208,7 +206,6 @@ class Connection(_Model):
     has_credentials: bool = False
     statuses: tuple[str, ...] = ()  # live: properties.statuses[].status
     origin: Origin
-    ignore: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- access
@@ -297,6 +294,14 @@ class FileRecord(_Model):
     detail: str | None = None  # e.g. why it was skipped
 
 
+class InlineSuppression(_Model):
+    """``"metadata": {"auditor": {"ignore": [...], "reason": "..."}}`` on a resource."""
+
+    rules: tuple[str, ...]
+    reason: str | None = None
+    origin: Origin  # the resource; findings at or below its JSON path are covered
+
+
 class Inventory(_Model):
     """Everything the sources found, with the links between resources."""
 
@@ -309,6 +314,7 @@ class Inventory(_Model):
     policy_assignments: list[PolicyAssignment] = Field(default_factory=list)
     files: list[FileRecord] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
+    inline_suppressions: list[InlineSuppression] = Field(default_factory=list)
 
     def iter_origins(self) -> Iterator[Origin]:
         """Every top-level element's origin (used by renderers that group by resource)."""

@@ -65,6 +65,6 @@ def load_checks() -> list[LoadedCheck]:
 
 
 def _sort_key(rule_id: str) -> tuple[int, str]:
-    order = {"SRC": 0, "LA": 1, "AUT": 2, "POL": 3, "RB": 4, "SEC": 5, "LIV": 6}
+    order = {"SRC": 0, "SUP": 1, "LA": 2, "AUT": 3, "POL": 4, "RB": 5, "SEC": 6, "LIV": 7}
     prefix = rule_id.rstrip("0123456789")
     return order.get(prefix, 9), rule_id

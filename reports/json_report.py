@@ -4,7 +4,8 @@
 {"version": 1,
  "tool": {"name": "auditor", "version": "…"},
  "findings": [{"rule", "name", "severity", "title", "message", "path", "line", "column",
-               "resource", "fingerprint", "json_path", "help_url", "related": [...]}],
+               "resource", "fingerprint", "json_path", "help_url", "related": [...],
+               "suppression": null | {"kind", "justification", "source"}}],
  "files": {"scanned", "skipped", "failed"},
  "errors": [{"rule", "message"}]}
 ```
@@ -52,6 +53,15 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "json_path": loc.json_path,
         "help_url": f.rule.help_url,
         "related": [_location(r) for r in f.related],
+        "suppression": (
+            {
+                "kind": f.suppressed_by.kind,
+                "justification": f.suppressed_by.justification,
+                "source": f.suppressed_by.source,
+            }
+            if f.suppressed_by
+            else None
+        ),
     }
 
 

@@ -29,8 +29,10 @@ def render(result: ScanResult, out: TextIO, *, color: bool = False, quiet: bool 
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
+    active = result.active
+    suppressed = len(result.findings) - len(active)
     if not quiet:
-        for file, group in groupby(result.findings, key=lambda f: f.location.file or "<no file>"):
+        for file, group in groupby(active, key=lambda f: f.location.file or "<no file>"):
             out.write(paint(file, _BOLD) + "\n")
             for f in group:
                 loc = f.location
@@ -40,14 +42,18 @@ def render(result: ScanResult, out: TextIO, *, color: bool = False, quiet: bool 
                 if loc.resource:
                     out.write(paint(f"      in {loc.resource}", _DIM) + "\n")
             out.write("\n")
-    counts = Counter(f.effective_severity.label for f in result.findings)
+    counts = Counter(f.effective_severity.label for f in active)
     parts = [f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts[s]]
     s = result.summary
-    total = len(result.findings)
+    total = len(active)
     noun = "finding" if total == 1 else "findings"
     detail = f" ({', '.join(parts)})" if parts else ""
     out.write(
         f"{total} {noun}{detail} in {s.scanned} scanned files; {s.skipped} skipped (not templates), {s.failed} failed.\n"
     )
+    if suppressed:
+        out.write(
+            f"{suppressed} suppressed finding{'s' if suppressed != 1 else ''} not shown (see --format json).\n"
+        )
     if s.failed:
         out.write("Files that failed to read or parse were not checked: see the SRC001/SRC002 findings.\n")

@@ -13,10 +13,11 @@ from auditor.registry import LoadedCheck, load_checks
 CHECKS_DIR = Path(builtin.__file__).parent
 FIXTURES = Path(__file__).parent / "fixtures"
 LOADED = load_checks()
-FAMILIES = ("SRC", "LA", "AUT", "POL", "RB", "SEC", "LIV")
+FAMILIES = ("SRC", "SUP", "LA", "AUT", "POL", "RB", "SEC", "LIV")
 HEADINGS = ("## What it checks", "## Why it matters")
-# Rules that read problems recorded by the sources rather than resources; their cases live in tests/test_cli.py.
-SOURCE_RULES = {"SRC001", "SRC002", "SRC003", "SRC004"}
+# Rules that report on sources or on suppressions rather than resources; tests/test_cli.py and
+# tests/test_suppressions.py cover them end to end.
+SOURCE_RULES = {"SRC001", "SRC002", "SRC003", "SRC004", "SUP001", "SUP002", "SUP003"}
 
 
 def test_every_module_is_listed_and_every_listed_module_exists() -> None:

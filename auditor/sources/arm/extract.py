@@ -21,14 +21,6 @@ _CONNECTION_KEY = re.compile(r"\$connections'\s*\)?\s*\[\s*'([^']+)'\s*\]", re.I
 _CONNECTION_KEY_DQ = re.compile(r'\$connections"\s*\)?\s*\[\s*"([^"]+)"\s*\]', re.IGNORECASE)
 
 
-def _ignores(cursor: Cursor) -> tuple[str, ...]:
-    """Rule ids listed in ``metadata.auditor.ignore`` on the resource."""
-    value = cursor.value_at("metadata", "auditor", "ignore")
-    if isinstance(value, list):
-        return tuple(str(v).upper() for v in value if isinstance(v, str))
-    return ()
-
-
 def _unknown_or_none(value: Any) -> Unknown | None:
     return value if isinstance(value, Unknown) else None
 
@@ -79,7 +71,6 @@ def automation(
         actions_unknown=_unknown_or_none(actions_cur.value if actions_cur else None),
         origin=cur.origin(),
         from_policy=from_policy,
-        ignore=_ignores(cur),
     )
 
 
@@ -256,7 +247,6 @@ def logic_app(res_id: Any, name: Any, cur: Cursor, props: Cursor | None = None) 
         identity=identity(cur.get("identity")),
         definition_problems=tuple(problems),
         origin=cur.origin(),
-        ignore=_ignores(cur),
     )
 
 
@@ -339,7 +329,6 @@ def connection(res_id: Any, name: Any, cur: Cursor) -> m.Connection:
         has_credentials=has_credentials,
         statuses=tuple(statuses),
         origin=cur.origin(),
-        ignore=_ignores(cur),
     )
 
 

@@ -10,6 +10,7 @@ expression). Sources never create findings: SRC checks do.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ class _Builder:
     policy_assignments: list[m.PolicyAssignment] = field(default_factory=list)
     files: list[m.FileRecord] = field(default_factory=list)
     problems: list[m.Problem] = field(default_factory=list)
+    inline_suppressions: list[m.InlineSuppression] = field(default_factory=list)
 
     def inventory(self) -> m.Inventory:
         return m.Inventory(**self.__dict__)
@@ -97,9 +99,12 @@ def parameters_file_for(template: Path) -> Path | None:
 class ArmSource:
     """Builds an inventory from template, policy and exported-resource files."""
 
-    def __init__(self, parameters: dict[str | None, Path] | None = None) -> None:
+    def __init__(
+        self, parameters: dict[str | None, Path] | None = None, exclude: list[str] | None = None
+    ) -> None:
         # None key = applies to every template; other keys are template paths (resolved).
         self.parameters = parameters or {}
+        self.exclude = exclude or []
         self._b = _Builder()
         self._policies: list[tuple[_Parsed, Cursor]] = []
         self._param_cache: dict[Path, dict[str, Any] | None] = {}
@@ -152,6 +157,8 @@ class ArmSource:
     def scan(self, paths: Iterable[Path]) -> m.Inventory:
         """Read, classify and evaluate every file under ``paths``."""
         for path in discover(paths):
+            if self.exclude and _excluded(display_path(path), self.exclude):
+                continue
             if path.suffix.lower() not in JSON_SUFFIXES and path.exists():
                 self._b.files.append(
                     m.FileRecord(path=display_path(path), kind="not-ours", detail=_skip_reason(path))
@@ -229,6 +236,7 @@ class ArmSource:
     def _dispatch(self, res: EvaluatedResource, from_policy: str | None = None) -> None:
         type_ = res.type.lower() if isinstance(res.type, str) else ""
         cur = res.cursor
+        self._inline_suppression(cur)
         if type_ == "microsoft.security/automations":
             self._b.automations.append(
                 extract.automation(res.id, res.name, cur.value_at("apiVersion"), cur, from_policy)
@@ -257,6 +265,24 @@ class ArmSource:
                     cur,
                 )
             )
+
+    def _inline_suppression(self, cur: Cursor) -> None:
+        """Record ``metadata.auditor.ignore`` (and its ``reason``) on any resource."""
+        block = cur.at("metadata", "auditor")
+        if block is None or not isinstance(block.value, dict):
+            return
+        ignore = block.value.get("ignore")
+        rules = [ignore] if isinstance(ignore, str) else ignore
+        if not isinstance(rules, list):
+            return
+        reason = block.value.get("reason")
+        self._b.inline_suppressions.append(
+            m.InlineSuppression(
+                rules=tuple(str(r).strip().upper() for r in rules if isinstance(r, str)),
+                reason=reason if isinstance(reason, str) and reason.strip() else None,
+                origin=block.origin().model_copy(update={"json_path": cur.path}),
+            )
+        )
 
     # ------------------------------------------------------------ exported resources
 
@@ -406,6 +432,10 @@ def _resource_bodies(root: Cursor) -> Iterator[Cursor]:
             inner = body.get("value")
             if inner is not None and isinstance(inner.value, list):
                 yield from (c for c in inner.elements() if isinstance(c.value, dict) and "type" in c.value)
+
+
+def _excluded(display: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(display, p) for p in patterns)
 
 
 def _skip_reason(path: Path) -> str:

@@ -1,0 +1,226 @@
+"""From command-line arguments and configuration to a ScanResult.
+
+The CLI parses; this module decides. CLI flags override the configuration
+file: ``--select`` starts the selection afresh (the file's select, extend-select
+and ignore no longer apply, as in ruff), ``--extend-select`` and ``--ignore``
+add to it, ``--fail-on`` and ``--baseline`` replace it. Relative
+paths in a configuration file are relative to that file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.config import ConfigError, Settings, find_config, load
+from auditor.engine import Policy, ScanResult, run
+from auditor.findings import Location, Severity
+from auditor.registry import LoadedCheck
+from auditor.selection import is_selected, validate
+from auditor.sources.arm.loader import display_path
+from auditor.suppressions import BaselineEntry, BaselineError, ConfiguredSuppression, load_baseline
+
+_FORMAT_PREFIX = re.compile(r"^([a-z]+):(.+)$")
+
+
+class UsageError(Exception):
+    """A problem with the user's arguments or configuration (exit code 2)."""
+
+
+@dataclass
+class ScanOptions:
+    """Everything a scan needs, resolved."""
+
+    paths: list[Path]
+    checks: list[LoadedCheck]
+    parameters: dict[str | None, Path] = field(default_factory=dict)
+    policy: Policy = field(default_factory=Policy)
+    fail_on: str = "low"
+    exclude: list[str] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One report to write: a format and a file (None = stdout)."""
+
+    format: str
+    path: Path | None
+
+
+def parse_outputs(default_format: str | None, values: Sequence[str]) -> list[OutputSpec] | str:
+    """``--format`` and ``--output`` values → outputs; a string is an error message."""
+    from auditor.reports import FORMATS
+
+    main_format = default_format or "text"
+    specs: list[OutputSpec] = []
+    main_path: Path | None = None
+    for value in values:
+        match = _FORMAT_PREFIX.match(value)
+        if match and match.group(1) in FORMATS:
+            fmt, target = match.group(1), match.group(2)
+            specs.append(OutputSpec(fmt, None if target == "-" else Path(target)))
+        elif match and len(match.group(1)) > 1 and not Path(value).parent.exists():
+            return f"unknown output format {match.group(1)!r} in --output {value} (choose from {', '.join(sorted(FORMATS))})"
+        else:
+            if main_path is not None:
+                return "--output FILE given twice; use FORMAT:FILE for additional outputs"
+            main_path = Path(value)
+    stdout_taken = any(s.path is None for s in specs)
+    if main_path is not None or not stdout_taken or default_format is not None:
+        specs.insert(0, OutputSpec(main_format, main_path))
+    return specs
+
+
+def _split(values: Sequence[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+
+
+def _relative_to_cwd(base: Path, pattern: str) -> str:
+    """A glob written relative to the config file's folder, made relative to the current directory."""
+    if os.path.isabs(pattern):
+        return Path(pattern).as_posix()
+    rel = os.path.relpath(base.resolve(), Path.cwd().resolve()).replace(os.sep, "/")
+    return pattern if rel == "." else f"{rel}/{pattern}"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    if getattr(args, "no_config", False):
+        return Settings()
+    path = getattr(args, "config", None) or find_config(args.paths[0])
+    if path is None:
+        return Settings()
+    try:
+        return load(path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
+    """Merge configuration and flags; validate everything before any file is read."""
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    settings = _settings(args)
+    base = settings.base_dir()
+    source = display_path(Path(settings.source)) if settings.source else None
+    ids = [c.rule.id for c in checks]
+
+    cli_select = _split(args.select)
+    select: list[str] | None
+    if cli_select is not None:  # like ruff: a --select on the command line starts the selection afresh
+        select, extend, ignore = cli_select, [], []
+    else:
+        select, extend, ignore = settings.select, list(settings.extend_select), list(settings.ignore)
+    extend += _split(getattr(args, "extend_select", None)) or []
+    ignore += _split(args.ignore) or []
+    per_file = {_relative_to_cwd(base, k): tuple(v) for k, v in settings.per_file_ignores.items()}
+    bad = validate([*(select or []), *extend, *ignore, *[s for v in per_file.values() for s in v]], ids)
+    bad += [k for k in settings.severity_overrides if k not in ids]
+    if bad:
+        raise UsageError(f"unknown rule selector(s): {', '.join(bad)} (see 'auditor rules')")
+    if select is not None:
+        select = [*select, *extend]
+    elif extend:
+        select = ["ALL"]
+    selected = [c for c in checks if is_selected(c.rule.id, select, ignore)]
+
+    parameters = _parameters(args.parameters)
+    for template, params in settings.parameters.items():
+        template_path, params_path = base / template, base / params
+        if not template_path.is_file() or not params_path.is_file():
+            raise UsageError(f"{settings.source}: parameters entry '{template}' = '{params}': file not found")
+        parameters.setdefault(str(template_path.resolve()), params_path)
+
+    baseline_path = getattr(args, "baseline", None) or (
+        base / settings.baseline if settings.baseline else None
+    )
+    baseline: list[BaselineEntry] = []
+    if baseline_path is not None:
+        try:
+            baseline = load_baseline(Path(baseline_path))
+        except BaselineError as exc:
+            raise UsageError(str(exc)) from None
+
+    configured = tuple(
+        ConfiguredSuppression(
+            rule=s.rule.upper(),
+            path=_relative_to_cwd(base, s.path),
+            resource=s.resource,
+            reason=s.reason,
+            expires=s.expires,
+            location=Location(
+                file=source,
+                line=_suppression_line(settings.source, i),
+                column=1,
+                json_path=f"suppressions[{i}]",
+            ),
+        )
+        for i, s in enumerate(settings.suppressions)
+    )
+    bad = validate([s.rule for s in configured], ids)
+    if bad:
+        raise UsageError(f"{settings.source}: suppression for unknown rule(s) {', '.join(bad)}")
+    policy = Policy(
+        severity_overrides={k: Severity.parse(v) for k, v in settings.severity_overrides.items()},
+        per_file_ignores=per_file,
+        configured=configured,
+        baseline=tuple(baseline),
+    )
+    fail_on = getattr(args, "fail_on", None) or settings.fail_on
+    return ScanOptions(
+        paths=list(args.paths),
+        checks=selected,
+        parameters=parameters,
+        policy=policy,
+        fail_on=fail_on,
+        exclude=[_relative_to_cwd(base, e) for e in settings.exclude],
+        settings=settings,
+    )
+
+
+def _suppression_line(source: str | None, index: int) -> int:
+    """Line of the index-th ``[[…suppressions]]`` table header in the config file."""
+    if source is None:
+        return 0
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except OSError:
+        return 0
+    headers = [
+        m.start() for m in re.finditer(r"^[ \t]*\[\[\s*(tool\.auditor\.)?suppressions\s*\]\]", text, re.M)
+    ]
+    return text.count("\n", 0, headers[index]) + 1 if index < len(headers) else 0
+
+
+def _parameters(values: Sequence[str]) -> dict[str | None, Path]:
+    """``[TEMPLATE=]FILE`` options → mapping."""
+    out: dict[str | None, Path] = {}
+    for value in values:
+        template, sep, file = value.rpartition("=")
+        path = Path(file if sep else value)
+        if not path.is_file():
+            raise UsageError(f"parameters file not found: {path}")
+        if sep:
+            if not Path(template).is_file():
+                raise UsageError(f"template for --parameters not found: {template}")
+            out[str(Path(template).resolve())] = path
+        else:
+            out[None] = path
+    return out
+
+
+def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
+    """Read the files, build the inventory, run the checks."""
+    from auditor.sources.arm.loader import ArmSource
+
+    source = ArmSource(options.parameters, exclude=options.exclude)
+    inventory = source.scan(options.paths)
+    return run(inventory, options.checks, policy=options.policy)
