@@ -128,9 +128,19 @@ class Links:
         return None
 
     def trigger_api(self, la: LogicApp, trigger: Trigger) -> object:
-        """Managed API a trigger's connection resolves to (str, Unknown or None)."""
-        if trigger.connection is None or trigger.connection.key is None:
-            return None
+        """Managed API a trigger's connection resolves to.
+
+        A str, None (no connection, or an unbound key: LA103's business) or an Unknown when the
+        trigger, its connection name or the workflow's ``$connections`` are only known at deployment:
+        None must never stand for "could not tell".
+        """
+        if trigger.connection is None:
+            return trigger.type if is_unknown(trigger.type) else None
+        if la.bindings_unknown is not None:
+            return la.bindings_unknown
+        if trigger.connection.key is None:
+            raw = trigger.connection.raw
+            return raw if is_unknown(raw) else None
         return self.managed_api(la, trigger.connection.key)
 
     @staticmethod

@@ -68,9 +68,7 @@ def trigger_connector(links: Any, catalog: Any, la: LogicApp, trigger: Trigger) 
     whose subscribe path the trigger uses, so that a binding without ``id`` still
     counts as the Defender trigger it evidently is.
     """
-    if trigger.connection is not None and la.bindings_unknown is not None:
-        return la.bindings_unknown
-    api = links.trigger_api(la, trigger)
+    api = links.trigger_api(la, trigger)  # Unknown when the trigger or $connections are unknown
     if api is None and isinstance(trigger.path, str) and trigger.connection is not None:
         return catalog.connector_for_path.get(trigger.path.strip().lower())
     return api

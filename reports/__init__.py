@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
 
-FORMATS = {"text": "auditor.reports.text", "json": "auditor.reports.json_report"}
+FORMATS = {
+    "text": "auditor.reports.text",
+    "json": "auditor.reports.json_report",
+    "markdown": "auditor.reports.markdown",
+    "github": "auditor.reports.github",
+    "azure": "auditor.reports.azure",
+    "sarif": "auditor.reports.sarif",
+}
 
 
 def render(fmt: str, result: ScanResult, out: TextIO, **options: Any) -> None:
