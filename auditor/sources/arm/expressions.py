@@ -229,15 +229,19 @@ class _Parser:
         self.i = 0
 
     def error(self, message: str, index: int | None = None) -> ExpressionError:
+        """An ExpressionError at the current (or given) token."""
         return ExpressionError(message, self.text, self.positions[self.i if index is None else index])
 
     def describe(self, index: int) -> str:
+        """How a token is named in messages."""
         return "the end of the expression" if self.kinds[index] == _END else repr(self.values[index])
 
     def at_punct(self, ch: str) -> bool:
+        """True when the current token is the punctuation ``ch``."""
         return self.kinds[self.i] == "punct" and self.values[self.i] == ch
 
     def expect_punct(self, ch: str, context: str) -> None:
+        """Consume ``ch`` or fail with a message saying what it would have closed."""
         if not self.at_punct(ch):
             raise self.error(f"expected '{ch}' {context}, found {self.describe(self.i)}")
         self.i += 1
@@ -251,6 +255,7 @@ class _Parser:
         return node
 
     def expression(self, depth: int) -> Node:
+        """One expression: a literal or call, then any chain of ``.name`` and ``[index]``."""
         if depth > MAX_DEPTH:
             raise self.error(f"the expression nests more than {MAX_DEPTH} levels deep")
         i = self.i
@@ -271,7 +276,7 @@ class _Parser:
             ch = self.values[self.i]
             if ch == ".":
                 self.i += 1
-                if self.kinds[self.i] not in ("id", "int") or self.values[self.i].startswith("-"):
+                if self.kinds[self.i] != "id":
                     raise self.error(f"expected a property name after '.', found {self.describe(self.i)}")
                 node = Property(node, self.values[self.i])
                 self.i += 1
@@ -288,6 +293,7 @@ class _Parser:
         return node
 
     def call(self, depth: int) -> Call:
+        """``name(args...)``, where ``name`` may be namespaced (user-defined functions)."""
         name = self.values[self.i]
         self.i += 1
         # User-defined functions are namespaced: contoso.uniqueName(...). A bare
@@ -297,7 +303,9 @@ class _Parser:
             self.i += 2
         if not self.at_punct("("):
             hint = f"; ARM writes it as {name}()" if name.lower() in ("true", "false", "null") else ""
-            raise self.error(f"expected '(' after the function name '{name}', found {self.describe(self.i)}{hint}")
+            raise self.error(
+                f"expected '(' after the function name '{name}', found {self.describe(self.i)}{hint}"
+            )
         self.i += 1
         args: list[Node] = []
         if self.at_punct(")"):
@@ -363,6 +371,7 @@ class Evaluator:
         raise EvalError(f"auditor cannot evaluate a {type(node).__name__} node")
 
     def call(self, node: Call) -> Any:
+        """Dispatch through the function table, applying the spec's arity and Unknown policy."""
         spec: FunctionSpec = lookup_function(node.key, node.name)
         nargs = len(node.args)
         if nargs < spec.min_args or (spec.max_args is not None and nargs > spec.max_args):
@@ -385,6 +394,7 @@ class Evaluator:
 
 
 def _arity_message(spec: FunctionSpec, got: int) -> str:
+    """'f() takes exactly 2 arguments, got 3' and similar."""
     low, high = spec.min_args, spec.max_args
     if high == low:
         want = f"exactly {low}"
@@ -406,6 +416,8 @@ def evaluate(text: str, ctx: EvalContext) -> Any:
     problems (they become ``Unknown(reason, text)``); raises ExpressionError
     only when ``text`` itself does not parse.
     """
+    if not isinstance(text, str):
+        raise ExpressionError("an expression must be a string", repr(text), 0)
     node = parse(text)
     evaluator = Evaluator(ctx, text)
     try:

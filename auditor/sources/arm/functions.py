@@ -298,48 +298,56 @@ def _text(fn: str, value: Any, *, containers: bool) -> str:
 
 
 def _want_str(fn: str, value: Any, what: str) -> str:
+    """The argument as a string, or an EvalError naming the function and the slot (for a readable reason)."""
     if isinstance(value, str):
         return value
     raise EvalError(f"{fn}() expects a string as {what}, got {_describe(value)}")
 
 
 def _want_int(fn: str, value: Any, what: str) -> int:
+    """The argument as an int; bools are rejected because ARM does not treat them as numbers."""
     if type(value) is int:
         return value
     raise EvalError(f"{fn}() expects an integer as {what}, got {_describe(value)}")
 
 
 def _want_number(fn: str, value: Any, what: str) -> int | float:
+    """The argument as an int or float (never a bool)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     raise EvalError(f"{fn}() expects a number as {what}, got {_describe(value)}")
 
 
 def _want_bool(fn: str, value: Any, what: str) -> bool:
+    """The argument as a bool; ARM does not coerce strings or numbers in logical functions."""
     if isinstance(value, bool):
         return value
     raise EvalError(f"{fn}() expects a bool as {what}, got {_describe(value)}")
 
 
 def _want_list(fn: str, value: Any, what: str) -> list[Any]:
+    """The argument as an array."""
     if isinstance(value, list):
         return value
     raise EvalError(f"{fn}() expects an array as {what}, got {_describe(value)}")
 
 
 def _want_dict(fn: str, value: Any, what: str) -> dict[str, Any]:
+    """The argument as an object."""
     if isinstance(value, dict):
         return value
     raise EvalError(f"{fn}() expects an object as {what}, got {_describe(value)}")
 
 
 def _int64(fn: str, value: int) -> int:
+    """ARM integers are 64-bit: an overflow is a deployment error, and the bound keeps Python's big ints small."""
     if _INT64_MIN <= value <= _INT64_MAX:
         return value
     raise EvalError(f"{fn}(): the result {value} does not fit in a 64-bit integer")
 
 
 def _ordinal(i: int) -> str:
+    """'argument N' (1-based) for messages."""
     return f"argument {i + 1}"
 
 
@@ -355,6 +363,7 @@ def _culture_key(text: str) -> tuple[str, str]:
 
 @_fn("parameters", 1, 1)
 def _parameters(ev: Evaluator, args: list[Any]) -> Any:
+    """parameters(name): the context's value; an undeclared name is a template error."""
     name = _want_str("parameters", args[0], "the parameter name")
     try:
         return ev.ctx.parameter(name)
@@ -364,6 +373,7 @@ def _parameters(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("variables", 1, 1)
 def _variables(ev: Evaluator, args: list[Any]) -> Any:
+    """variables(name): the context's value; an undeclared name is a template error."""
     name = _want_str("variables", args[0], "the variable name")
     try:
         return ev.ctx.variable(name)
@@ -373,6 +383,7 @@ def _variables(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("copyIndex", 0, 2)
 def _copy_index(ev: Evaluator, args: list[Any]) -> Any:
+    """copyIndex(), copyIndex(offset), copyIndex('loop'), copyIndex('loop', offset)."""
     loop: str | None = None
     offset = 0
     if len(args) == 2:
@@ -394,6 +405,8 @@ def _copy_index(ev: Evaluator, args: list[Any]) -> Any:
 
 
 def _deployment_function(key: str, display: str) -> Callable[[Evaluator, list[Any]], Any]:
+    """Implementation of one scope function, delegated to the context (which knows the scope)."""
+
     def impl(ev: Evaluator, args: list[Any]) -> Any:
         try:
             return ev.ctx.deployment_function(key, list(args))
@@ -419,6 +432,7 @@ for _display, _max_args in (
 
 
 def _segment(fn: str, value: Any, i: int) -> str:
+    """A resourceId() argument as text (ints are accepted: names are often built with copyIndex())."""
     if isinstance(value, str):
         return value
     if type(value) is int:
@@ -446,7 +460,9 @@ def _provider_path(fn: str, resource_type: str, names: list[str]) -> str:
     namespace, _, rest = resource_type.partition("/")
     types = rest.split("/")
     if not namespace or not all(types):
-        raise EvalError(f"{fn}(): '{resource_type}' is not a resource type (expected 'Namespace/type[/child]')")
+        raise EvalError(
+            f"{fn}(): '{resource_type}' is not a resource type (expected 'Namespace/type[/child]')"
+        )
     if len(names) != len(types):
         raise EvalError(
             f"{fn}(): resource type '{resource_type}' needs {len(types)} name(s), got {len(names)}"
@@ -459,12 +475,18 @@ def _provider_path(fn: str, resource_type: str, names: list[str]) -> str:
 
 
 def _scope_value(ev: Evaluator, key: str) -> Any:
+    """Default subscription or resource group from the context, for ids built without them."""
     scope = ev.ctx.resource_scope()
     return scope.get(key) if isinstance(scope, dict) else None
 
 
 @_fn("resourceId", 2, None)
 def _resource_id(ev: Evaluator, args: list[Any]) -> Any:
+    """resourceId([subscriptionId], [resourceGroupName], type, names...).
+
+    The leading optionals are told apart as ARM does: the one argument containing '/' is the
+    type, so 0, 1 (resource group) or 2 (subscription, group) arguments come before it.
+    """
     segments = [_segment("resourceId", a, i) for i, a in enumerate(args)]
     t = _type_position("resourceId", segments, 2)
     path = _provider_path("resourceId", segments[t], segments[t + 1 :])
@@ -487,7 +509,9 @@ def _resource_id(ev: Evaluator, args: list[Any]) -> Any:
             return derived_unknown(value)
     if subscription is None:
         if group is not None:
-            raise EvalError("resourceId() names a resource group, but the deployment scope has no subscription")
+            raise EvalError(
+                "resourceId() names a resource group, but the deployment scope has no subscription"
+            )
         return f"/{path}"
     if group is None:
         return f"/subscriptions/{subscription}/{path}"
@@ -496,6 +520,7 @@ def _resource_id(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("subscriptionResourceId", 2, None)
 def _subscription_resource_id(ev: Evaluator, args: list[Any]) -> Any:
+    """subscriptionResourceId([subscriptionId], type, names...): an id without a resource group."""
     segments = [_segment("subscriptionResourceId", a, i) for i, a in enumerate(args)]
     t = _type_position("subscriptionResourceId", segments, 1)
     path = _provider_path("subscriptionResourceId", segments[t], segments[t + 1 :])
@@ -509,6 +534,7 @@ def _subscription_resource_id(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("tenantResourceId", 2, None)
 def _tenant_resource_id(ev: Evaluator, args: list[Any]) -> Any:
+    """tenantResourceId(type, names...): ``/providers/...``."""
     segments = [_segment("tenantResourceId", a, i) for i, a in enumerate(args)]
     t = _type_position("tenantResourceId", segments, 0)
     return "/" + _provider_path("tenantResourceId", segments[t], segments[t + 1 :])
@@ -516,6 +542,7 @@ def _tenant_resource_id(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("extensionResourceId", 3, None)
 def _extension_resource_id(ev: Evaluator, args: list[Any]) -> Any:
+    """extensionResourceId(resourceId, type, names...): an extension resource under another id."""
     base = _want_str("extensionResourceId", args[0], "the resource id")
     segments = [_segment("extensionResourceId", a, i + 1) for i, a in enumerate(args[1:])]
     t = _type_position("extensionResourceId", segments, 0)
@@ -525,6 +552,8 @@ def _extension_resource_id(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("managementGroupResourceId", 2, None)
 def _management_group_resource_id(ev: Evaluator, args: list[Any]) -> Any:
+    """managementGroupResourceId([groupName], type, names...); the default group comes from
+    managementGroup().name of the context."""
     fn = "managementGroupResourceId"
     segments = [_segment(fn, a, i) for i, a in enumerate(args)]
     t = _type_position(fn, segments, 1)
@@ -551,6 +580,8 @@ def _management_group_resource_id(ev: Evaluator, args: list[Any]) -> Any:
 
 
 def _deploy_time(name: str, reason: str) -> None:
+    """Register ``name`` as a function whose value only exists at deployment: always ``reason``."""
+
     def impl(ev: Evaluator, nodes: Sequence[Node]) -> Unknown:
         return Unknown(reason, ev.text)
 
@@ -558,11 +589,19 @@ def _deploy_time(name: str, reason: str) -> None:
     _fn(name, 0, None, LAZY)(impl)
 
 
-_deploy_time("reference", "reference() reads a resource's runtime state, which only Azure knows at deployment")
+_deploy_time(
+    "reference", "reference() reads a resource's runtime state, which only Azure knows at deployment"
+)
 _deploy_time("utcNow", "utcNow() is the time of the deployment")
 _deploy_time("newGuid", "newGuid() returns a new random GUID at each deployment")
 _deploy_time("pickZones", "pickZones() depends on the availability zones Azure offers at deployment")
 _deploy_time("deployer", "deployer() is the identity that runs the deployment")
+# Azure Policy rule functions: they read the resource under evaluation, which a
+# policy definition on disk does not have.
+_deploy_time("field", "field() reads the resource Azure Policy is evaluating")
+_deploy_time("current", "current() reads the array member Azure Policy is evaluating in a count loop")
+_deploy_time("requestContext", "requestContext() describes the request Azure Policy is evaluating")
+_deploy_time("policy", "policy() describes the policy assignment being evaluated")
 
 
 @_fn("listCallbackUrl", 1, 3, LAZY)
@@ -588,6 +627,7 @@ def _list_callback_url(ev: Evaluator, nodes: Sequence[Node]) -> CallbackUrl:
 
 @_fn("concat", 1, None, SHALLOW)
 def _concat(ev: Evaluator, args: list[Any]) -> Any:
+    """concat(): all strings (scalars are turned into text, as ARM does with copyIndex()) or all arrays."""
     if any(isinstance(a, list) for a in args):
         joined: list[Any] = []
         for i, a in enumerate(args):
@@ -642,7 +682,7 @@ def _dotnet_format(template: str, args: list[Any]) -> str:
                 raise EvalError(f"format(): the format string has an unclosed '{{' at position {i}")
             m = _FORMAT_ITEM.fullmatch(template, i + 1, close)
             if m is None:
-                raise EvalError(f"format(): '{template[i:close + 1]}' is not a valid format item")
+                raise EvalError(f"format(): '{template[i : close + 1]}' is not a valid format item")
             index = int(m.group(1))
             if index >= len(args):
                 raise EvalError(
@@ -669,21 +709,25 @@ def _dotnet_format(template: str, args: list[Any]) -> str:
 
 @_fn("format", 1, None)
 def _format(ev: Evaluator, args: list[Any]) -> str:
+    """format(formatString, args...): .NET composite formatting."""
     return _dotnet_format(_want_str("format", args[0], "the format string"), args[1:])
 
 
 @_fn("toLower", 1, 1)
 def _to_lower(ev: Evaluator, args: list[Any]) -> str:
+    """toLower(string)."""
     return _want_str("toLower", args[0], "its argument").lower()
 
 
 @_fn("toUpper", 1, 1)
 def _to_upper(ev: Evaluator, args: list[Any]) -> str:
+    """toUpper(string)."""
     return _want_str("toUpper", args[0], "its argument").upper()
 
 
 @_fn("replace", 3, 3)
 def _replace(ev: Evaluator, args: list[Any]) -> str:
+    """replace(original, old, new): case-sensitive, every occurrence."""
     text = _want_str("replace", args[0], "the original string")
     old = _want_str("replace", args[1], "the string to replace")
     new = _want_str("replace", args[2], "the replacement")
@@ -694,12 +738,15 @@ def _replace(ev: Evaluator, args: list[Any]) -> str:
 
 @_fn("split", 2, 2)
 def _split(ev: Evaluator, args: list[Any]) -> list[str]:
+    """split(string, delimiter | [delimiters]) with .NET String.Split semantics."""
     text = _want_str("split", args[0], "the string to split")
     delimiter = args[1]
     if isinstance(delimiter, str):
         delimiters = [delimiter]
     else:
-        delimiters = [_want_str("split", d, "a delimiter") for d in _want_list("split", delimiter, "argument 2")]
+        delimiters = [
+            _want_str("split", d, "a delimiter") for d in _want_list("split", delimiter, "argument 2")
+        ]
     delimiters = [d for d in delimiters if d]  # .NET ignores empty separators
     if not delimiters:
         return [text]
@@ -711,6 +758,7 @@ def _split(ev: Evaluator, args: list[Any]) -> list[str]:
 
 @_fn("join", 2, 2)
 def _join(ev: Evaluator, args: list[Any]) -> str:
+    """join(array, delimiter)."""
     items = _want_list("join", args[0], "the array to join")
     delimiter = _want_str("join", args[1], "the delimiter")
     return delimiter.join(_text("join", item, containers=False) for item in items)
@@ -718,6 +766,7 @@ def _join(ev: Evaluator, args: list[Any]) -> str:
 
 @_fn("substring", 1, 3)
 def _substring(ev: Evaluator, args: list[Any]) -> str:
+    """substring(string, [start], [length]); out-of-range is an ARM error, not a clipped result."""
     text = _want_str("substring", args[0], "the string")
     start = _want_int("substring", args[1], "the start index") if len(args) > 1 else 0
     length = _want_int("substring", args[2], "the length") if len(args) > 2 else len(text) - start
@@ -730,6 +779,7 @@ def _substring(ev: Evaluator, args: list[Any]) -> str:
 
 
 def _find_in_array(items: list[Any], item: Any, last: bool) -> int:
+    """Index of the first (or last) element equal to ``item`` under ARM equality, or -1."""
     indices = range(len(items) - 1, -1, -1) if last else range(len(items))
     for i in indices:
         if arm_equals(items[i], item):
@@ -739,6 +789,7 @@ def _find_in_array(items: list[Any], item: Any, last: bool) -> int:
 
 @_fn("indexOf", 2, 2)
 def _index_of(ev: Evaluator, args: list[Any]) -> int:
+    """indexOf(string, find) is case-insensitive (ARM docs); on an array it is element equality."""
     if isinstance(args[0], list):
         return _find_in_array(args[0], args[1], last=False)
     text = _want_str("indexOf", args[0], "the string to search")
@@ -747,6 +798,7 @@ def _index_of(ev: Evaluator, args: list[Any]) -> int:
 
 @_fn("lastIndexOf", 2, 2)
 def _last_index_of(ev: Evaluator, args: list[Any]) -> int:
+    """lastIndexOf(): like indexOf(), from the end."""
     if isinstance(args[0], list):
         return _find_in_array(args[0], args[1], last=True)
     text = _want_str("lastIndexOf", args[0], "the string to search")
@@ -755,23 +807,27 @@ def _last_index_of(ev: Evaluator, args: list[Any]) -> int:
 
 @_fn("startsWith", 2, 2)
 def _starts_with(ev: Evaluator, args: list[Any]) -> bool:
+    """startsWith(string, prefix): case-insensitive, as documented for ARM."""
     text = _want_str("startsWith", args[0], "the string to search")
     return text.lower().startswith(_want_str("startsWith", args[1], "the prefix").lower())
 
 
 @_fn("endsWith", 2, 2)
 def _ends_with(ev: Evaluator, args: list[Any]) -> bool:
+    """endsWith(string, suffix): case-insensitive, as documented for ARM."""
     text = _want_str("endsWith", args[0], "the string to search")
     return text.lower().endswith(_want_str("endsWith", args[1], "the suffix").lower())
 
 
 @_fn("trim", 1, 1)
 def _trim(ev: Evaluator, args: list[Any]) -> str:
+    """trim(string): leading and trailing white space."""
     return _want_str("trim", args[0], "its argument").strip()
 
 
 @_fn("padLeft", 2, 3)
 def _pad_left(ev: Evaluator, args: list[Any]) -> str:
+    """padLeft(value, totalLength, [char]): right-aligns a string or int."""
     value = args[0]
     if not isinstance(value, str) and type(value) is not int:
         raise EvalError(f"padLeft() expects a string or an integer to pad, got {_describe(value)}")
@@ -786,11 +842,13 @@ def _pad_left(ev: Evaluator, args: list[Any]) -> str:
 
 @_fn("string", 1, 1)
 def _string(ev: Evaluator, args: list[Any]) -> str:
+    """string(value): objects/arrays as compact JSON, bools as 'True'/'False', null as ''."""
     return _text("string", args[0], containers=True)
 
 
 @_fn("uri", 2, 2)
 def _uri(ev: Evaluator, args: list[Any]) -> str:
+    """uri(base, relative): RFC 3986 resolution, as .NET's Uri(Uri, string) does."""
     base = _want_str("uri", args[0], "the base URI")
     relative = _want_str("uri", args[1], "the relative URI")
     parts = urlsplit(base)
@@ -801,15 +859,18 @@ def _uri(ev: Evaluator, args: list[Any]) -> str:
 
 @_fn("uriComponent", 1, 1)
 def _uri_component(ev: Evaluator, args: list[Any]) -> str:
+    """uriComponent(string): percent-encodes everything but the unreserved characters."""
     return quote(_want_str("uriComponent", args[0], "its argument"), safe="")
 
 
 @_fn("uriComponentToString", 1, 1)
 def _uri_component_to_string(ev: Evaluator, args: list[Any]) -> str:
+    """uriComponentToString(string): percent-decoding."""
     return unquote(_want_str("uriComponentToString", args[0], "its argument"), errors="strict")
 
 
 def _b64decode(fn: str, text: str) -> str:
+    """Decode base64 to UTF-8 text; malformed input is an ARM error."""
     try:
         return base64.b64decode(text.strip(), validate=True).decode("utf-8")
     except (binascii.Error, ValueError) as exc:
@@ -818,27 +879,34 @@ def _b64decode(fn: str, text: str) -> str:
 
 @_fn("base64", 1, 1)
 def _base64(ev: Evaluator, args: list[Any]) -> str:
+    """base64(string) of the UTF-8 bytes."""
     return base64.b64encode(_want_str("base64", args[0], "its argument").encode("utf-8")).decode("ascii")
 
 
 @_fn("base64ToString", 1, 1)
 def _base64_to_string(ev: Evaluator, args: list[Any]) -> str:
+    """base64ToString(base64)."""
     return _b64decode("base64ToString", _want_str("base64ToString", args[0], "its argument"))
 
 
 @_fn("base64ToJson", 1, 1)
 def _base64_to_json(ev: Evaluator, args: list[Any]) -> Any:
-    return _parse_json("base64ToJson", _b64decode("base64ToJson", _want_str("base64ToJson", args[0], "its argument")))
+    """base64ToJson(base64): decoded, then parsed as json() would."""
+    return _parse_json(
+        "base64ToJson", _b64decode("base64ToJson", _want_str("base64ToJson", args[0], "its argument"))
+    )
 
 
 @_fn("dataUri", 1, 1)
 def _data_uri(ev: Evaluator, args: list[Any]) -> str:
+    """dataUri(string) in ARM's exact shape (``charset=utf8``)."""
     data = base64.b64encode(_want_str("dataUri", args[0], "its argument").encode("utf-8")).decode("ascii")
     return f"data:text/plain;charset=utf8;base64,{data}"
 
 
 @_fn("dataUriToString", 1, 1)
 def _data_uri_to_string(ev: Evaluator, args: list[Any]) -> str:
+    """dataUriToString(dataUri): base64 or percent-encoded payloads."""
     text = _want_str("dataUriToString", args[0], "its argument")
     header, comma, data = text.partition(",")
     if not text.startswith("data:") or not comma:
@@ -849,6 +917,7 @@ def _data_uri_to_string(ev: Evaluator, args: list[Any]) -> str:
 
 
 def _hash_input(fn: str, args: list[Any]) -> str:
+    """The text guid()/uniqueString() hash: the arguments joined with '-'."""
     return "-".join(_segment(fn, a, i) for i, a in enumerate(args))
 
 
@@ -870,6 +939,10 @@ def _unique_string(ev: Evaluator, args: list[Any]) -> str:
 
 @_fn("contains", 2, 2, SHALLOW)
 def _contains(ev: Evaluator, args: list[Any]) -> Any:
+    """contains(container, item): substring (case-sensitive), object key (case-insensitive) or
+    array element. An array with Unknown items is only known to contain ``item`` if a known
+    element matches.
+    """
     container, item = args
     unknown = find_unknown(item)
     if unknown is not None:
@@ -892,6 +965,7 @@ def _contains(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("empty", 1, 1, SHALLOW)
 def _empty(ev: Evaluator, args: list[Any]) -> bool:
+    """empty(value): null, '', [] and {} are empty."""
     value = args[0]
     if value is None:
         return True
@@ -902,6 +976,7 @@ def _empty(ev: Evaluator, args: list[Any]) -> bool:
 
 @_fn("first", 1, 1, SHALLOW)
 def _first(ev: Evaluator, args: list[Any]) -> Any:
+    """first(array | string); an empty input gives null / ''."""
     value = args[0]
     if isinstance(value, (list, str)):
         return value[0] if value else (None if isinstance(value, list) else "")
@@ -910,6 +985,7 @@ def _first(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("last", 1, 1, SHALLOW)
 def _last(ev: Evaluator, args: list[Any]) -> Any:
+    """last(array | string); an empty input gives null / ''."""
     value = args[0]
     if isinstance(value, (list, str)):
         return value[-1] if value else (None if isinstance(value, list) else "")
@@ -918,6 +994,7 @@ def _last(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("length", 1, 1, SHALLOW)
 def _length(ev: Evaluator, args: list[Any]) -> int:
+    """length(array | string | object); Unknown items in an array do not change its length."""
     value = args[0]
     if isinstance(value, (str, list, dict)):
         return len(value)
@@ -926,6 +1003,7 @@ def _length(ev: Evaluator, args: list[Any]) -> int:
 
 @_fn("skip", 2, 2, SHALLOW)
 def _skip(ev: Evaluator, args: list[Any]) -> Any:
+    """skip(array | string, n): n <= 0 keeps everything, n past the end gives an empty value."""
     value, count = args[0], _want_int("skip", args[1], "the number to skip")
     if not isinstance(value, (list, str)):
         raise EvalError(f"skip() expects an array or string, got {_describe(value)}")
@@ -934,6 +1012,7 @@ def _skip(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("take", 2, 2, SHALLOW)
 def _take(ev: Evaluator, args: list[Any]) -> Any:
+    """take(array | string, n): n <= 0 gives an empty value, n past the end keeps everything."""
     value, count = args[0], _want_int("take", args[1], "the number to take")
     if not isinstance(value, (list, str)):
         raise EvalError(f"take() expects an array or string, got {_describe(value)}")
@@ -945,11 +1024,13 @@ def _take(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("equals", 2, 2)
 def _equals(ev: Evaluator, args: list[Any]) -> bool:
+    """equals(a, b): deep, case-sensitive for strings."""
     return arm_equals(args[0], args[1])
 
 
 @_fn("not", 1, 1)
 def _not(ev: Evaluator, args: list[Any]) -> bool:
+    """not(bool)."""
     return not _want_bool("not", args[0], "its argument")
 
 
@@ -969,11 +1050,13 @@ def _junction(fn: str, nodes: Sequence[Node], ev: Evaluator, stop: bool) -> Any:
 
 @_fn("and", 2, None, LAZY)
 def _and(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """and(bool, bool, ...), short-circuiting on a known false."""
     return _junction("and", nodes, ev, stop=False)
 
 
 @_fn("or", 2, None, LAZY)
 def _or(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """or(bool, bool, ...), short-circuiting on a known true."""
     return _junction("or", nodes, ev, stop=True)
 
 
@@ -998,6 +1081,7 @@ def _coalesce(ev: Evaluator, nodes: Sequence[Node]) -> Any:
 
 @_fn("bool", 1, 1)
 def _bool(ev: Evaluator, args: list[Any]) -> bool:
+    """bool(value): 'true'/'false' (any case), ints (0 is false) or a bool."""
     value = args[0]
     if isinstance(value, bool):
         return value
@@ -1009,9 +1093,15 @@ def _bool(ev: Evaluator, args: list[Any]) -> bool:
 
 
 def _compare(fn: str, args: list[Any]) -> int:
+    """-1/0/1 for two numbers or two strings (invariant-culture order); other pairs are an error."""
     a, b = args
     numeric = (int, float)
-    if isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool) and not isinstance(b, bool):
+    if (
+        isinstance(a, numeric)
+        and isinstance(b, numeric)
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
         return (a > b) - (a < b)
     if isinstance(a, str) and isinstance(b, str):
         ka, kb = _culture_key(a), _culture_key(b)
@@ -1021,36 +1111,43 @@ def _compare(fn: str, args: list[Any]) -> int:
 
 @_fn("greater", 2, 2)
 def _greater(ev: Evaluator, args: list[Any]) -> bool:
+    """greater(a, b)."""
     return _compare("greater", args) > 0
 
 
 @_fn("greaterOrEquals", 2, 2)
 def _greater_or_equals(ev: Evaluator, args: list[Any]) -> bool:
+    """greaterOrEquals(a, b)."""
     return _compare("greaterOrEquals", args) >= 0
 
 
 @_fn("less", 2, 2)
 def _less(ev: Evaluator, args: list[Any]) -> bool:
+    """less(a, b)."""
     return _compare("less", args) < 0
 
 
 @_fn("lessOrEquals", 2, 2)
 def _less_or_equals(ev: Evaluator, args: list[Any]) -> bool:
+    """lessOrEquals(a, b)."""
     return _compare("lessOrEquals", args) <= 0
 
 
 @_fn("true", 0, 0)
 def _true(ev: Evaluator, args: list[Any]) -> bool:
+    """true()."""
     return True
 
 
 @_fn("false", 0, 0)
 def _false(ev: Evaluator, args: list[Any]) -> bool:
+    """false()."""
     return False
 
 
 @_fn("null", 0, 0)
 def _null(ev: Evaluator, args: list[Any]) -> None:
+    """null()."""
     return None
 
 
@@ -1059,6 +1156,7 @@ def _null(ev: Evaluator, args: list[Any]) -> None:
 
 @_fn("int", 1, 1)
 def _int(ev: Evaluator, args: list[Any]) -> int:
+    """int(value): a decimal string, an int, or a float (rounded, as .NET converts)."""
     value = args[0]
     if type(value) is int:
         return _int64("int", value)
@@ -1071,6 +1169,7 @@ def _int(ev: Evaluator, args: list[Any]) -> int:
 
 @_fn("float", 1, 1)
 def _float(ev: Evaluator, args: list[Any]) -> float:
+    """float(value): a decimal string or a number."""
     value = args[0]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
@@ -1080,23 +1179,27 @@ def _float(ev: Evaluator, args: list[Any]) -> float:
 
 
 def _operands(fn: str, args: list[Any]) -> tuple[int, int]:
+    """The two integer operands of an arithmetic function."""
     return _want_int(fn, args[0], "argument 1"), _want_int(fn, args[1], "argument 2")
 
 
 @_fn("add", 2, 2)
 def _add(ev: Evaluator, args: list[Any]) -> int:
+    """add(a, b)."""
     a, b = _operands("add", args)
     return _int64("add", a + b)
 
 
 @_fn("sub", 2, 2)
 def _sub(ev: Evaluator, args: list[Any]) -> int:
+    """sub(a, b)."""
     a, b = _operands("sub", args)
     return _int64("sub", a - b)
 
 
 @_fn("mul", 2, 2)
 def _mul(ev: Evaluator, args: list[Any]) -> int:
+    """mul(a, b)."""
     a, b = _operands("mul", args)
     return _int64("mul", a * b)
 
@@ -1122,6 +1225,7 @@ def _mod(ev: Evaluator, args: list[Any]) -> int:
 
 
 def _extremum(fn: str, args: list[Any]) -> list[int | float]:
+    """The numbers min()/max() compare: either one array argument or the arguments themselves."""
     values = args[0] if len(args) == 1 and isinstance(args[0], list) else args
     if not values:
         raise EvalError(f"{fn}() needs at least one value")
@@ -1130,16 +1234,19 @@ def _extremum(fn: str, args: list[Any]) -> list[int | float]:
 
 @_fn("min", 1, None)
 def _min(ev: Evaluator, args: list[Any]) -> int | float:
+    """min(array | numbers...)."""
     return min(_extremum("min", args))
 
 
 @_fn("max", 1, None)
 def _max(ev: Evaluator, args: list[Any]) -> int | float:
+    """max(array | numbers...)."""
     return max(_extremum("max", args))
 
 
 @_fn("range", 2, 2)
 def _range(ev: Evaluator, args: list[Any]) -> list[int]:
+    """range(start, count), with ARM's limits (count <= 10000) so a typo cannot allocate millions."""
     start = _want_int("range", args[0], "the start index")
     count = _want_int("range", args[1], "the count")
     if count < 0 or count > 10000:
@@ -1154,17 +1261,20 @@ def _range(ev: Evaluator, args: list[Any]) -> list[int]:
 
 @_fn("array", 1, 1, SHALLOW)
 def _array(ev: Evaluator, args: list[Any]) -> list[Any]:
+    """array(value): an array stays as it is, anything else is wrapped."""
     value = args[0]
     return value if isinstance(value, list) else [value]
 
 
 @_fn("createArray", 0, None, ACCEPT)
 def _create_array(ev: Evaluator, args: list[Any]) -> list[Any]:
+    """createArray(items...): items may be Unknown (the array itself is still known)."""
     return list(args)
 
 
 @_fn("createObject", 0, None, ACCEPT)
 def _create_object(ev: Evaluator, args: list[Any]) -> Any:
+    """createObject(key, value, ...): values may be Unknown, keys must be known strings."""
     if len(args) % 2:
         raise EvalError(f"createObject() takes key/value pairs, got an odd number of arguments ({len(args)})")
     result: dict[str, Any] = {}
@@ -1192,6 +1302,9 @@ def _merge(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
 
 @_fn("union", 1, None, SHALLOW)
 def _union(ev: Evaluator, args: list[Any]) -> Any:
+    """union(objects...) deep-merges objects (later wins); union(arrays...) keeps the first of
+    equal elements in order. Unknown values are carried, never compared.
+    """
     if all(isinstance(a, dict) for a in args):
         result: dict[str, Any] = {}
         for a in args:
@@ -1213,12 +1326,11 @@ def _union(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("intersection", 1, None)
 def _intersection(ev: Evaluator, args: list[Any]) -> Any:
+    """intersection(objects...) keeps equal key/value pairs; intersection(arrays...) common elements."""
     first, rest = args[0], args[1:]
     if all(isinstance(a, dict) for a in args):
         return {
-            k: v
-            for k, v in first.items()
-            if all(k in other and arm_equals(other[k], v) for other in rest)
+            k: v for k, v in first.items() if all(k in other and arm_equals(other[k], v) for other in rest)
         }
     if all(isinstance(a, list) for a in args):
         common: list[Any] = []
@@ -1262,6 +1374,7 @@ def _relax_json(text: str) -> str:
 
 
 def _parse_json(fn: str, text: str) -> Any:
+    """Strict JSON first, then the lenient syntax Json.NET (and so ARM) also accepts."""
     try:
         return json.loads(text)
     except ValueError as exc:
@@ -1275,6 +1388,7 @@ def _parse_json(fn: str, text: str) -> Any:
 
 @_fn("json", 1, 1)
 def _json(ev: Evaluator, args: list[Any]) -> Any:
+    """json(string)."""
     return _parse_json("json", _want_str("json", args[0], "its argument"))
 
 
@@ -1287,6 +1401,7 @@ def _items(ev: Evaluator, args: list[Any]) -> list[dict[str, Any]]:
 
 @_fn("objectKeys", 1, 1, SHALLOW)
 def _object_keys(ev: Evaluator, args: list[Any]) -> list[str]:
+    """objectKeys(object), in the object's order."""
     return list(_want_dict("objectKeys", args[0], "its argument"))
 
 
@@ -1319,6 +1434,7 @@ def _try_get(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("shallowMerge", 1, 1, SHALLOW)
 def _shallow_merge(ev: Evaluator, args: list[Any]) -> Any:
+    """shallowMerge([objects]): top-level merge, later wins."""
     merged: dict[str, Any] = {}
     for item in _want_list("shallowMerge", args[0], "its argument"):
         if isinstance(item, Unknown):
@@ -1329,6 +1445,7 @@ def _shallow_merge(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("flatten", 1, 1, SHALLOW)
 def _flatten(ev: Evaluator, args: list[Any]) -> Any:
+    """flatten([arrays]): one level."""
     flat: list[Any] = []
     for item in _want_list("flatten", args[0], "its argument"):
         if isinstance(item, Unknown):
@@ -1369,6 +1486,7 @@ def _lambda_arg(ev: Evaluator, node: Node, fn: str, position: int, low: int, hig
 
 
 def _invoke(ev: Evaluator, fn: _Lambda, values: Sequence[Any]) -> Any:
+    """Evaluate a lambda body with its parameters bound (case-insensitive, as lambdaVariables())."""
     scope = dict(fn.scope) if fn.scope else {}
     for name, value in zip(fn.params, values, strict=False):  # a lambda may ignore trailing values
         scope[name.lower()] = value
@@ -1381,6 +1499,7 @@ def _invoke(ev: Evaluator, fn: _Lambda, values: Sequence[Any]) -> Any:
 
 
 def _input_list(ev: Evaluator, node: Node, fn: str) -> list[Any] | Unknown:
+    """The array a lambda function iterates over, or the Unknown that stands for it."""
     value = ev.eval(node)
     if isinstance(value, Unknown):
         return derived_unknown(value)
@@ -1389,11 +1508,13 @@ def _input_list(ev: Evaluator, node: Node, fn: str) -> list[Any] | Unknown:
 
 @_fn("lambda", 0, None, LAZY)
 def _lambda(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """A lambda anywhere but a lambda function's argument is an ARM error."""
     raise EvalError(f"lambda() can only be used directly as an argument of {_LAMBDA_FUNCTIONS}")
 
 
 @_fn("lambdaVariables", 1, 1)
 def _lambda_variables(ev: Evaluator, args: list[Any]) -> Any:
+    """lambdaVariables(name): a parameter of an enclosing lambda."""
     name = _want_str("lambdaVariables", args[0], "the variable name")
     if ev.scope is not None and name.lower() in ev.scope:
         return ev.scope[name.lower()]
@@ -1402,6 +1523,7 @@ def _lambda_variables(ev: Evaluator, args: list[Any]) -> Any:
 
 @_fn("filter", 2, 2, LAZY)
 def _filter(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """filter(array, lambda(item[, index])): items for which the lambda is true."""
     items = _input_list(ev, nodes[0], "filter")
     if isinstance(items, Unknown):
         return items
@@ -1418,6 +1540,7 @@ def _filter(ev: Evaluator, nodes: Sequence[Node]) -> Any:
 
 @_fn("map", 2, 2, LAZY)
 def _map(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """map(array, lambda(item[, index])): results may be Unknown items."""
     items = _input_list(ev, nodes[0], "map")
     if isinstance(items, Unknown):
         return items
@@ -1427,6 +1550,7 @@ def _map(ev: Evaluator, nodes: Sequence[Node]) -> Any:
 
 @_fn("reduce", 3, 3, LAZY)
 def _reduce(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """reduce(array, initial, lambda(accumulator, item[, index]))."""
     items = _input_list(ev, nodes[0], "reduce")
     if isinstance(items, Unknown):
         return items
@@ -1439,6 +1563,7 @@ def _reduce(ev: Evaluator, nodes: Sequence[Node]) -> Any:
 
 @_fn("sort", 2, 2, LAZY)
 def _sort(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """sort(array, lambda(a, b)): the lambda says whether a goes before b."""
     items = _input_list(ev, nodes[0], "sort")
     if isinstance(items, Unknown):
         return items
@@ -1463,6 +1588,7 @@ def _sort(ev: Evaluator, nodes: Sequence[Node]) -> Any:
 
 @_fn("toObject", 2, 3, LAZY)
 def _to_object(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """toObject(array, keyLambda, [valueLambda])."""
     items = _input_list(ev, nodes[0], "toObject")
     if isinstance(items, Unknown):
         return items
@@ -1480,6 +1606,7 @@ def _to_object(ev: Evaluator, nodes: Sequence[Node]) -> Any:
 
 @_fn("mapValues", 2, 2, LAZY)
 def _map_values(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """mapValues(object, lambda(value))."""
     obj = ev.eval(nodes[0])
     if isinstance(obj, Unknown):
         return derived_unknown(obj)
@@ -1490,6 +1617,7 @@ def _map_values(ev: Evaluator, nodes: Sequence[Node]) -> Any:
 
 @_fn("groupBy", 2, 2, LAZY)
 def _group_by(ev: Evaluator, nodes: Sequence[Node]) -> Any:
+    """groupBy(array, lambda(item)): items grouped under the lambda's string key."""
     items = _input_list(ev, nodes[0], "groupBy")
     if isinstance(items, Unknown):
         return items
