@@ -1,0 +1,803 @@
+#!/usr/bin/env python3
+"""Benchmark auditor against Checkov on the shared corpus.
+
+Run from the repository root, with or without the project's venv active::
+
+    python benchmarks/vs_checkov.py [--runs 3] [--corpus DIR] [--json FILE]
+
+Checkov is installed once into ``benchmarks/.venv-checkov/`` (reused afterwards)
+unless ``--checkov PATH`` names an existing executable. Each tool runs as a cold
+process per measurement; wall time is measured around ``Popen`` .. ``os.wait4``
+and peak RSS is the ``ru_maxrss`` that ``wait4`` returns for that child (the
+largest resident set of any process in its tree that was waited for).
+
+The script reports; it is not a test: it exits 0 whether targets are met or
+not, and 2 when a tool fails (crash, bad output, timeout) or cannot be set up.
+Linux/Unix only (``os.wait4``, process groups).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import platform
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+MDC_SUBDIR = Path("Microsoft-Defender-for-Cloud") / "Workflow automation"
+CHECKOV_VENV = REPO / "benchmarks" / ".venv-checkov"
+
+# Targets (whole corpus, auditor).
+TARGET_SPEEDUP = 100.0  # checkov median / auditor median
+TARGET_SCAN_S = 1.0
+TARGET_RSS_MB = 150.0
+TARGET_VERSION_S = 0.3
+
+# Keep Checkov offline and quiet: no platform mapping download, no PyPI update check, no SCA.
+CHECKOV_ENV = {
+    "BC_SKIP_MAPPING": "TRUE",
+    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "True",
+    "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
+    "ANSI_COLORS_DISABLED": "True",
+}
+# Never let a key in the caller's environment turn the benchmark into a platform upload.
+CHECKOV_ENV_DROP = ("BC_API_KEY", "PRISMA_API_URL")
+
+
+class SetupError(Exception):
+    """A tool could not be found, installed or started; the message says what to do."""
+
+
+def _rel(path: Path) -> str:
+    """``path`` relative to the repository root when inside it, for messages."""
+    return os.path.relpath(path, REPO) if path.is_relative_to(REPO) else str(path)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Sample:
+    """One cold run of one command."""
+
+    seconds: float
+    max_rss_kib: int
+    exit_code: int
+    timed_out: bool
+    stdout: Path
+    stderr: Path
+
+
+def run_measured(
+    cmd: Sequence[str],
+    *,
+    timeout: float,
+    stdout: Path,
+    stderr: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path = REPO,
+) -> Sample:
+    """Run ``cmd`` as a new process group; time it; get its rusage from ``os.wait4``.
+
+    On timeout (or Ctrl-C) the whole process group is killed, so Checkov's worker
+    processes do not outlive the measurement.
+    """
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            list(cmd),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
+        timed_out = threading.Event()
+
+        def kill_group() -> None:
+            timed_out.set()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill_group)
+        timer.daemon = True
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # Ctrl-C: do not leave the child running
+            kill_group()
+            with contextlib.suppress(ChildProcessError):
+                os.wait4(proc.pid, 0)
+            proc.returncode = -signal.SIGKILL
+            raise
+        finally:
+            timer.cancel()
+        elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    # Grandchildren left behind in the group (daemonised workers) go too.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    return Sample(elapsed, int(usage.ru_maxrss), proc.returncode, timed_out.is_set(), stdout, stderr)
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+@dataclass
+class Measurement:
+    """Repeated cold runs of one tool on one input."""
+
+    label: str
+    command: list[str]
+    seconds: list[float] = field(default_factory=list)
+    rss_kib: list[int] = field(default_factory=list)
+    exit_codes: list[int] = field(default_factory=list)
+    findings: int | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and bool(self.seconds)
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.seconds) if self.ok else None
+
+    @property
+    def minimum(self) -> float | None:
+        return min(self.seconds) if self.ok else None
+
+    @property
+    def peak_rss_mb(self) -> float | None:
+        # ru_maxrss is in KiB on Linux; report MB (10^6 bytes), the stricter unit for the target.
+        return max(self.rss_kib) * 1024 / 1e6 if self.ok else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "runs": len(self.seconds),
+            "seconds": [round(s, 4) for s in self.seconds],
+            "median_s": _round(self.median, 4),
+            "min_s": _round(self.minimum, 4),
+            "peak_rss_mb": _round(self.peak_rss_mb, 1),
+            "rss_kib_per_run": self.rss_kib,
+            "exit_codes": self.exit_codes,
+            "findings": self.findings,
+            "error": self.error,
+        }
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+# A checker looks at a finished run and returns (findings, error message).
+Checker = Callable[[Sample, "Path | None"], "tuple[int | None, str | None]"]
+
+
+def measure(
+    label: str,
+    cmd: list[str],
+    *,
+    runs: int,
+    timeout: float,
+    workdir: Path,
+    check: Checker,
+    output_file: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Measurement:
+    """Run ``cmd`` ``runs`` times; stop at the first failed run (its error is kept)."""
+    result = Measurement(label, cmd)
+    slug = "".join(c if c.isalnum() else "_" for c in label)
+    for i in range(1, runs + 1):
+        if output_file is not None:
+            output_file.unlink(missing_ok=True)
+        sample = run_measured(
+            cmd,
+            timeout=timeout,
+            env=env,
+            stdout=workdir / f"{slug}.{i}.out",
+            stderr=workdir / f"{slug}.{i}.err",
+        )
+        result.exit_codes.append(sample.exit_code)
+        findings: int | None = None
+        if sample.timed_out:
+            result.error = f"timed out after {timeout:g} s (process group killed)"
+        else:
+            findings, result.error = check(sample, output_file)
+        if result.error is not None:
+            details = tail(sample.stderr)
+            if details:
+                result.error += "\n    stderr (last lines):\n" + _indent(details, "      ")
+            log(f"  {label}: run {i}/{runs} FAILED: {result.error}")
+            return result
+        result.findings = findings
+        result.seconds.append(sample.seconds)
+        result.rss_kib.append(sample.max_rss_kib)
+        found = "" if findings is None else f", {findings} findings"
+        log(
+            f"  {label}: run {i}/{runs} {sample.seconds:.3f} s, "
+            f"{sample.max_rss_kib * 1024 / 1e6:.1f} MB, exit {sample.exit_code}{found}"
+        )
+    return result
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+# --------------------------------------------------------------------------- output parsing
+
+
+def check_auditor_scan(sample: Sample, output_file: Path | None) -> tuple[int | None, str | None]:
+    """Exit 0/1 with a JSON report holding a ``findings`` list is a success; anything else is not."""
+    if sample.exit_code not in (0, 1):
+        return None, f"auditor scan exited {sample.exit_code}"
+    assert output_file is not None
+    try:
+        report = json.loads(output_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, f"auditor scan exited {sample.exit_code} but wrote no report to {output_file}"
+    except (OSError, ValueError) as exc:
+        return None, f"auditor scan exited {sample.exit_code} but its JSON report is unreadable: {exc}"
+    findings = report.get("findings") if isinstance(report, dict) else None
+    if not isinstance(findings, list):
+        return None, "auditor's JSON report has no 'findings' list"
+    return len(findings), None
+
+
+def check_exit_zero(sample: Sample, _output: Path | None) -> tuple[int | None, str | None]:
+    if sample.exit_code != 0:
+        return None, f"exited {sample.exit_code}"
+    return None, None
+
+
+def count_checkov_failed(document: Any) -> int:
+    """Failed checks summed over Checkov's report(s): a dict per framework, or a list of them."""
+    reports = document if isinstance(document, list) else [document]
+    total = 0
+    for report in reports:
+        if not isinstance(report, dict):
+            raise ValueError(f"unexpected report item {type(report).__name__}")
+        results = report.get("results")
+        if isinstance(results, dict):
+            total += len(results.get("failed_checks") or [])
+        elif isinstance(report.get("failed"), int):  # summary-only output when nothing was scanned
+            total += report["failed"]
+        else:
+            raise ValueError("report has neither 'results' nor a summary")
+    return total
+
+
+def check_checkov(sample: Sample, _output: Path | None) -> tuple[int | None, str | None]:
+    """Checkov: 0 = passed, 1 = failed checks; its JSON report is on stdout."""
+    if sample.exit_code not in (0, 1):
+        return None, f"checkov exited {sample.exit_code}"
+    try:
+        return count_checkov_failed(json.loads(sample.stdout.read_text(encoding="utf-8"))), None
+    except (OSError, ValueError) as exc:
+        return None, f"checkov exited {sample.exit_code} but its JSON output is unreadable: {exc}"
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def find_auditor(option: str | None) -> list[str]:
+    if option:
+        return shlex.split(option)
+    spec = importlib.util.find_spec("auditor")
+    if spec is not None and any(
+        (Path(location) / "__main__.py").is_file() and (Path(location) / "cli.py").is_file()
+        for location in (spec.submodule_search_locations or [])
+    ):
+        return [sys.executable, "-m", "auditor"]
+    venv_auditor = REPO / ".venv" / "bin" / "auditor"
+    if os.access(venv_auditor, os.X_OK):
+        return [str(venv_auditor)]
+    on_path = shutil.which("auditor")
+    if on_path:
+        return [on_path]
+    raise SetupError(
+        "auditor not found: not importable by this Python, no .venv/bin/auditor in the repository and "
+        "none on PATH. Install the project (python -m venv .venv && .venv/bin/pip install -e .) "
+        "or pass --auditor CMD."
+    )
+
+
+def _tool_version(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 180) -> str:
+    """``cmd --version``'s first line; raises SetupError when it does not run."""
+    try:
+        done = subprocess.run(
+            [*cmd, "--version"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SetupError(f"`{shlex.join(cmd)} --version` failed: {exc}") from exc
+    text = (done.stdout or done.stderr).strip()
+    if done.returncode != 0 or not text:
+        raise SetupError(
+            f"`{shlex.join(cmd)} --version` exited {done.returncode}:\n{_indent(text or '(no output)', '  ')}"
+        )
+    return text.splitlines()[0]
+
+
+def checkov_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in CHECKOV_ENV_DROP}
+    env.update(CHECKOV_ENV)
+    return env
+
+
+def _announce(cmd: list[str]) -> None:
+    log("+ " + shlex.join(cmd))
+
+
+def ensure_checkov(option: str | None) -> Path:
+    """The checkov executable: ``--checkov PATH``, or the benchmark venv (created on first use)."""
+    if option:
+        exe = Path(option).expanduser()
+        if not exe.is_file():
+            found = shutil.which(option)
+            if not found:
+                raise SetupError(f"--checkov {option}: no such executable")
+            exe = Path(found)
+        return exe.resolve()
+
+    exe = CHECKOV_VENV / "bin" / "checkov"
+    python = CHECKOV_VENV / "bin" / "python"
+    if exe.is_file():
+        try:
+            _tool_version([str(exe)], env=checkov_env())
+            log(f"Reusing Checkov from {_rel(CHECKOV_VENV)}/")
+            return exe
+        except SetupError as exc:
+            log(f"Checkov in {_rel(CHECKOV_VENV)}/ does not run ({exc}); reinstalling.")
+
+    python_works = (
+        python.is_file()
+        and subprocess.run([str(python), "-c", "import pip"], capture_output=True, check=False).returncode
+        == 0
+    )
+    if not python_works:
+        fresh = not CHECKOV_VENV.exists()
+        cmd = [sys.executable, "-m", "venv", "--clear", str(CHECKOV_VENV)]
+        log(f"Creating a venv for Checkov in {_rel(CHECKOV_VENV)}/ (once; reused on later runs)")
+        _announce(cmd)
+        venv_rc: int | str
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            venv_rc, reason = str(exc), str(exc)
+        else:
+            venv_rc, reason = done.returncode, (done.stderr or done.stdout).strip()
+        if venv_rc != 0 or not python.is_file():
+            if fresh:
+                shutil.rmtree(CHECKOV_VENV, ignore_errors=True)
+            hint = ""
+            if "ensurepip" in reason or ("venv" in reason and "No module named" in reason):
+                hint = (
+                    "This Python lacks venv/ensurepip; on Debian/Ubuntu: apt-get install "
+                    f"python{sys.version_info.major}.{sys.version_info.minor}-venv. "
+                )
+            raise SetupError(
+                f"could not create the Checkov venv with `{shlex.join(cmd)}`:\n{_indent(reason, '  ')}\n"
+                f"{hint}Fix that, or install Checkov yourself and pass --checkov PATH."
+            )
+
+    cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "checkov"]
+    log("Installing Checkov from PyPI (a minute or two)")
+    _announce(cmd)
+    try:
+        done_pip = subprocess.run(cmd, stdout=sys.stderr, stderr=sys.stderr, check=False, timeout=1800)
+        pip_rc: int | str = done_pip.returncode
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pip_rc = str(exc)
+    if pip_rc != 0 or not exe.is_file():
+        raise SetupError(
+            f"`pip install checkov` into {CHECKOV_VENV} failed ({pip_rc}); see pip's output above. "
+            "Check network access to PyPI (or a proxy / PIP_INDEX_URL), or pass --checkov PATH."
+        )
+    return exe
+
+
+def checkov_command(exe: Path, folder: Path, help_text: str) -> list[str]:
+    cmd = [str(exe), "-d", str(folder), "--framework", "arm", "-o", "json"]
+    # Optional flags, only where the installed version knows them.
+    for flag in ("--quiet", "--compact", "--skip-download", "--skip-results-upload"):
+        if flag in help_text:
+            cmd.append(flag)
+    return cmd
+
+
+def checkov_help(exe: Path) -> str:
+    try:
+        done = subprocess.run(
+            [str(exe), "--help"],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env=checkov_env(),
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SetupError(f"`{exe} --help` failed: {exc}") from exc
+    if done.returncode != 0:
+        raise SetupError(f"`{exe} --help` exited {done.returncode}:\n{_indent(done.stderr.strip(), '  ')}")
+    return done.stdout
+
+
+# --------------------------------------------------------------------------- report
+
+
+def count_files(folder: Path) -> tuple[int, int]:
+    """(all regular files, .json files) under ``folder``."""
+    total = json_files = 0
+    for _root, _dirs, files in os.walk(folder):
+        total += len(files)
+        json_files += sum(name.lower().endswith(".json") for name in files)
+    return total, json_files
+
+
+@dataclass
+class InputResult:
+    name: str
+    path: Path
+    files: int
+    json_files: int
+    whole_corpus: bool
+    auditor: Measurement | None = None
+    checkov: Measurement | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.auditor and self.checkov and self.auditor.median and self.checkov.median:
+            return self.checkov.median / self.auditor.median
+        return None
+
+
+@dataclass
+class Target:
+    name: str
+    goal: str
+    value: str
+    status: str  # PASS, MISS or n/a
+
+    def as_json(self) -> dict[str, str]:
+        return {"target": self.name, "goal": self.goal, "value": self.value, "status": self.status}
+
+
+def _status(value: float | None, ok: Callable[[float], bool]) -> str:
+    if value is None:
+        return "n/a"
+    return "PASS" if ok(value) else "MISS"
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def build_targets(inputs: list[InputResult], version: Measurement) -> list[Target]:
+    targets: list[Target] = []
+    for item in inputs:
+        if not item.whole_corpus:
+            continue
+        median = item.auditor.median if item.auditor else None
+        rss = item.auditor.peak_rss_mb if item.auditor else None
+        targets += [
+            Target(
+                f"speed-up vs checkov ({item.name})",
+                f">= {TARGET_SPEEDUP:g}x",
+                _fmt(item.ratio, ".0f") + "x" if item.ratio else "-",
+                _status(item.ratio, lambda v: v >= TARGET_SPEEDUP),
+            ),
+            Target(
+                f"auditor scan median ({item.name})",
+                f"<= {TARGET_SCAN_S:g} s",
+                _fmt(median, ".3f") + " s",
+                _status(median, lambda v: v <= TARGET_SCAN_S),
+            ),
+            Target(
+                f"auditor peak RSS ({item.name})",
+                f"<= {TARGET_RSS_MB:g} MB",
+                _fmt(rss, ".1f") + " MB",
+                _status(rss, lambda v: v <= TARGET_RSS_MB),
+            ),
+        ]
+    targets.append(
+        Target(
+            "auditor --version median",
+            f"<= {TARGET_VERSION_S:g} s",
+            _fmt(version.median, ".3f") + " s",
+            _status(version.median, lambda v: v <= TARGET_VERSION_S),
+        )
+    )
+    return targets
+
+
+def render_table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(cells)
+        ).rstrip()
+
+    sep = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), sep, *(line(r) for r in rows)])
+
+
+def print_report(
+    inputs: list[InputResult], startup: list[Measurement], targets: list[Target], meta: dict[str, Any]
+) -> None:
+    print()
+    print(
+        f"auditor vs Checkov — {meta['auditor_version']} vs checkov {meta['checkov_version']}, "
+        f"{meta['runs']} cold run{'s' if meta['runs'] != 1 else ''} each, {meta['python']} on {meta['platform']}"
+    )
+    print()
+    rows: list[list[str]] = []
+    for item in inputs:
+        for m in (item.auditor, item.checkov):
+            if m is None:
+                continue
+            is_checkov = m is item.checkov
+            ratio = _fmt(item.ratio, ".1f") + "x" if is_checkov and item.ratio else ""
+            if m.ok:
+                rows.append(
+                    [
+                        item.name,
+                        str(item.files),
+                        m.label.split()[0],
+                        _fmt(m.median, ".3f"),
+                        _fmt(m.minimum, ".3f"),
+                        _fmt(m.peak_rss_mb, ".1f"),
+                        str(m.findings),
+                        ratio,
+                    ]
+                )
+            else:
+                rows.append([item.name, str(item.files), m.label.split()[0], "ERROR", "-", "-", "-", ""])
+    print(
+        render_table(
+            ["input", "files", "tool", "median s", "min s", "peak RSS MB", "findings", "checkov/auditor"],
+            rows,
+            right={1, 3, 4, 5, 6, 7},
+        )
+    )
+    print()
+    rows = []
+    for m in startup:
+        rows.append(
+            [
+                m.label,
+                str(len(m.seconds)),
+                _fmt(m.median, ".3f") if m.ok else "ERROR",
+                _fmt(m.minimum, ".3f"),
+                _fmt(m.peak_rss_mb, ".1f"),
+            ]
+        )
+    print(render_table(["command", "runs", "median s", "min s", "peak RSS MB"], rows, right={1, 2, 3, 4}))
+    print()
+    print(
+        render_table(
+            ["target", "goal", "measured", "status"],
+            [[t.name, t.goal, t.value, t.status] for t in targets],
+            right={2},
+        )
+    )
+    errors = [m for item in inputs for m in (item.auditor, item.checkov) if m and not m.ok]
+    errors += [m for m in startup if not m.ok]
+    if errors:
+        print()
+        print("ERRORS:")
+        for m in errors:
+            print(f"  {m.label}: {m.error}")
+            print(f"    command: {shlex.join(m.command)}")
+    print()
+    print(
+        "Findings are not comparable one to one: checkov's are failed generic Azure checks, "
+        "auditor's are Defender-workflow-automation problems."
+    )
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/vs_checkov.py",
+        description="Time auditor against Checkov (ARM framework) on the shared corpus; print a table.",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="cold runs per tool and input (default: 3)")
+    parser.add_argument(
+        "--startup-runs",
+        type=int,
+        default=10,
+        help="cold runs of `auditor --version` and `auditor rules` (default: 10)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds per run before the process group is killed (default: 600)",
+    )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        help=f"corpus folder (default: {os.path.relpath(DEFAULT_CORPUS, REPO)} "
+        "relative to the repository root)",
+    )
+    parser.add_argument(
+        "--checkov",
+        metavar="PATH",
+        help=f"use this checkov executable instead of {_rel(CHECKOV_VENV)}/",
+    )
+    parser.add_argument(
+        "--auditor",
+        metavar="CMD",
+        help="auditor command line (default: python -m auditor, .venv/bin/auditor or PATH)",
+    )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON to FILE")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.startup_runs < 1 or args.timeout <= 0:
+        parser.error("--runs and --startup-runs must be >= 1 and --timeout > 0")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not hasattr(os, "wait4") or not hasattr(os, "killpg"):
+        log("error: this benchmark needs os.wait4 and process groups (Linux or another Unix).")
+        return 2
+
+    corpus = args.corpus.expanduser().resolve() if args.corpus else DEFAULT_CORPUS
+    if not corpus.is_dir():
+        log(
+            f"error: corpus folder not found: {corpus}\n"
+            "The default is ../shared/corpus beside the repository; pass --corpus DIR to use another."
+        )
+        return 2
+    folders: list[tuple[str, Path, bool]] = []
+    mdc = corpus / MDC_SUBDIR
+    if mdc.is_dir():
+        folders.append(("MDC/Workflow automation", mdc, False))
+    else:
+        log(f"note: {mdc} not found; benchmarking the whole corpus only.")
+    folders.append(("whole corpus", corpus, True))
+
+    try:
+        auditor = find_auditor(args.auditor)
+        log(f"auditor: {shlex.join(auditor)}")
+        auditor_version = _tool_version(auditor)
+        checkov = ensure_checkov(args.checkov)
+        checkov_version = _tool_version([str(checkov)], env=checkov_env())
+        log(f"checkov: {checkov} ({checkov_version})")
+        help_text = checkov_help(checkov)
+    except SetupError as exc:
+        log(f"error: {exc}")
+        return 2
+
+    inputs = [InputResult(name, path, *count_files(path), whole) for name, path, whole in folders]
+    startup: list[Measurement] = []
+    with tempfile.TemporaryDirectory(prefix="vs-checkov-") as tmp:
+        workdir = Path(tmp)
+        # auditor first: it is quick, and a broken CLI shows up before Checkov's minutes.
+        for item in inputs:
+            report = workdir / "auditor-report.json"
+            # The report goes to a file rather than /dev/null so every run's output is validated
+            # (a Python traceback also exits 1) and its findings counted; the cost is the same write.
+            cmd = [*auditor, "scan", str(item.path), "--format", "json", "--output", str(report)]
+            log(f"auditor scan {item.name} ({item.files} files): {shlex.join(cmd)}")
+            item.auditor = measure(
+                f"auditor scan {item.name}",
+                cmd,
+                runs=args.runs,
+                timeout=args.timeout,
+                workdir=workdir,
+                check=check_auditor_scan,
+                output_file=report,
+            )
+        for label, extra in (("auditor --version", ["--version"]), ("auditor rules", ["rules"])):
+            log(f"{label}: {shlex.join([*auditor, *extra])}")
+            startup.append(
+                measure(
+                    label,
+                    [*auditor, *extra],
+                    runs=args.startup_runs,
+                    timeout=args.timeout,
+                    workdir=workdir,
+                    check=check_exit_zero,
+                )
+            )
+        for item in inputs:
+            cmd = checkov_command(checkov, item.path, help_text)
+            log(f"checkov {item.name} ({item.files} files): {shlex.join(cmd)}")
+            item.checkov = measure(
+                f"checkov {item.name}",
+                cmd,
+                runs=args.runs,
+                timeout=args.timeout,
+                workdir=workdir,
+                check=check_checkov,
+                env=checkov_env(),
+            )
+
+    targets = build_targets(inputs, startup[0])
+    meta: dict[str, Any] = {
+        "auditor_command": auditor,
+        "auditor_version": auditor_version,
+        "checkov_executable": str(checkov),
+        "checkov_version": checkov_version,
+        "checkov_env": CHECKOV_ENV,
+        "runs": args.runs,
+        "startup_runs": args.startup_runs,
+        "timeout_s": args.timeout,
+        "python": f"Python {platform.python_version()}",
+        "platform": f"{platform.system()} {platform.machine()}",
+        "cpu_count": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "rss_note": "peak RSS = max over runs of ru_maxrss from os.wait4 (largest process of the tree), MB = 1e6 B",
+    }
+    print_report(inputs, startup, targets, meta)
+
+    if args.json:
+        document = {
+            "meta": meta,
+            "inputs": [
+                {
+                    "name": item.name,
+                    "path": str(item.path),
+                    "files": item.files,
+                    "json_files": item.json_files,
+                    "auditor": item.auditor.as_json() if item.auditor else None,
+                    "checkov": item.checkov.as_json() if item.checkov else None,
+                    "checkov_over_auditor": _round(item.ratio, 2),
+                }
+                for item in inputs
+            ],
+            "startup": {m.label: m.as_json() for m in startup},
+            "targets": [t.as_json() for t in targets],
+        }
+        args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        log(f"wrote {args.json}")
+
+    failed = [m for item in inputs for m in (item.auditor, item.checkov) if m and not m.ok]
+    failed += [m for m in startup if not m.ok]
+    return 2 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
