@@ -58,7 +58,7 @@ def legacy(tmp_path: Path) -> Path:
 def test_findings_exit_1_and_text_has_path_line_col_id(capsys, legacy: Path) -> None:
     code, out, _ = run_cli(capsys, "scan", str(legacy))
     assert code == 1
-    line = next(l for l in out.splitlines() if "LA101" in l)
+    line = next(row for row in out.splitlines() if "LA101" in row)
     assert f"{legacy.name}:" in line and ":" in line.split()[0]
     assert "1 finding" in out
 
@@ -205,7 +205,7 @@ def test_rules_command_does_not_import_pydantic() -> None:
 def test_internal_error_is_reported_without_traceback(capsys, monkeypatch: pytest.MonkeyPatch, legacy: Path) -> None:
     import auditor.sources.arm.loader as loader
 
-    def boom(self, paths):  # noqa: ANN001
+    def boom(self, paths):
         raise RuntimeError("simulated")
 
     monkeypatch.setattr(loader.ArmSource, "scan", boom)
