@@ -182,6 +182,16 @@ class Catalog:
             fields.add(str(convention.get("propertyJPath", "")).lower())
         return frozenset(fields) if fields else None
 
+    @cached_property
+    def export_data_types(self) -> dict[str, str]:
+        """Data types as the portal names them (``Security recommendations``) → event source (``Assessments``)."""
+        raw: dict[str, Any] = _load("event-sources.json")
+        out: dict[str, str] = {}
+        for key, value in raw.items():
+            if key.startswith("continuousExportDataTypeMap") and isinstance(value, dict):
+                out.update({str(k): str(v) for k, v in value.items()})
+        return out
+
 
 _CATALOG: Catalog | None = None
 

@@ -82,9 +82,8 @@ def describe_triggers(triggers: list[tuple[Trigger, Any]]) -> str:
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """LogicApp actions whose Logic App (in the scan) has no trigger on a Defender connector."""
-    from auditor.checks._util import display_name, logic_app_actions, trigger_connector
-
     from auditor.catalog import DEFENDER_CONNECTORS
+    from auditor.checks._util import display_name, logic_app_actions, trigger_connector
 
     for automation in inventory.automations:
         if automation.from_policy is not None:

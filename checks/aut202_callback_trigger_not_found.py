@@ -66,7 +66,6 @@ _WORKFLOW_NAME = re.compile(r"/providers/microsoft\.logic/workflows/([^/]+)", re
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Callback URLs whose trigger is missing from the Logic App, or whose workflow is another Logic App."""
     from auditor.checks._util import display_name, logic_app_actions
-
     from auditor.link import Links, parse_callback_target
     from auditor.unknown import CallbackUrl, Unknown
 

@@ -69,7 +69,6 @@ RULE = Rule(
 def _targets(action: AutomationAction, ctx: CheckContext) -> tuple[LogicApp, list[Trigger], str] | None:
     """The Logic App an action calls, the triggers that count and how they were chosen; None to skip."""
     from auditor.checks._util import display_name
-
     from auditor.link import Links, parse_callback_target
     from auditor.unknown import CallbackUrl, Unknown
 
@@ -106,7 +105,6 @@ def _connector_text(api: str, served: dict[str, str]) -> str:
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Event sources that none of the target Logic App's Defender triggers serves."""
     from auditor.checks._util import display_name, logic_app_actions, trigger_connector
-
     from auditor.unknown import Unknown
 
     served = {api.lower(): source for api, source in ctx.catalog.event_source_for_connector.items()}

@@ -29,9 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from auditor.checks._util import edit_distance
-
 from auditor.catalog import DEFENDER_CONNECTORS
+from auditor.checks._util import edit_distance
 from auditor.findings import Finding, Rule, Severity
 
 if TYPE_CHECKING:

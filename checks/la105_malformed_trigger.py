@@ -77,7 +77,6 @@ RULE = Rule(
 def _targeted(inventory: Inventory, ctx: CheckContext) -> dict[int, str]:
     """Logic Apps (by object id) that an automation in the scan calls → the automation's name."""
     from auditor.checks._util import logic_app_actions
-
     from auditor.link import parse_callback_target
     from auditor.unknown import CallbackUrl
 

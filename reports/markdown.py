@@ -47,10 +47,12 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", **_: Any) -
             if counts[sev]:
                 out.write(f"| {_ICON[sev]} {sev} | {counts[sev]} |\n")
         out.write("\n| severity | rule | location | message |\n| --- | --- | --- | --- |\n")
-        ordered = sorted(active, key=lambda f: (-f.effective_severity, f.location.file or "", f.location.line))
+        ordered = sorted(
+            active, key=lambda f: (-f.effective_severity, f.location.file or "", f.location.line)
+        )
         for f in ordered[:MAX_ROWS]:
             where = f"{f.location.file}:{f.location.line}" if f.location.file else (f.location.resource or "")
-            rule = f"[{f.rule.id}]({f.rule.help_url} \"{cell(f.rule.title)}\")"
+            rule = f'[{f.rule.id}]({f.rule.help_url} "{cell(f.rule.title)}")'
             out.write(f"| {f.effective_severity.label} | {rule} | `{cell(where)}` | {cell(f.message)} |\n")
         if len(ordered) > MAX_ROWS:
             out.write(f"\n…and {len(ordered) - MAX_ROWS} more (see the SARIF or HTML report).\n")

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import scan_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,0 +1,90 @@
+"""POL302: a DeployIfNotExists policy deploys an automation without an existence condition.
+
+## What it checks
+Policy definitions whose ``then.effect`` is ``deployIfNotExists`` (a literal,
+or a parameter whose value is known) and whose ``then.details.type`` is
+``Microsoft.Security/automations``, but whose ``details`` have no
+``existenceCondition``.
+
+## Why it matters
+Without an existence condition, *any* automation matching ``details.type`` (and
+``details.name`` when given) in the existence scope makes the subscription
+compliant: a disabled automation, one with other rules, or one pointing at a
+different Logic App or workspace. Remediation never runs again, so drift is
+never corrected and compliance reports a workflow that does not do what the
+policy promises. The built-in workflow-automation policies compare
+``isEnabled`` and the rules' expected values for exactly this reason.
+
+## Example
+```json
+"then": {
+  "effect": "deployIfNotExists",
+  "details": {
+    "type": "Microsoft.Security/automations",
+    "name": "[parameters('automationName')]",
+    "deployment": {…}
+  }
+}
+```
+
+## Use instead
+```json
+"existenceCondition": {
+  "allOf": [
+    {"field": "Microsoft.Security/automations/isEnabled", "equals": true},
+    {"field": "Microsoft.Security/automations/actions[*].logicAppResourceId",
+     "equals": "[parameters('logicAppResourceId')]"}
+  ]
+}
+```
+
+## References
+- https://learn.microsoft.com/azure/governance/policy/concepts/effect-deploy-if-not-exists
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from auditor.findings import Finding, Rule, Severity
+from auditor.unknown import Unknown
+
+if TYPE_CHECKING:
+    from auditor.checking import CheckContext
+    from auditor.model import Inventory
+
+RULE = Rule(
+    id="POL302",
+    name="dine-without-existence-condition",
+    severity=Severity.MEDIUM,
+    title="DINE policy deploying an automation has no existenceCondition",
+    rationale=(
+        "Without an existence condition any automation of that name counts as compliant, even a disabled or "
+        "modified one, so remediation never corrects drift."
+    ),
+    remediation=(
+        "Add details.existenceCondition comparing at least isEnabled and the action target (Logic App, "
+        "workspace or Event Hub) with the policy's parameters."
+    ),
+)
+
+
+def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
+    """DINE policies that deploy automations and never look at what already exists."""
+    for policy in inventory.policy_definitions:
+        if not policy.deploys_automation or policy.has_existence_condition:
+            continue
+        at = policy.effect_origin or policy.origin
+        effect = policy.effect
+        if isinstance(effect, Unknown):
+            ctx.unresolved(effect, at, "the policy's effect")
+            continue
+        if not isinstance(effect, str) or effect.strip().lower() != "deployifnotexists":
+            continue
+        name = policy.display_name if isinstance(policy.display_name, str) else policy.name
+        yield RULE.finding(
+            f"policy '{name}' deploys a Microsoft.Security/automations with deployIfNotExists but has no "
+            "existenceCondition: any automation of that name counts as compliant, even a disabled or changed one",
+            at=at,
+        )

@@ -1,0 +1,192 @@
+"""SEC501: a secret sits in plain text in a Logic App workflow definition.
+
+## What it checks
+Workflow-definition parameters (``properties.definition.parameters``) whose
+name says they hold a secret (``password``, ``secret``, ``clientSecret``,
+``apiKey`` / ``api_key``, ``token``, ``…Key`` such as ``workspaceKey`` or
+``StorageAccountKey``), whose ``type`` is not ``SecureString`` or
+``SecureObject``, and whose ``defaultValue`` is a non-empty string (written
+literally, or coming from a template parameter or variable with a known value).
+
+Names are split into words (``camelCase``, ``snake_case``, ``kebab-case``) and
+the secret word must end the name: ``keyVaultName``, ``keyword``, ``monkey``,
+``secretName`` or ``tokenUrl`` are not secrets, and neither are the ``Key``s
+of other systems (``JiraProjectKey``, ``issueKey``, ``partitionKey``,
+``publicKey``, …). The value itself is never printed.
+
+## Why it matters
+A non-secure workflow parameter is part of the definition: anyone with read
+access to the Logic App (the Reader role, an exported template, the code view,
+``az logic workflow show``) sees its value in plain text, and so does run
+history for every action that uses it. A workspace key or an API key in a
+Defender for Cloud playbook lets whoever reads it write to your SIEM or call
+the third-party service as you.
+
+## Example
+```json
+"definition": {
+  "parameters": {
+    "GreyNoiseApiKey": {"type": "String", "defaultValue": "[parameters('greyNoiseApiKey')]"}
+  }
+}
+```
+
+## Use instead
+Declare the workflow parameter as ``SecureString`` (and the template parameter
+that feeds it as ``securestring``), or better, keep the secret in Key Vault and
+read it at run time with the Key Vault connector or a managed identity, with
+secure inputs and outputs enabled on that action.
+
+## References
+- https://learn.microsoft.com/azure/logic-apps/logic-apps-securing-a-logic-app#secure-action-parameters-and-inputs
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from auditor.findings import Finding, Rule, Severity
+from auditor.unknown import Unknown
+
+if TYPE_CHECKING:
+    from auditor.checking import CheckContext
+    from auditor.model import Inventory
+
+RULE = Rule(
+    id="SEC501",
+    name="secret-in-definition",
+    severity=Severity.HIGH,
+    title="Secret stored in plain text in a Logic App definition",
+    rationale=(
+        "Non-secure workflow parameters are part of the definition: anyone who can read the Logic App, its "
+        "export or its run history sees the value in plain text."
+    ),
+    remediation=(
+        "Make the parameter SecureString (fed by a securestring template parameter), or read the secret from "
+        "Key Vault at run time with secure inputs/outputs."
+    ),
+)
+
+SECURE_TYPES = frozenset({"securestring", "secureobject"})
+
+# The word that must end a parameter name for it to hold a secret (compared on word boundaries).
+SECRET_WORDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "token",
+        "apikey",
+        "key",
+        "credential",
+        "credentials",
+        # names written in one lower-case word, where no word boundary is visible
+        "clientsecret",
+        "accesskey",
+        "accountkey",
+        "sharedkey",
+        "workspacekey",
+        "secretkey",
+        "privatekey",
+        "subscriptionkey",
+        "masterkey",
+        "primarykey",
+        "secondarykey",
+        "accesstoken",
+        "apitoken",
+        "bearertoken",
+        "sastoken",
+    }
+)
+# Two-word endings that are secrets although their last word alone is not.
+SECRET_PAIRS = frozenset({("connection", "string"), ("sas", "url"), ("sas", "uri")})
+# Words before 'key' / 'token' that make it an identifier of another system, not a secret.
+NOT_SECRET_BEFORE = {
+    "key": frozenset(
+        {
+            "project",
+            "issue",
+            "partition",
+            "row",
+            "sort",
+            "assessment",
+            "idempotency",
+            "routing",
+            "foreign",
+            "lookup",
+            "public",
+            "group",
+            "object",
+            "item",
+            "entity",
+            "record",
+            "unique",
+            "composite",
+            "cache",
+            "map",
+            "dictionary",
+            "ssh",
+            "hash",
+            "search",
+            "registry",
+            "sku",
+            "label",
+            "field",
+            "index",
+        }
+    ),
+    "token": frozenset({"continuation", "next", "page", "skip", "cancellation", "resume"}),
+}
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def words(name: str) -> list[str]:
+    """``ASCWorkspaceKey`` → ``['asc', 'workspace', 'key']``; ``api_key`` → ``['api', 'key']``."""
+    return [w.lower() for part in re.split(r"[^A-Za-z0-9]+", name) for w in _WORD.findall(part)]
+
+
+def looks_secret(name: str) -> bool:
+    """True when the parameter name ends with a secret word (see the module docs for the exclusions)."""
+    parts = words(name)
+    if not parts:
+        return False
+    if len(parts) >= 2 and (parts[-2], parts[-1]) in SECRET_PAIRS:
+        return True
+    last = parts[-1]
+    if last not in SECRET_WORDS:
+        return False
+    before = parts[-2] if len(parts) >= 2 else None
+    return not (before is not None and before in NOT_SECRET_BEFORE.get(last, frozenset()))
+
+
+def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
+    """Secret-named, non-secure workflow parameters with a literal default."""
+    for la in inventory.logic_apps:
+        label = f"Logic App '{la.name}'" if isinstance(la.name, str) else "the Logic App"
+        for param in la.definition_parameters:
+            if not looks_secret(param.name) or not param.has_default:
+                continue
+            if isinstance(param.type, Unknown):
+                ctx.unresolved(param.type, param.origin, f"the type of workflow parameter '{param.name}'")
+                continue
+            if isinstance(param.type, str) and param.type.strip().lower() in SECURE_TYPES:
+                continue
+            if isinstance(param.default, Unknown):
+                ctx.unresolved(
+                    param.default, param.origin, f"the default of workflow parameter '{param.name}'"
+                )
+                continue
+            if not isinstance(param.default, str) or not param.default.strip():
+                continue
+            declared = f"a '{param.type}'" if isinstance(param.type, str) else "an untyped"
+            yield RULE.finding(
+                f"workflow parameter '{param.name}' of {label} looks like a secret but is {declared} parameter "
+                "with a default value: the value is stored in plain text in the workflow definition (not shown "
+                "here); declare it SecureString or read the secret from Key Vault at run time",
+                at=param.origin,
+            )
