@@ -94,6 +94,7 @@ class Finding:
     related: tuple[Location, ...] = ()
     severity: Severity | None = None  # None = the rule's default; config may override
     suppressed_by: Suppression | None = None
+    key: str = ""  # tells apart findings of one rule at one place (e.g. which field), part of the fingerprint
 
     @property
     def effective_severity(self) -> Severity:
@@ -105,6 +106,8 @@ class Finding:
         """Stable identity: rule + file + resource + logical path + message subject, never the line."""
         loc = self.location
         parts = [self.rule.id, (loc.file or "").replace("\\", "/"), loc.resource or "", loc.json_path]
+        if self.key:
+            parts.append(self.key)
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
     def with_severity(self, severity: Severity) -> Finding:
@@ -136,13 +139,19 @@ class Rule:
         message: str,
         at: Origin | Location,
         related: tuple[Origin | Location, ...] = (),
+        key: str = "",
     ) -> Finding:
-        """Build a finding of this rule at ``at`` (an inventory origin or a location)."""
+        """Build a finding of this rule at ``at`` (an inventory origin or a location).
+
+        ``key`` distinguishes several findings of this rule at the same place (which field is wrong);
+        it enters the fingerprint, so suppressing one of them does not suppress the others.
+        """
         return Finding(
             rule=self,
             message=message,
             location=_as_location(at),
             related=tuple(_as_location(r) for r in related),
+            key=key,
         )
 
 

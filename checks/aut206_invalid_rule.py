@@ -131,19 +131,21 @@ def _check_rule(rule: AutomationRule, ctx: CheckContext) -> Iterator[Finding]:
     operator = _known(rule.operator, rule, "the rule's operator", ctx)
     ptype = _known(rule.property_type, rule, "the rule's propertyType", ctx)
     if rule.operator is None:
-        yield RULE.finding("the rule has no operator", at=rule.origin)
+        yield RULE.finding("the rule has no operator", at=rule.origin, key="operator")
     elif operator is not None and operator.strip().lower() not in catalog.operators:
         yield RULE.finding(
             f"operator '{operator}' is not an automation operator; use one of {', '.join(catalog.operators.values())}",
             at=rule.origin,
+            key="operator",
         )
         operator = None
     if rule.property_type is None:
-        yield RULE.finding("the rule has no propertyType", at=rule.origin)
+        yield RULE.finding("the rule has no propertyType", at=rule.origin, key="propertyType")
     elif ptype is not None and ptype.strip().lower() not in catalog.property_types:
         yield RULE.finding(
             f"propertyType '{ptype}' is not a property type; use one of {', '.join(catalog.property_types.values())}",
             at=rule.origin,
+            key="propertyType",
         )
         ptype = None
     if ptype is None:
@@ -156,11 +158,13 @@ def _check_rule(rule: AutomationRule, ctx: CheckContext) -> Iterator[Finding]:
             yield RULE.finding(
                 f"operator '{canonical_op}' only compares numbers, but propertyType is '{canonical_type}'",
                 at=rule.origin,
+                key="combination",
             )
         elif op in catalog.non_decimal_only_operators and canonical_type in ("Integer", "Number"):
             yield RULE.finding(
                 f"operator '{canonical_op}' only compares text, but propertyType is '{canonical_type}'",
                 at=rule.origin,
+                key="combination",
             )
     value = rule.expected_value
     if canonical_type == "String":
@@ -170,12 +174,15 @@ def _check_rule(rule: AutomationRule, ctx: CheckContext) -> Iterator[Finding]:
         return
     if value is None:
         yield RULE.finding(
-            f"propertyType is '{canonical_type}' but the rule has no expectedValue", at=rule.origin
+            f"propertyType is '{canonical_type}' but the rule has no expectedValue",
+            at=rule.origin,
+            key="expectedValue",
         )
     elif not _parses(value, canonical_type):
         yield RULE.finding(
             f"propertyType is '{canonical_type}' but expectedValue {_show(value)} is not {_A_TYPE[canonical_type]}",
             at=rule.origin,
+            key="expectedValue",
         )
 
 
@@ -251,7 +258,7 @@ def _check_jpath(
         ctx.unresolved(jpath, rule.origin, "the rule's propertyJPath")
         return
     if jpath is None:
-        yield RULE.finding("the rule has no propertyJPath", at=rule.origin)
+        yield RULE.finding("the rule has no propertyJPath", at=rule.origin, key="propertyJPath")
         return
     if not isinstance(jpath, str) or jpath.strip().startswith("$"):
         return
@@ -264,6 +271,7 @@ def _check_jpath(
         f"propertyJPath {shown} does not start with a field of the {known.event_source} event, so the rule "
         f"never matches (fields: {', '.join(top)}){_suggestion(jpath, first, known)}",
         at=rule.origin,
+        key="propertyJPath",
     )
 
 

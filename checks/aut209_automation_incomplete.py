@@ -83,4 +83,5 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
                 f"{label(automation)} has no {part} (missing or empty): nothing says {meaning}, "
                 "so it never does anything",
                 at=automation.origin,
+                key=part,
             )

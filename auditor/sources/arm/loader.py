@@ -360,7 +360,11 @@ class ArmSource:
         if deployment is None or details is None:
             return
         self._policy_deployment(name, deployment, params_decl, props, details, {}, f"policy '{name}'")
-        for a in assignments.get(str(name).lower(), []):
+        aliases = {str(name).lower(), p.path.stem.lower()}
+        if isinstance(props.value_at("displayName"), str):
+            aliases.add(props.value_at("displayName").lower())
+        matched = {id(a): a for alias in aliases for a in assignments.get(alias, [])}
+        for a in matched.values():
             label = f"policy '{name}' as assigned by '{a.name}'"
             self._policy_deployment(name, deployment, params_decl, props, details, a.parameters, label)
 
