@@ -16,7 +16,7 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "corpus_findings.json"
 
 
 def _relative(path: str, corpus: Path) -> str:
-    return Path(os.path.abspath(path)).relative_to(corpus.resolve()).as_posix()
+    return Path(os.path.realpath(path)).relative_to(Path(os.path.realpath(corpus))).as_posix()
 
 
 def _findings_by_file(corpus: Path) -> dict[str, list[str]]:
