@@ -24,7 +24,7 @@ class ChainLink:
 
     kind: str  # automation | logic-app | trigger | connection | managed-api
     label: str
-    status: str  # ok | broken | missing | unknown
+    status: str  # ok | broken (a finding) | missing (leads nowhere in the scan) | unknown (not knowable here)
     location: Location | None = None
     findings: tuple[str, ...] = ()  # fingerprints of findings at this element
     note: str = ""
@@ -44,30 +44,33 @@ class Chain:
 
 
 class _FindingIndex:
+    """Findings by (file, JSON path). SRC003 ("could not check …") marks a link unknown, not broken."""
+
     def __init__(self, findings: Sequence[Finding]) -> None:
-        self._by_place: dict[tuple[str | None, str], list[str]] = {}
+        self._by_place: dict[tuple[str | None, str], list[tuple[str, bool]]] = {}
         for f in findings:
             if f.suppressed_by is None:
                 key = (f.location.file, f.location.json_path)
-                self._by_place.setdefault(key, []).append(f.fingerprint)
+                self._by_place.setdefault(key, []).append((f.fingerprint, f.rule.id == "SRC003"))
 
-    def at(self, origin: Origin, *, subtree: bool = False) -> tuple[str, ...]:
+    def at(self, origin: Origin, *, subtree: bool = False) -> list[tuple[str, bool]]:
         if not subtree:
-            return tuple(self._by_place.get((origin.file, origin.json_path), ()))
-        out: list[str] = []
+            return list(self._by_place.get((origin.file, origin.json_path), ()))
+        out: list[tuple[str, bool]] = []
         for (file, path), prints in self._by_place.items():
             if file == origin.file and (path == origin.json_path or path.startswith(origin.json_path + ".")):
                 out.extend(prints)
-        return tuple(out)
+        return out
 
 
 def _link(
     kind: str, label: str, origin: Origin | None, index: _FindingIndex, note: str = "", subtree: bool = False
 ) -> ChainLink:
-    prints = index.at(origin, subtree=subtree) if origin is not None else ()
-    return ChainLink(
-        kind, label, "broken" if prints else "ok", Location.of(origin) if origin else None, prints, note
-    )
+    found = index.at(origin, subtree=subtree) if origin is not None else []
+    problems = tuple(p for p, unresolved in found if not unresolved)
+    status = "broken" if problems else "unknown" if found else "ok"
+    prints = tuple(p for p, _ in found)
+    return ChainLink(kind, label, status, Location.of(origin) if origin else None, prints, note)
 
 
 def build_chains(inventory: Inventory, links: Links, findings: Sequence[Finding]) -> tuple[Chain, ...]:
@@ -100,7 +103,7 @@ def _chain(
     la = links.logic_app(la_id)
     if la is None:
         label = str(la_id).rstrip("/").rsplit("/", 1)[-1] if isinstance(la_id, str) else "?"
-        items.append(ChainLink("logic-app", label, "missing", note="not in the scanned files"))
+        items.append(ChainLink("logic-app", label, "unknown", note="not in the scanned files"))
         return Chain(name, tuple(items))
     items.append(_link("logic-app", str(la.name), la.origin, index))
     trigger = _target_trigger(la, uri, links)

@@ -19,6 +19,7 @@ FORMATS = {
     "github": "auditor.reports.github",
     "azure": "auditor.reports.azure",
     "sarif": "auditor.reports.sarif",
+    "html": "auditor.reports.html",
 }
 
 
