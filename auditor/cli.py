@@ -122,6 +122,46 @@ def _add_scan_options(p: argparse.ArgumentParser, *, outputs: bool) -> None:
     p.add_argument("--no-config", action="store_true", help="ignore configuration files")
 
 
+def _add_access_command(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``auditor access explain``: Azure RBAC decisions from an access snapshot (issue 5)."""
+    access = sub.add_parser(
+        "access",
+        help="explain Azure RBAC decisions from an access snapshot",
+        description="Answer 'may PRINCIPAL do ACTION at SCOPE?' from exported role data.",
+    )
+    asub = access.add_subparsers(dest="access_command", metavar="ACTION", parser_class=_Parser, required=True)
+    explain = asub.add_parser(
+        "explain",
+        help="decide one (principal, scope, action) and say why",
+        description=(
+            "Decide whether PRINCIPAL may perform ACTION at SCOPE from SNAPSHOT (JSON: roleDefinitions, "
+            "roleAssignments, roleEligibilityScheduleInstances, denyAssignments, managementGroups, "
+            "subscriptions, groups). Exit 0 allowed, 1 denied/conditional/unknown, 2 usage error."
+        ),
+    )
+    explain.add_argument("snapshot", type=Path, metavar="SNAPSHOT", help="access snapshot (JSON)")
+    explain.add_argument("--principal", required=True, metavar="ID", help="object id of the user/group/SP")
+    explain.add_argument("--scope", required=True, metavar="SCOPE", help="ARM scope, e.g. /subscriptions/…")
+    explain.add_argument(
+        "--action", required=True, metavar="ACTION", help="e.g. Microsoft.Logic/workflows/write"
+    )
+    explain.add_argument("--data-action", action="store_true", help="ACTION is a data action")
+    explain.add_argument(
+        "--request-attribute",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="ABAC request attribute (repeatable; repeat a NAME for several values)",
+    )
+    explain.add_argument("--format", choices=("text", "json"), default="text", help="output (default: text)")
+
+
+def _access(args: argparse.Namespace) -> int:
+    from auditor.rbac.explain import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to document the CLI in the README)."""
     parser = _Parser(
@@ -184,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="baseline file to write (default: auditor-baseline.json)",
     )
+    _add_access_command(sub)
     return parser
 
 
@@ -202,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _config(args)
         if args.command == "baseline":
             return _baseline(args)
+        if args.command == "access":
+            return _access(args)
     except BrokenPipeError:  # e.g. `auditor rules | head`
         return EXIT_OK
     except KeyboardInterrupt:
