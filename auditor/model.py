@@ -272,6 +272,7 @@ FileKind = Literal[
     "policy-assignment",
     "resource",
     "role-definition",
+    "terraform",
     "not-ours",
     "unreadable",
     "invalid",
@@ -281,7 +282,7 @@ FileKind = Literal[
 class Problem(_Model):
     """Something a source could not do (read, decode, parse, evaluate)."""
 
-    code: Literal["unreadable", "invalid-json", "invalid-expression"]
+    code: Literal["unreadable", "invalid-json", "invalid-hcl", "invalid-expression"]
     message: str
     origin: Origin
 

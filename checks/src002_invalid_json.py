@@ -1,9 +1,10 @@
-"""SRC002: a JSON file has a syntax error.
+"""SRC002: a JSON (or Terraform HCL) file has a syntax error.
 
 ## What it checks
 Templates, parameters files, policies and exported resources are parsed as
-Azure Resource Manager does: JSON plus ``//`` and ``/* */`` comments. A syntax
-error is reported with its line and column.
+Azure Resource Manager does: JSON plus ``//`` and ``/* */`` comments. Terraform
+files are parsed as HCL, and JSON embedded in them (``jsonencode``, heredocs)
+as JSON. A syntax error is reported with its line and column.
 
 ## Why it matters
 Azure rejects the deployment, and nothing in the file was checked.
@@ -39,3 +40,5 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     for problem in inventory.problems:
         if problem.code == "invalid-json":
             yield RULE.finding(f"invalid JSON: {problem.message}", at=problem.origin)
+        elif problem.code == "invalid-hcl":  # Terraform: the message already says "invalid HCL: …"
+            yield RULE.finding(problem.message, at=problem.origin)

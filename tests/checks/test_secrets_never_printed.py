@@ -23,6 +23,7 @@ SECRETS = (
     "Q~x8Yk2Lm7Np3Rs9Tv1Wz5Bc0Df4Gh6Jk8Lm2Np",  # client_secret of the exported workflow
     "tiKey_9f3b7d1e5a2c8f4b6d0e1a7c3b9d5f2e",  # ThreatIntelApiKey default
     "your-workspace-primary-key",  # WorkspaceKey default
+    "3f9c1b7e4d2a48a6b1c0e5f7d8a9b2c4",  # ticketingApiKey default (Terraform)
 )
 _SIG = re.compile(r"sig=([^&\"\s]+)", re.IGNORECASE)
 
@@ -36,7 +37,7 @@ def _formats() -> list[str]:
 
 
 def _secrets_in(case: Path) -> set[str]:
-    files = [case] if case.is_file() else sorted(case.rglob("*.json"))
+    files = [case] if case.is_file() else sorted([*case.rglob("*.json"), *case.rglob("*.tf")])
     text = "".join(f.read_text(encoding="utf-8") for f in files)
     found = {m.group(1) for m in _SIG.finditer(text)}
     found.update(s for s in SECRETS if s in text)

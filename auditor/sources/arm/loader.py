@@ -34,6 +34,7 @@ from auditor.unknown import Unknown, is_unknown
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", ".tox"})
 JSON_SUFFIXES = frozenset({".json", ".jsonc"})
+TERRAFORM_SUFFIXES = frozenset({".tf", ".tfvars"})
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -159,13 +160,20 @@ class ArmSource:
         for path in discover(paths):
             if self.exclude and _excluded(display_path(path), self.exclude):
                 continue
-            if path.suffix.lower() not in JSON_SUFFIXES and path.exists():
+            suffix = path.suffix.lower()
+            if suffix in TERRAFORM_SUFFIXES and path.exists():
+                self._terraform_file(path)
+                continue
+            if suffix not in JSON_SUFFIXES and path.exists():
                 self._b.files.append(
                     m.FileRecord(path=display_path(path), kind="not-ours", detail=_skip_reason(path))
                 )
                 continue
             parsed = self._read(path)
             if parsed is None:
+                continue
+            if _looks_like_terraform_plan(parsed.doc):
+                self._terraform_plan(parsed)
                 continue
             self._b.files.append(m.FileRecord(path=parsed.display, kind=parsed.kind, detail=parsed.detail))  # type: ignore[arg-type]
             self._process(parsed)
@@ -184,6 +192,45 @@ class ArmSource:
             self._resources(p, root)
         elif p.kind == "role-definition":
             self._b.role_definitions.append(extract.role_definition(p.doc.get("id"), root))
+
+    # ------------------------------------------------------------ terraform
+
+    def _terraform_file(self, path: Path) -> None:
+        from auditor.sources.terraform import scan_terraform_file
+
+        display = display_path(path)
+        self._terraform_result(display, scan_terraform_file(path, display))
+
+    def _terraform_plan(self, parsed: _Parsed) -> None:
+        from auditor.sources.terraform import scan_terraform_plan
+
+        self._terraform_result(parsed.display, scan_terraform_plan(parsed.doc, parsed.src), plan=True)
+
+    def _terraform_result(self, display: str, result: Any, plan: bool = False) -> None:
+        """Add what a Terraform file or plan contributes (elements, problems, its file record)."""
+        if result.unreadable:
+            self._problem("unreadable", result.unreadable, display)
+            self._b.files.append(m.FileRecord(path=display, kind="unreadable", detail=result.unreadable))
+            return
+        kinds: dict[str, m.FileKind] = {
+            "terraform": "terraform",
+            "not-ours": "not-ours",
+            "invalid": "invalid",
+        }
+        kind = kinds.get(result.kind, "invalid")
+        detail = result.detail or ("Terraform plan" if plan else "Terraform configuration")
+        self._b.files.append(m.FileRecord(path=display, kind=kind, detail=detail))
+        for problem in result.problems:
+            code = "invalid-json" if plan else "invalid-hcl"
+            self._problem(code, problem.message, display, problem.line, problem.column)
+        for problem in result.expression_problems:
+            self._problem("invalid-expression", problem.message, display, problem.line, problem.column)
+        self._b.automations.extend(result.automations)
+        self._b.logic_apps.extend(result.logic_apps)
+        self._b.connections.extend(result.connections)
+        self._b.role_assignments.extend(result.role_assignments)
+        self._b.policy_definitions.extend(result.policy_definitions)
+        self._b.policy_assignments.extend(result.policy_assignments)
 
     # ------------------------------------------------------------ templates
 
@@ -438,14 +485,21 @@ def _resource_bodies(root: Cursor) -> Iterator[Cursor]:
                 yield from (c for c in inner.elements() if isinstance(c.value, dict) and "type" in c.value)
 
 
+def _looks_like_terraform_plan(doc: Any) -> bool:
+    """``terraform show -json`` output (checked before the ARM classifier, which would skip it)."""
+    if not isinstance(doc, dict) or "format_version" not in doc:
+        return False  # cheap test first: the Terraform package is imported only for plans
+    from auditor.sources.terraform import is_terraform_plan
+
+    return is_terraform_plan(doc)
+
+
 def _excluded(display: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(display, p) for p in patterns)
 
 
 def _skip_reason(path: Path) -> str:
     suffix = path.suffix.lower()
-    if suffix in (".tf", ".tfvars"):
-        return "Terraform is not scanned yet"
     if suffix == ".bicep":
         return "Bicep source: compile it with 'az bicep build' and scan the JSON"
     return "not a JSON file"

@@ -1,0 +1,1 @@
+severities = ["High", "Medium"]

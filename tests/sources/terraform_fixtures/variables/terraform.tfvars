@@ -1,0 +1,2 @@
+prefix   = "fabrikam"
+location = "westeurope"
