@@ -256,6 +256,11 @@ def _bindings(props: Cursor | None) -> tuple[list[m.ConnectionBinding], Unknown 
     value_cur = props.at("parameters", "$connections", "value")
     if value_cur is None:
         return [], None
+    return connection_bindings(value_cur)
+
+
+def connection_bindings(value_cur: Cursor) -> tuple[list[m.ConnectionBinding], Unknown | None]:
+    """The entries of a ``$connections`` value object (shared by the ARM and Terraform sources)."""
     if is_unknown(value_cur.value):
         return [], value_cur.value
     out: list[m.ConnectionBinding] = []

@@ -600,20 +600,7 @@ class Mapper:
         conns = self.json_value(params.get("$connections"))
         if conns is None:
             return [], None
-        if is_unknown(conns.value):
-            return [], conns.value
-        out: list[m.ConnectionBinding] = []
-        for key, b in conns.items():
-            out.append(
-                m.ConnectionBinding(
-                    key=key,
-                    connection_id=b.value_at("connectionId"),
-                    connection_name=b.value_at("connectionName"),
-                    api_id=b.value_at("id"),
-                    origin=b.origin(),
-                )
-            )
-        return out, None
+        return extract.connection_bindings(conns)
 
     def _definition_parameters(self, cur: Cursor) -> list[m.DefinitionParameter]:
         params = cur.get("workflow_parameters")
