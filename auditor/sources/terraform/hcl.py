@@ -585,7 +585,7 @@ class _Module:
             )
         elif self.is_child:
             value = Unknown(
-                f"variable '{name}' is set by the caller of module '{self.display_dir}' (a child module)",
+                f"variable '{name}' is set by the caller of this module (a child module under 'modules/')",
                 f"var.{name}",
             )
         elif name in self.var_values:
