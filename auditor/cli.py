@@ -37,6 +37,19 @@ examples:
   auditor scan . --fail-on high                  only high findings fail the run
   auditor scan . --select LA,AUT --ignore AUT208 choose rules by id or prefix
   auditor scan . --baseline auditor-baseline.json  hide findings accepted in the baseline
+  auditor scan deploy/ --access access.json --deployer ID --editor ID --responder ID
+                                                 check role prerequisites (RB rules)
+  auditor scan --live --subscription ID --subscription ID --format sarif -o live.sarif
+                                                 scan what is deployed (read-only; Reader +
+                                                 Security Reader); add PATHs to scan files too
+  auditor scan --live --management-group NAME --auth github-oidc --allow-partial
+
+live scans: --live reads the subscriptions given with --subscription, those below
+--management-group, or every subscription the identity can read (through Azure
+Resource Graph above --graph-threshold subscriptions). What could not be read is
+LIV001 (high; info with --allow-partial) and the coverage record in every report.
+Sign-in: --auth default|cli|managed-identity|workload-identity|github-oidc; other
+clouds: --cloud, or --arm-endpoint URL (Azure Stack Hub) with AZURE_AUTHORITY_HOST.
 
 outputs: --output FILE writes the --format report to FILE; --output FORMAT:FILE
 (repeatable) writes another format as well, e.g. sarif:out.sarif, html:report.html,
@@ -45,6 +58,12 @@ json:findings.json, markdown:summary.md, github:-, azure:- ('-' is stdout).
 parameters files: 'x.parameters.json' beside 'x.json' is used automatically;
 --parameters FILE applies FILE to every template, --parameters TEMPLATE=FILE
 to one template only.
+
+role prerequisites: --access names an access snapshot (az role assignment/definition
+output assembled into one JSON file); --deployer, --editor and --responder name the
+object ids that deploy the automations, edit the Logic Apps and run their triggers.
+--subscription and --resource-group say where the templates are deployed, so their
+{subscriptionId}/{resourceGroup} placeholders become real scopes.
 
 configuration: [tool.auditor] in pyproject.toml or auditor.toml, found from the
 first PATH upwards; flags override it ('auditor config' prints the result).
@@ -62,6 +81,9 @@ keys ([tool.auditor] in pyproject.toml, or top level in auditor.toml):
   parameters                        {"template path" = "parameters file"}
   exclude                           globs of paths not to scan
   baseline                          baseline file (like --baseline)
+  access                            access snapshot file (like --access)
+  subscription, resource-group      deployment target (like --subscription, --resource-group)
+  [principals]                      deployer = "ID", editors = ["ID", ...], responders = [...]
   [[suppressions]]                  rule, path (glob), resource (glob, optional),
                                     reason (required), expires (date, optional)
 """
@@ -79,7 +101,9 @@ class _Parser(argparse.ArgumentParser):
 def _add_scan_options(p: argparse.ArgumentParser, *, outputs: bool) -> None:
     from auditor.reports import FORMATS
 
-    p.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or folders to scan")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", type=Path, help="files or folders to scan (optional with --live)"
+    )
     if outputs:
         p.add_argument("--format", choices=sorted(FORMATS), help="format of the main report (default: text)")
         p.add_argument(
@@ -120,6 +144,34 @@ def _add_scan_options(p: argparse.ArgumentParser, *, outputs: bool) -> None:
         "--config", type=Path, metavar="FILE", help="configuration file (default: found from PATH up)"
     )
     p.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    roles = p.add_argument_group("role prerequisites (RB rules)")
+    roles.add_argument(
+        "--access", type=Path, metavar="FILE", help="access snapshot (roleAssignments, roleDefinitions, ...)"
+    )
+    roles.add_argument("--deployer", metavar="ID", help="object id that deploys the automations")
+    roles.add_argument(
+        "--editor", action="append", metavar="ID", help="object id that edits the Logic Apps (repeatable)"
+    )
+    roles.add_argument(
+        "--responder", action="append", metavar="ID", help="object id that runs the triggers (repeatable)"
+    )
+    roles.add_argument(
+        "--subscription",
+        action="append",
+        metavar="ID",
+        help=(
+            "subscription the templates deploy to (fills {subscriptionId}); with --live, a subscription to "
+            "read (repeatable)"
+        ),
+    )
+    roles.add_argument(
+        "--resource-group",
+        metavar="NAME",
+        help="resource group the templates deploy to (fills {resourceGroup})",
+    )
+    from auditor.live_cli import add_live_arguments
+
+    add_live_arguments(p)
 
 
 def _add_access_command(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -154,9 +206,16 @@ def _add_access_command(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="ABAC request attribute (repeatable; repeat a NAME for several values)",
     )
     explain.add_argument("--format", choices=("text", "json"), default="text", help="output (default: text)")
+    from auditor.live_cli import add_export_parser
+
+    add_export_parser(asub)
 
 
 def _access(args: argparse.Namespace) -> int:
+    if args.access_command == "export":
+        from auditor.sources.live.commands import access_export
+
+        return access_export(args)
     from auditor.rbac.explain import run
 
     return run(args)
@@ -284,9 +343,19 @@ def _prepare(args: argparse.Namespace) -> ScanOptions | int:
         return _usage_error(str(exc))
 
 
+def _execute(options: ScanOptions) -> ScanResult | int:
+    """Run the scan, or an exit code after printing why it could not run (e.g. no Azure credential)."""
+    from auditor.scanning import UsageError, execute
+
+    try:
+        return execute(options)
+    except UsageError as exc:
+        return _usage_error(str(exc))
+
+
 def _scan(args: argparse.Namespace) -> int:
     from auditor.findings import Severity
-    from auditor.scanning import execute, parse_outputs
+    from auditor.scanning import parse_outputs
 
     options = _prepare(args)
     if isinstance(options, int):
@@ -294,7 +363,9 @@ def _scan(args: argparse.Namespace) -> int:
     outputs = parse_outputs(args.format, args.output)
     if isinstance(outputs, str):
         return _usage_error(outputs)
-    result = execute(options)
+    result = _execute(options)
+    if isinstance(result, int):
+        return result
     for spec in outputs:
         code = _write_report(spec, result, args, options.fail_on)
         if code != EXIT_OK:
@@ -390,13 +461,14 @@ def _config(args: argparse.Namespace) -> int:
 def _baseline(args: argparse.Namespace) -> int:
     import json
 
-    from auditor.scanning import execute
     from auditor.suppressions import baseline_document
 
     options = _prepare(args)
     if isinstance(options, int):
         return options
-    result = execute(options)
+    result = _execute(options)
+    if isinstance(result, int):
+        return result
     doc = baseline_document([f for f in result.findings if f.rule.id not in ("SUP003",)])
     try:
         args.output.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

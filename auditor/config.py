@@ -30,6 +30,16 @@ path = "playbooks/notify/**"
 resource = "Microsoft.Web/connections/office365-*"
 reason = "Connections are authorised by the SOC on day one (runbook SEC-12)."
 expires = 2027-03-31
+
+# Role prerequisites (RB checks): an access snapshot and who must be able to do what.
+access = "access.json"                  # like --access
+subscription = "00000000-0000-0000-0000-000000000000"   # like --subscription (deployment target)
+resource-group = "rg-security-automation"               # like --resource-group
+
+[tool.auditor.principals]
+deployer = "11111111-1111-1111-1111-111111111111"       # object ids
+editors = ["22222222-2222-2222-2222-222222222222"]
+responders = ["33333333-3333-3333-3333-333333333333"]
 ```
 """
 
@@ -74,6 +84,21 @@ class SuppressionConfig(BaseModel):
         return value
 
 
+class PrincipalsConfig(BaseModel):
+    """``[tool.auditor.principals]``: object ids of who deploys, edits and runs the workflows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deployer: str | None = None
+    editors: list[str] = Field(default_factory=list)
+    responders: list[str] = Field(default_factory=list)
+
+    @field_validator("editors", "responders", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
 class Settings(BaseModel):
     """The effective configuration."""
 
@@ -89,6 +114,10 @@ class Settings(BaseModel):
     exclude: list[str] = Field(default_factory=list)
     baseline: str | None = None
     suppressions: list[SuppressionConfig] = Field(default_factory=list)
+    access: str | None = None  # access snapshot file (RB checks), relative to this file
+    subscription: str | None = None  # deployment target: fills {subscriptionId} in templates
+    resource_group: str | None = Field(default=None, alias="resource-group")  # fills {resourceGroup}
+    principals: PrincipalsConfig = Field(default_factory=PrincipalsConfig)
     source: str | None = Field(default=None, exclude=True)  # the file it came from
 
     @field_validator("fail_on")

@@ -18,7 +18,7 @@ from auditor.chains import Chain, build_chains
 from auditor.checking import CheckContext
 from auditor.findings import Finding, Rule, Severity
 from auditor.link import Links
-from auditor.model import FileRecord, Inventory
+from auditor.model import CoverageRecord, FileRecord, Inventory
 from auditor.registry import LoadedCheck
 from auditor.suppressions import BaselineEntry, ConfiguredSuppression, apply
 
@@ -72,6 +72,8 @@ class ScanResult:
     errors: tuple[CheckError, ...] = ()
     summary: FileSummary = field(default_factory=lambda: FileSummary(0, 0, 0))
     chains: tuple[Chain, ...] = ()
+    # live scans: what each subscription × resource type read gave (auditor.model.CoverageRecord)
+    coverage: tuple[CoverageRecord, ...] = ()
 
     @property
     def active(self) -> list[Finding]:
@@ -91,7 +93,7 @@ def run(
 ) -> ScanResult:
     """Run ``checks`` (already selected) over ``inventory`` and apply ``policy``."""
     policy = policy or Policy()
-    ctx = CheckContext(links=Links(inventory), catalog=catalog or default_catalog())
+    ctx = CheckContext(links=Links(inventory), catalog=catalog or default_catalog(), access=inventory.access)
     late = LAST + AFTER_SUPPRESSIONS
     first = [c for c in checks if c.rule.id not in late]
     last = [c for c in checks if c.rule.id in LAST]
@@ -118,6 +120,7 @@ def run(
         errors=tuple(errors),
         summary=FileSummary.of(inventory.files),
         chains=build_chains(inventory, ctx.links, findings),
+        coverage=tuple(inventory.coverage),
     )
 
 

@@ -163,6 +163,7 @@ class Identity(_Model):
 
     type: Any = None
     user_assigned: tuple[str, ...] = ()
+    principal_id: Any = None  # the system-assigned identity's object id (exported or live resources)
     origin: Origin
 
 
@@ -212,13 +213,21 @@ class Connection(_Model):
 
 
 class RoleAssignment(_Model):
-    """A role assignment as declared in a template or snapshot."""
+    """A role assignment as declared in a template or snapshot.
+
+    ``scope`` is the effective scope: the ``scope`` property (a relative
+    ``type/name`` resolved in the deployment's resource group) or, without one,
+    the scope the template deploys to. ``principal_of`` is the id of the
+    resource whose managed identity the principal is, when the template says so
+    (``principalId: [reference(<logic app>, …, 'full').identity.principalId]``).
+    """
 
     id: MaybeStr | None = None
     scope: Any = None
     role_definition_id: Any = None
     principal_id: Any = None
     principal_type: Any = None
+    principal_of: str | None = None
     origin: Origin
 
 
@@ -252,9 +261,12 @@ class PolicyDefinition(_Model):
 
 
 class PolicyAssignment(_Model):
-    """A policy assignment."""
+    """A policy assignment; ``scope`` is where it is assigned (property, else the deployment's scope)."""
 
     name: MaybeStr
+    id: Any = None
+    scope: Any = None
+    from_template: bool = False  # a resource of a scanned deployment template, which creates its identity
     policy_definition_id: Any = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     identity: Identity | None = None
@@ -303,6 +315,34 @@ class InlineSuppression(_Model):
     origin: Origin  # the resource; findings at or below its JSON path are covered
 
 
+class AssessmentMetadata(_Model):
+    """A Defender for Cloud recommendation's metadata (``Microsoft.Security/assessmentMetadata``).
+
+    Read live (or from an exported body); AUT205 uses it for recommendations the bundled
+    deprecation list does not know yet.
+    """
+
+    key: str  # the assessment key (the metadata's name, a GUID), lower-case
+    display_name: str = ""
+    planned_deprecation_date: str | None = None  # e.g. "07/2024"
+    preview: bool = False
+    origin: Origin
+
+
+CoverageStatus = Literal["ok", "forbidden", "failed", "throttled-out", "timed-out"]
+
+
+class CoverageRecord(_Model):
+    """What a live scan could read: one subscription (None = tenant level) × one resource type."""
+
+    subscription: str | None
+    subscription_name: str | None = None
+    resource_type: str
+    status: CoverageStatus
+    detail: str = ""  # why not ok (status code, error code, the action the identity lacks); never a secret
+    items: int = 0
+
+
 class Inventory(_Model):
     """Everything the sources found, with the links between resources."""
 
@@ -316,6 +356,17 @@ class Inventory(_Model):
     files: list[FileRecord] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
     inline_suppressions: list[InlineSuppression] = Field(default_factory=list)
+    # Who must be able to do what (RB checks): the loaded auditor.rbac.AccessSnapshot, if any, and the
+    # declared principals' object ids by role ("deployer", "editors", "responders").
+    access: Any = None
+    principals: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # Role checks were asked for (a snapshot, a principal, or RB rules selected by name or prefix):
+    # only then does RB400 say what is missing; a plain scan stays quiet about them.
+    roles_requested: bool = False
+    # Live scans (auditor.sources.live): what each subscription × resource type read gave (LIV001), and the
+    # Defender recommendations' metadata (AUT205).
+    coverage: list[CoverageRecord] = Field(default_factory=list)
+    assessment_metadata: list[AssessmentMetadata] = Field(default_factory=list)
 
     def iter_origins(self) -> Iterator[Origin]:
         """Every top-level element's origin (used by renderers that group by resource)."""

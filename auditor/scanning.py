@@ -5,6 +5,14 @@ file: ``--select`` starts the selection afresh (the file's select, extend-select
 and ignore no longer apply, as in ruff), ``--extend-select`` and ``--ignore``
 add to it, ``--fail-on`` and ``--baseline`` replace it. Relative
 paths in a configuration file are relative to that file.
+
+Role prerequisites (RB rules): ``--access`` (or ``access``) names an access
+snapshot, loaded and indexed once here, so a malformed one is a usage error
+before any file is read; ``--deployer``/``--editor``/``--responder`` replace the
+configured ``[principals]`` of the same kind. ``--subscription`` and
+``--resource-group`` (or the keys of the same name) are the deployment target:
+they replace the ``{subscriptionId}``/``{resourceGroup}`` placeholders of scanned
+templates, so template scopes can be checked against a real snapshot.
 """
 
 from __future__ import annotations
@@ -14,8 +22,9 @@ import datetime as dt
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from auditor.config import ConfigError, Settings, find_config, load
 from auditor.engine import Policy, ScanResult, run
@@ -26,6 +35,7 @@ from auditor.sources.arm.loader import display_path
 from auditor.suppressions import BaselineEntry, BaselineError, ConfiguredSuppression, load_baseline
 
 _FORMAT_PREFIX = re.compile(r"^([a-z]+):(.+)$")
+_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 class UsageError(Exception):
@@ -43,6 +53,12 @@ class ScanOptions:
     fail_on: str = "low"
     exclude: list[str] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
+    access: Any = None  # the loaded auditor.rbac.AccessSnapshot
+    principals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    roles_requested: bool = False  # snapshot, principal or RB rules selected explicitly
+    live: Any = None  # auditor.sources.live.LiveOptions with --live
+    subscription: str | None = None
+    resource_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +110,7 @@ def _relative_to_cwd(base: Path, pattern: str) -> str:
 def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "no_config", False):
         return Settings()
-    path = getattr(args, "config", None) or find_config(args.paths[0])
+    path = getattr(args, "config", None) or find_config(args.paths[0] if args.paths else Path.cwd())
     if path is None:
         return Settings()
     try:
@@ -108,6 +124,10 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    if not args.paths and not getattr(args, "live", False):
+        raise UsageError(
+            "nothing to scan: give at least one PATH, or --live to read what is deployed in Azure"
+        )
     settings = _settings(args)
     base = settings.base_dir()
     source = display_path(Path(settings.source)) if settings.source else None
@@ -126,6 +146,11 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
     bad += [k for k in settings.severity_overrides if k not in ids]
     if bad:
         raise UsageError(f"unknown rule selector(s): {', '.join(bad)} (see 'auditor rules')")
+    role_rules = [i for i in ids if i.startswith("RB")]
+    rb_named = any(
+        sel.strip().upper() not in ("", "ALL") and any(i.startswith(sel.strip().upper()) for i in role_rules)
+        for sel in [*(select or []), *extend]
+    )
     if select is not None:
         select = [*select, *extend]
     elif extend:
@@ -175,6 +200,20 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
         baseline=tuple(baseline),
     )
     fail_on = getattr(args, "fail_on", None) or settings.fail_on
+    principals = _principals(args, settings)
+    cli_subscriptions = [str(v) for v in getattr(args, "subscription", None) or []]
+    live = _live(args, cli_subscriptions)
+    if len(cli_subscriptions) > 1 and live is None:
+        raise UsageError("--subscription given more than once: templates deploy to one (several need --live)")
+    if live is not None and live.allow_partial:  # what a live scan could not read stays visible, at info
+        policy = replace(policy, severity_overrides={**policy.severity_overrides, "LIV001": Severity.INFO})
+    subscription = (cli_subscriptions[0] if len(cli_subscriptions) == 1 else None) or settings.subscription
+    if subscription is not None and not _OBJECT_ID.match(subscription.strip()):
+        raise UsageError(f"subscription must be a subscription id (a GUID), got {subscription!r}")
+    resource_group = getattr(args, "resource_group", None) or settings.resource_group
+    if resource_group is not None and (not resource_group.strip() or "/" in resource_group):
+        raise UsageError(f"resource group must be a resource group name, got {resource_group!r}")
+    access = _access(getattr(args, "access", None) or (base / settings.access if settings.access else None))
     return ScanOptions(
         paths=list(args.paths),
         checks=selected,
@@ -183,7 +222,71 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
         fail_on=fail_on,
         exclude=[_relative_to_cwd(base, e) for e in settings.exclude],
         settings=settings,
+        access=access,
+        principals=principals,
+        roles_requested=rb_named or access is not None or bool(principals),
+        subscription=subscription.strip() if subscription else None,
+        resource_group=resource_group.strip() if resource_group else None,
+        live=live,
     )
+
+
+def _live(args: argparse.Namespace, subscriptions: list[str]) -> Any:
+    """``--live`` and its options → auditor.sources.live.LiveOptions (None without --live)."""
+    if not getattr(args, "live", False):
+        if getattr(args, "management_group", None):
+            raise UsageError("--management-group selects what a live scan reads: add --live")
+        return None
+    from auditor.sources.live.options import options_from_args
+
+    try:
+        return options_from_args(args, subscriptions)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _read_live(options: Any) -> Any:
+    """Run the live scan (progress on stderr); a scan that cannot start is a UsageError (exit 2)."""
+    from auditor.sources.live import LiveError, scan_live
+    from auditor.sources.live.progress import make_progress
+
+    try:
+        return scan_live(options, make_progress(options.progress, options.verbose))
+    except LiveError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _access(path: Path | None) -> Any:
+    """Load and index the access snapshot once (None when none is given)."""
+    if path is None:
+        return None
+    from auditor.rbac import SnapshotError, load_snapshot
+
+    try:
+        return load_snapshot(path)
+    except SnapshotError as exc:
+        raise UsageError(f"access snapshot {path}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read access snapshot {path}: {exc.strerror or exc}") from None
+
+
+def _principals(args: argparse.Namespace, settings: Settings) -> dict[str, tuple[str, ...]]:
+    """Object ids by role: a flag replaces the configured ids of its kind."""
+    configured = settings.principals
+    deployer = getattr(args, "deployer", None) or configured.deployer
+    chosen = {
+        "deployer": [deployer] if deployer else [],
+        "editors": getattr(args, "editor", None) or configured.editors,
+        "responders": getattr(args, "responder", None) or configured.responders,
+    }
+    out: dict[str, tuple[str, ...]] = {}
+    for role, ids in chosen.items():
+        for value in ids:
+            if not _OBJECT_ID.match(value.strip()):
+                raise UsageError(f"{role}: expected an Entra object id (a GUID), got {value!r}")
+        if ids:
+            out[role] = tuple(dict.fromkeys(v.strip().lower() for v in ids))
+    return out
 
 
 def _suppression_line(source: str | None, index: int) -> int:
@@ -221,6 +324,26 @@ def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
     """Read the files, build the inventory, run the checks."""
     from auditor.sources.arm.loader import ArmSource
 
-    source = ArmSource(options.parameters, exclude=options.exclude)
+    source = ArmSource(
+        options.parameters,
+        exclude=options.exclude,
+        subscription=options.subscription,
+        resource_group=options.resource_group,
+    )
+    live = None
+    if options.live is not None:  # live resources join the files' inventory before policies are evaluated
+        live = _read_live(options.live)
+        source.include(live.inventory)
     inventory = source.scan(options.paths)
+    if live is not None:
+        access = options.access if options.access is not None else live.access_snapshot()
+        inventory = inventory.model_copy(update={"coverage": live.coverage, "access": access})
+    if options.roles_requested:
+        inventory = inventory.model_copy(
+            update={
+                "access": options.access if options.access is not None else inventory.access,
+                "principals": options.principals,
+                "roles_requested": True,
+            }
+        )
     return run(inventory, options.checks, policy=options.policy)

@@ -10,6 +10,11 @@ reports where a check needed such a value.
 ``listCallbackUrl()`` was asked for: the URL (and its ``sig=`` key) is a deploy-
 time secret, but the trigger it names is what AUT202 and POL301 compare with
 the target Logic App. We never call ``listCallbackUrl`` ourselves.
+
+``ResourceReference`` is the same idea for ``reference()``: the runtime state is
+unknown, but the resource it reads and the property path read from it
+(``reference(la, '2019-05-01', 'full').identity.principalId``) are what links a
+role assignment to the managed identity of a Logic App in the same template.
 """
 
 from __future__ import annotations
@@ -50,8 +55,30 @@ class CallbackUrl(Unknown):
     api_version: Any = None
 
 
+@dataclass(frozen=True, slots=True)
+class ResourceReference(Unknown):
+    """The result of ``reference(target, apiVersion, 'full')`` and of properties read from it.
+
+    ``target`` is the evaluated first argument (a resource id, a ``type/name``
+    relative id, a resource or symbolic name, or an ``Unknown``); ``path`` the
+    property names read from the result, in order (``("identity", "principalId")``).
+    Anything *computed* from it (``concat``, ``toLower``, an array index) is a
+    plain :class:`Unknown` again.
+    """
+
+    target: Any = None
+    api_version: Any = None
+    full: bool = False
+    path: tuple[str, ...] = ()
+
+    def reads(self, *names: str) -> bool:
+        """True when the property path read from the reference ends with ``names`` (case-insensitive)."""
+        tail = tuple(n.lower() for n in self.path[-len(names) :]) if names else ()
+        return len(self.path) >= len(names) and tail == tuple(n.lower() for n in names)
+
+
 def is_unknown(value: object) -> bool:
-    """True when ``value`` is an :class:`Unknown` (including :class:`CallbackUrl`)."""
+    """True when ``value`` is an :class:`Unknown` (including its subclasses)."""
     return isinstance(value, Unknown)
 
 

@@ -8,7 +8,11 @@ Each rule of an automation (``sources[].ruleSets[].rules[]``):
   ``propertyJPath`` (usually ``name`` or ``id`` with ``Contains``);
 * a ``propertyJPath`` of ``AlertType`` whose ``expectedValue`` is (case-
   insensitively) an alert type on Microsoft's list of deprecated alerts (with
-  ``Contains`` too: the value must be the whole deprecated type).
+  ``Contains`` too: the value must be the whole deprecated type);
+* in a live scan (``auditor scan --live``, or exported
+  ``Microsoft.Security/assessmentMetadata`` bodies), an assessment key whose
+  metadata announces a ``plannedDeprecationDate``, when the bundled list does
+  not know it yet.
 
 Rules that *exclude* the item (``NotEquals``) are not reported.
 
@@ -49,7 +53,7 @@ from auditor.unknown import Unknown
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
-    from auditor.model import AutomationRule, Inventory
+    from auditor.model import AssessmentMetadata, AutomationRule, Inventory
 
 RULE = Rule(
     id="AUT205",
@@ -69,6 +73,7 @@ _EXCLUDING_OPERATORS = frozenset({"notequals"})
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Rules whose expected value names a deprecated recommendation or alert type."""
+    planned = {md.key: md for md in inventory.assessment_metadata if md.planned_deprecation_date}
     for automation in inventory.automations:
         for source in automation.sources:
             if source.rule_sets_unknown is not None:
@@ -77,10 +82,12 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
                 if rule_set.unresolved is not None:
                     ctx.unresolved(rule_set.unresolved, rule_set.origin, "the rules of the rule set")
                 for rule in rule_set.rules:
-                    yield from _check_rule(rule, ctx)
+                    yield from _check_rule(rule, ctx, planned)
 
 
-def _check_rule(rule: AutomationRule, ctx: CheckContext) -> Iterator[Finding]:
+def _check_rule(
+    rule: AutomationRule, ctx: CheckContext, planned: dict[str, AssessmentMetadata]
+) -> Iterator[Finding]:
     catalog = ctx.catalog
     value = rule.expected_value
     if isinstance(value, Unknown):
@@ -95,6 +102,14 @@ def _check_rule(rule: AutomationRule, ctx: CheckContext) -> Iterator[Finding]:
             name = f"'{item.display_name}' " if item.display_name else ""
             messages.append(
                 f"the rule matches recommendation {name}(assessment key {key}), which is {_describe(item.detail)}"
+            )
+            continue
+        metadata = planned.get(key)
+        if metadata is not None:
+            name = f"'{metadata.display_name}' " if metadata.display_name else ""
+            messages.append(
+                f"the rule matches recommendation {name}(assessment key {key}), whose assessment metadata "
+                f"plans its deprecation for {metadata.planned_deprecation_date}"
             )
     alert = catalog.deprecated_alert_types.get(value.strip().lower())
     if alert is not None:

@@ -27,3 +27,42 @@ def render(fmt: str, result: ScanResult, out: TextIO, **options: Any) -> None:
     """Write ``result`` to ``out`` in format ``fmt``."""
     module = importlib.import_module(FORMATS[fmt])
     module.render(result, out, **options)
+
+
+def coverage_dicts(result: ScanResult) -> list[dict[str, Any]]:
+    """A live scan's coverage record as plain data (empty for a scan of files only)."""
+    return [
+        {
+            "subscription": c.subscription,
+            "subscription_name": c.subscription_name,
+            "resource_type": c.resource_type,
+            "status": c.status,
+            "detail": c.detail,
+            "items": c.items,
+        }
+        for c in getattr(result, "coverage", ())
+    ]
+
+
+def coverage_line(result: ScanResult, limit: int = 5) -> str | None:
+    """One sentence on a live scan's coverage (None for a scan of files only)."""
+    coverage = list(getattr(result, "coverage", ()))
+    if not coverage:
+        return None
+    subscriptions = len({c.subscription for c in coverage if c.subscription})
+    noun = "subscription" if subscriptions == 1 else "subscriptions"
+    gaps = [c for c in coverage if c.status != "ok"]
+    if not gaps:
+        return f"Live coverage: complete ({len(coverage)} reads over {subscriptions} {noun})."
+
+    def where(c: Any) -> str:
+        if not c.subscription:
+            return "the tenant"
+        return f"'{c.subscription_name}' ({c.subscription})" if c.subscription_name else c.subscription
+
+    shown = "; ".join(f"{c.resource_type} in {where(c)}: {c.status}" for c in gaps[:limit])
+    more = f"; and {len(gaps) - limit} more" if len(gaps) > limit else ""
+    return (
+        f"Live coverage: INCOMPLETE, {len(coverage) - len(gaps)} of {len(coverage)} reads over {subscriptions} "
+        f"{noun} succeeded; not read: {shown}{more} (see LIV001)."
+    )

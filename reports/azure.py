@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TextIO
 
+from auditor.reports import coverage_line
+
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
 
@@ -34,6 +36,11 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", **_: Any) -
             props.append(f"linenumber={f.location.line}")
             props.append(f"columnnumber={f.location.column}")
         out.write(f"##vso[task.logissue {';'.join(props)}]{_escape(f'{f.rule.id}: {f.message}')}\n")
+    line = coverage_line(result)
+    if line and "INCOMPLETE" in line:
+        out.write(f"##vso[task.logissue type=warning;code=LIV001]{_escape(line)}\n")
+    elif line:
+        out.write(f"{line}\n")
     failed = bool(result.at_or_above(Severity.parse(fail_on)) or result.errors)
     status = "Failed" if failed else "Succeeded"
     out.write(f"##vso[task.complete result={status};]auditor: {len(result.active)} findings\n")

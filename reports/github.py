@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TextIO
 
+from auditor.reports import coverage_line
+
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
     from auditor.findings import Finding
@@ -40,3 +42,7 @@ def render(result: ScanResult, out: TextIO, **_: Any) -> None:
         props.append(f"title={_prop(f'{f.rule.id} {f.rule.name}')}")
         message = f.message + (f" [{f.location.resource}]" if f.location.resource else "")
         out.write(f"::{level(f)} {','.join(props)}::{_data(message)}\n")
+    line = coverage_line(result)
+    if line:
+        kind = "warning" if "INCOMPLETE" in line else "notice"
+        out.write(f"::{kind} title={_prop('auditor live coverage')}::{_data(line)}\n")

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
+from auditor.reports import coverage_line
 
 if TYPE_CHECKING:
     from auditor.chains import Chain
@@ -357,6 +358,7 @@ def build_context(
             if f.kind in ("unreadable", "invalid")
         ],
         "fail_on": threshold.label,
+        "coverage": coverage_line(result, limit=20) or "",
         "verdict": verdict,
         "severities": SEVERITIES,
         "counts": {sev: counts[sev] for sev in SEVERITIES},

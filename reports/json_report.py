@@ -7,8 +7,12 @@
                "resource", "fingerprint", "json_path", "help_url", "related": [...],
                "suppression": null | {"kind", "justification", "source"}}],
  "files": {"scanned", "skipped", "failed"},
- "errors": [{"rule", "message"}]}
+ "errors": [{"rule", "message"}],
+ "coverage": [{"subscription", "subscription_name", "resource_type", "status", "detail", "items"}]}
 ```
+``coverage`` is the live scan's record (``auditor scan --live``): one entry per subscription × resource
+type and per tenant-level read, ``status`` one of ok, forbidden, failed, throttled-out, timed-out; empty
+for a scan of files only.
 ``path`` is relative to the current directory and ``/``-separated.
 """
 
@@ -18,6 +22,7 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
+from auditor.reports import coverage_dicts
 
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
@@ -77,6 +82,7 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
             "failed": result.summary.failed,
         },
         "errors": [{"rule": e.rule_id, "message": e.message} for e in result.errors],
+        "coverage": coverage_dicts(result),
     }
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
+from auditor.reports import coverage_line
 
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
@@ -41,6 +42,9 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", **_: Any) -
     out.write(f"{len(active)} findings in {s.scanned} files ({s.skipped} skipped, {s.failed} failed to read)")
     suppressed = len(result.findings) - len(active)
     out.write(f"; {suppressed} suppressed.\n\n" if suppressed else ".\n\n")
+    line = coverage_line(result)
+    if line:
+        out.write(f"{cell(line)}\n\n")
     if active:
         out.write("| severity | count |\n| --- | ---: |\n")
         for sev in _ORDER:

@@ -45,6 +45,7 @@ from urllib.parse import quote
 
 from auditor import __version__
 from auditor.findings import DOCS_BASE, Severity
+from auditor.reports import coverage_dicts, coverage_line
 
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
@@ -92,6 +93,12 @@ MAX_TAGS = 10  # GitHub shows 10 and rejects more than 20
 # reported as results *and* as tool execution notifications. The first two make the run unsuccessful.
 TOOL_PROBLEM_RULES = ("SRC001", "SRC002", "SRC004")
 EXECUTION_FAILURE_RULES = ("SRC001", "SRC002")
+
+# Findings about resources read live from Azure have no file: SARIF (and GitHub) need a physical location,
+# so they are anchored here, at the repository root, line 1, with the resource's ARM id as the logical
+# location. A fixed name keeps GitHub's alert tracking stable from run to run (the fingerprint does not use
+# it); commit a file of that name (e.g. a note on the scheduled live scan) to give the alerts a page.
+LIVE_ANCHOR = ".auditor-live"
 
 # Properties the serializer writes even when they equal the object model's default.
 _ALWAYS_WRITTEN = frozenset({"level"})
@@ -305,7 +312,11 @@ class _Builder:
 
     def physical(self, loc: Location) -> Any:
         om = self.om
-        uri, base = self.uris.of(loc.file or self.fallback_file)
+        base: str | None
+        if loc.file is None and (loc.resource or "").startswith("/"):
+            uri, base = LIVE_ANCHOR, SRCROOT  # a live resource: see LIVE_ANCHOR
+        else:
+            uri, base = self.uris.of(loc.file or self.fallback_file)
         line = loc.line if loc.line > 0 else 1
         column = loc.column if loc.line > 0 and loc.column > 0 else 1
         return om.PhysicalLocation(
@@ -403,6 +414,13 @@ class _Builder:
             )
         return out
 
+    def run_properties(self) -> dict[str, Any] | None:
+        """A live scan's coverage record (``auditor scan --live``), None for a scan of files only."""
+        coverage = coverage_dicts(self.result)
+        if not coverage:
+            return None
+        return {"coverage": coverage, "coverageSummary": coverage_line(self.result, limit=20)}
+
     def log(self, results: list[dict[str, Any]], dropped: int) -> dict[str, Any]:
         om = self.om
         result = self.result
@@ -430,6 +448,7 @@ class _Builder:
             ],
             column_kind="unicodeCodePoints",
             original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=self.uris.root_uri())},
+            properties=self.run_properties(),
             results=results,
         )
         data: dict[str, Any] = to_data(om.SarifLog(version=SARIF_VERSION, schema_uri=SCHEMA_URI, runs=[run]))

@@ -10,6 +10,8 @@ from collections import Counter
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, TextIO
 
+from auditor.reports import coverage_line
+
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
 
@@ -21,6 +23,7 @@ _COLORS = {
     "info": "\x1b[2m",
 }
 _RESET, _BOLD, _DIM = "\x1b[0m", "\x1b[1m", "\x1b[2m"
+LIVE = "(read live from Azure)"  # the group of findings without a file: resources of a live scan
 
 
 def render(result: ScanResult, out: TextIO, *, color: bool = False, quiet: bool = False, **_: Any) -> None:
@@ -32,12 +35,12 @@ def render(result: ScanResult, out: TextIO, *, color: bool = False, quiet: bool 
     active = result.active
     suppressed = len(result.findings) - len(active)
     if not quiet:
-        for file, group in groupby(active, key=lambda f: f.location.file or "<no file>"):
+        for file, group in groupby(active, key=lambda f: f.location.file or LIVE):
             out.write(paint(file, _BOLD) + "\n")
             for f in group:
                 loc = f.location
                 sev = f.effective_severity.label
-                where = f"{file}:{loc.line}:{loc.column}"
+                where = f"{file}:{loc.line}:{loc.column}" if loc.file else "-"  # live: the resource follows
                 out.write(f"  {where} {paint(f.rule.id, _COLORS.get(sev, ''))} [{sev}] {f.message}\n")
                 if loc.resource:
                     out.write(paint(f"      in {loc.resource}", _DIM) + "\n")
@@ -57,3 +60,6 @@ def render(result: ScanResult, out: TextIO, *, color: bool = False, quiet: bool 
         )
     if s.failed:
         out.write("Files that failed to read or parse were not checked: see the SRC001/SRC002 findings.\n")
+    line = coverage_line(result)
+    if line:
+        out.write(line + "\n")

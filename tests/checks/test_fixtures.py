@@ -4,7 +4,9 @@ negatives must yield nothing of that rule.
 Layout: ``tests/checks/fixtures/<RULE>/{positive_*,negative_*}.json`` (+ optional
 ``*.parameters.json`` beside a template, picked up as in real use) and
 ``expected.json``: ``{"positive_x.json": [{"line": 41, "json_path": "…"}]}``.
-A fixture may also be a folder (``positive_x/``) holding several files that are scanned together.
+A fixture may also be a folder (``positive_x/``) holding several files that are scanned together;
+a folder with an ``auditor.toml`` is scanned the way the CLI scans it, with that configuration (e.g. an
+access snapshot ``access = "access.json"`` and ``[principals]`` for the RB rules).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import scan_paths
+from auditor.engine import ScanResult
+from conftest import all_checks, scan_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -28,12 +31,22 @@ def _cases(prefix: str) -> list[tuple[str, Path]]:
     return out
 
 
+def _scan(case: Path, rule: str) -> ScanResult:
+    """The fixture through the real pipeline; through the CLI's configuration handling when it has one."""
+    if not (case / "auditor.toml").is_file():
+        return scan_paths([case], [rule])
+    from auditor.cli import build_parser
+    from auditor.scanning import execute, prepare
+
+    return execute(prepare(build_parser().parse_args(["scan", str(case), "--select", rule]), all_checks()))
+
+
 @pytest.mark.parametrize(
     ("rule", "case"), _cases("positive_"), ids=lambda v: v if isinstance(v, str) else v.name
 )
 def test_positive(rule: str, case: Path) -> None:
     expected = json.loads((case.parent / "expected.json").read_text())[case.name]
-    result = scan_paths([case], [rule])
+    result = _scan(case, rule)
     got = [
         {"line": f.location.line, "json_path": f.location.json_path}
         for f in result.findings
@@ -50,5 +63,5 @@ def test_positive(rule: str, case: Path) -> None:
     ("rule", "case"), _cases("negative_"), ids=lambda v: v if isinstance(v, str) else v.name
 )
 def test_negative(rule: str, case: Path) -> None:
-    result = scan_paths([case], [rule])
+    result = _scan(case, rule)
     assert [f.message for f in result.findings if f.rule.id == rule] == []

@@ -38,6 +38,10 @@ class SourceFile:
         return self._index
 
 
+LIVE_SOURCE = SourceFile("", "")
+"""The "file" of resources read live from Azure: their origins have ``file=None`` and no line."""
+
+
 def child_path(path: str, key: str | int) -> str:
     """Append a key or index to a symbolic JSON path."""
     if isinstance(key, int):
@@ -124,7 +128,7 @@ class Cursor:
         """A model Origin for this value."""
         line, column = self.ctx.src.index.position(self.offset) if self.offset >= 0 else (0, 0)
         return Origin(
-            file=self.ctx.src.path,
+            file=self.ctx.src.path or None,  # live resources have no file (LIVE_SOURCE)
             line=line,
             column=column,
             json_path=self.path,

@@ -15,7 +15,7 @@ from typing import Any
 
 from auditor import model as m
 from auditor.sources.arm.cursor import Cursor
-from auditor.unknown import Unknown, is_unknown
+from auditor.unknown import ResourceReference, Unknown, is_unknown
 
 _CONNECTION_KEY = re.compile(r"\$connections'\s*\)?\s*\[\s*'([^']+)'\s*\]", re.IGNORECASE)
 _CONNECTION_KEY_DQ = re.compile(r'\$connections"\s*\)?\s*\[\s*"([^"]+)"\s*\]', re.IGNORECASE)
@@ -278,13 +278,16 @@ def connection_bindings(value_cur: Cursor) -> tuple[list[m.ConnectionBinding], U
 
 
 def identity(cur: Cursor | None) -> m.Identity | None:
-    """A managed identity block."""
+    """A managed identity block (an unknown block is an identity of unknown type, not a missing one)."""
+    if cur is not None and is_unknown(cur.value):
+        return m.Identity(type=cur.value, origin=cur.origin())
     if cur is None or not isinstance(cur.value, dict):
         return None
     user = cur.value.get("userAssignedIdentities")
     return m.Identity(
         type=cur.value.get("type"),
         user_assigned=tuple(k for k in user if isinstance(k, str)) if isinstance(user, dict) else (),
+        principal_id=cur.value.get("principalId"),
         origin=cur.origin(),
     )
 
@@ -340,15 +343,53 @@ def connection(res_id: Any, name: Any, cur: Cursor) -> m.Connection:
 # ---------------------------------------------------------------- access
 
 
-def role_assignment(res_id: Any, cur: Cursor, scope: Any = None) -> m.RoleAssignment:
-    """A Microsoft.Authorization/roleAssignments body."""
+def effective_scope(raw: Any, deployment_scope: Any) -> Any:
+    """The scope an extension resource (role or policy assignment) applies to.
+
+    No ``scope`` property: the deployment's scope. A full id stays as it is; a relative
+    ``Namespace/type/name`` (what Bicep writes for ``scope: someResource``) is a resource
+    in the deployment's resource group (or subscription).
+    """
+    if raw is None:
+        return deployment_scope
+    if isinstance(raw, str) and not raw.startswith("/") and "/" in raw and isinstance(deployment_scope, str):
+        return f"{deployment_scope.rstrip('/')}/providers/{raw.strip('/')}"
+    return raw
+
+
+def identity_owner(principal: Any, deployment_scope: Any = None) -> str | None:
+    """The resource whose managed identity ``principal`` is, when a template says so.
+
+    ``[reference(<id>, <api>, 'full').identity.principalId]`` is the system-assigned
+    identity of ``<id>``; ``[reference(<user-assigned identity id>).principalId]`` that
+    identity itself. The result is a full id when the reference names one (or a relative
+    ``type/name``, resolved like a scope), else the name it gives (a resource or symbolic name).
+    """
+    if not isinstance(principal, ResourceReference) or not isinstance(principal.target, str):
+        return None
+    if not (principal.reads("identity", "principalId") or principal.path == ("principalId",)):
+        return None
+    target = principal.target.strip()
+    if not target:
+        return None
+    resolved = effective_scope(target, deployment_scope)
+    return resolved if isinstance(resolved, str) else target
+
+
+def role_assignment(res_id: Any, cur: Cursor, deployment_scope: Any = None) -> m.RoleAssignment:
+    """A Microsoft.Authorization/roleAssignments body (template resource or REST/export body)."""
     props = cur.get("properties")
+    principal = props.value_at("principalId") if props else None
+    raw_scope = cur.value_at("scope")
+    if raw_scope is None and props is not None:
+        raw_scope = props.value_at("scope")  # REST bodies carry the effective scope in properties
     return m.RoleAssignment(
         id=res_id,
-        scope=cur.value_at("scope", default=scope),
+        scope=effective_scope(raw_scope, deployment_scope),
         role_definition_id=props.value_at("roleDefinitionId") if props else None,
-        principal_id=props.value_at("principalId") if props else None,
+        principal_id=principal,
         principal_type=props.value_at("principalType") if props else None,
+        principal_of=identity_owner(principal, deployment_scope),
         origin=cur.origin(),
     )
 
@@ -365,18 +406,47 @@ def role_definition(res_id: Any, cur: Cursor) -> m.RoleDefinition:
     )
 
 
-def policy_assignment(name: Any, cur: Cursor) -> m.PolicyAssignment:
-    """A Microsoft.Authorization/policyAssignments body."""
+def policy_assignment(
+    name: Any, cur: Cursor, res_id: Any = None, deployment_scope: Any = None
+) -> m.PolicyAssignment:
+    """A Microsoft.Authorization/policyAssignments body (``deployment_scope`` only for template resources)."""
     props = cur.get("properties") or cur
+    raw_scope = cur.value_at("scope")  # a template's extension scope, or the flat `az` export's
+    if raw_scope is None:
+        raw_scope = props.value_at("scope")  # REST bodies carry it in properties
     params: dict[str, Any] = {}
     raw = props.value_at("parameters")
     if isinstance(raw, dict):
         for key, spec in raw.items():
             params[key] = spec.get("value") if isinstance(spec, dict) and "value" in spec else spec
+    exported_id = cur.value_at("id")
     return m.PolicyAssignment(
         name=name,
+        id=exported_id if isinstance(exported_id, str) else res_id,
+        scope=effective_scope(raw_scope, deployment_scope),
+        from_template=deployment_scope is not None,
         policy_definition_id=props.value_at("policyDefinitionId"),
         parameters=params,
         identity=identity(cur.get("identity")),
+        origin=cur.origin(),
+    )
+
+
+# ---------------------------------------------------------------- Defender for Cloud
+
+
+def assessment_metadata(name: Any, cur: Cursor) -> m.AssessmentMetadata | None:
+    """A Microsoft.Security/assessmentMetadata body (live or exported); None without a usable key."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    props = cur.get("properties")
+    display = props.value_at("displayName") if props else None
+    planned = props.value_at("plannedDeprecationDate") if props else None
+    preview = props.value_at("preview") if props else None
+    return m.AssessmentMetadata(
+        key=name.strip().lower(),
+        display_name=display if isinstance(display, str) else "",
+        planned_deprecation_date=planned if isinstance(planned, str) and planned.strip() else None,
+        preview=preview is True,
         origin=cur.origin(),
     )

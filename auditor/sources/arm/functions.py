@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import functools
 import hashlib
 import json
@@ -42,7 +43,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-from auditor.unknown import CallbackUrl, Unknown
+from auditor.unknown import CallbackUrl, ResourceReference, Unknown
 
 if TYPE_CHECKING:
     from auditor.sources.arm.expressions import Evaluator, Node
@@ -218,6 +219,9 @@ def get_property(value: Any, name: str) -> Any:
             listing = ", ".join(keys) + (", ..." if len(value) > 12 else "") if keys else "no properties"
             raise EvalError(f"the object has no property '{name}' (it has: {listing})")
         return value[key]
+    if isinstance(value, ResourceReference):
+        # reference(x).identity.principalId: remember what was read, for role-assignment links
+        return dataclasses.replace(value, path=(*value.path, name))
     if isinstance(value, Unknown):
         # listCallbackUrl(...).value / .basePath / .queries stay the callback URL of
         # the same trigger; a property of any other Unknown is just as unknown.
@@ -230,6 +234,8 @@ def get_index(value: Any, index: Any) -> Any:
     if isinstance(value, Unknown):
         if isinstance(value, CallbackUrl) and isinstance(index, str):
             return value
+        if isinstance(value, ResourceReference) and isinstance(index, str):
+            return dataclasses.replace(value, path=(*value.path, index))
         return value if type(value) is Unknown else derived_unknown(value)
     if isinstance(index, Unknown):
         return derived_unknown(index)
@@ -589,9 +595,29 @@ def _deploy_time(name: str, reason: str) -> None:
     _fn(name, 0, None, LAZY)(impl)
 
 
-_deploy_time(
-    "reference", "reference() reads a resource's runtime state, which only Azure knows at deployment"
-)
+_REFERENCE_REASON = "reference() reads a resource's runtime state, which only Azure knows at deployment"
+
+
+@_fn("reference", 1, 3, LAZY)
+def _reference(ev: Evaluator, nodes: Sequence[Node]) -> ResourceReference:
+    """Always a ResourceReference: the state is unknown, but the resource it reads (and, through
+    get_property, the path read from it) links ``….identity.principalId`` to that resource."""
+    values: list[Any] = []
+    for node in nodes:
+        try:
+            values.append(ev.eval(node))
+        except EvalError as exc:
+            values.append(Unknown(exc.reason, ev.text))
+    option = values[2] if len(values) > 2 else None
+    return ResourceReference(
+        reason=_REFERENCE_REASON,
+        expression=ev.text,
+        target=values[0],
+        api_version=values[1] if len(values) > 1 else None,
+        full=isinstance(option, str) and option.strip().lower() == "full",
+    )
+
+
 _deploy_time("utcNow", "utcNow() is the time of the deployment")
 _deploy_time("newGuid", "newGuid() returns a new random GUID at each deployment")
 _deploy_time("pickZones", "pickZones() depends on the availability zones Azure offers at deployment")

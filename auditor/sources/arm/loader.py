@@ -20,9 +20,11 @@ from typing import Any
 from auditor import model as m
 from auditor.sources.arm import extract
 from auditor.sources.arm.classify import classify
-from auditor.sources.arm.cursor import Context, Cursor, SourceFile
+from auditor.sources.arm.cursor import LIVE_SOURCE, Context, Cursor, SourceFile
 from auditor.sources.arm.jsonpos import DecodeError, JsonSyntaxError, PDict, decode, loads
 from auditor.sources.arm.template import (
+    PLACEHOLDER_RESOURCE_GROUP,
+    PLACEHOLDER_SUBSCRIPTION,
     EvaluatedResource,
     ExpressionProblem,
     Scope,
@@ -30,7 +32,7 @@ from auditor.sources.arm.template import (
     build_resource_id,
     scope_level_from_schema,
 )
-from auditor.unknown import Unknown, is_unknown
+from auditor.unknown import ResourceReference, Unknown, is_unknown
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", ".tox"})
 JSON_SUFFIXES = frozenset({".json", ".jsonc"})
@@ -62,6 +64,7 @@ class _Builder:
     files: list[m.FileRecord] = field(default_factory=list)
     problems: list[m.Problem] = field(default_factory=list)
     inline_suppressions: list[m.InlineSuppression] = field(default_factory=list)
+    assessment_metadata: list[m.AssessmentMetadata] = field(default_factory=list)
 
     def inventory(self) -> m.Inventory:
         return m.Inventory(**self.__dict__)
@@ -101,11 +104,20 @@ class ArmSource:
     """Builds an inventory from template, policy and exported-resource files."""
 
     def __init__(
-        self, parameters: dict[str | None, Path] | None = None, exclude: list[str] | None = None
+        self,
+        parameters: dict[str | None, Path] | None = None,
+        exclude: list[str] | None = None,
+        subscription: str | None = None,
+        resource_group: str | None = None,
     ) -> None:
         # None key = applies to every template; other keys are template paths (resolved).
         self.parameters = parameters or {}
         self.exclude = exclude or []
+        # The deployment target (--subscription/--resource-group): replaces the {subscriptionId} and
+        # {resourceGroup} placeholders of scanned templates (not of policy-embedded ones, which deploy
+        # wherever the policy is assigned).
+        self.subscription = subscription
+        self.resource_group = resource_group
         self._b = _Builder()
         self._policies: list[tuple[_Parsed, Cursor]] = []
         self._param_cache: dict[Path, dict[str, Any] | None] = {}
@@ -152,6 +164,26 @@ class ArmSource:
                 origin=m.Origin(file=file, line=line, column=column, json_path=path),
             )
         )
+
+    # ------------------------------------------------------------ live resources
+
+    def add_body(self, body: dict[str, Any]) -> None:
+        """A REST body read live from Azure (no file, no line): the same path as an exported body.
+
+        Its elements' origins have ``file=None`` and the body's ARM id as ``resource``.
+        """
+        if isinstance(body, dict) and isinstance(body.get("type"), str):
+            self._exported(Cursor(body, "", -1, Context(LIVE_SOURCE)))
+
+    def include(self, inventory: m.Inventory) -> None:
+        """Add the elements of another inventory (e.g. a live scan's) before :meth:`scan` finishes.
+
+        Included policy assignments take part in evaluating the policy definitions of the scanned files.
+        """
+        for name, value in self._b.__dict__.items():
+            other = getattr(inventory, name, None)
+            if isinstance(value, list) and isinstance(other, list):
+                value.extend(other)
 
     # ------------------------------------------------------------ driving
 
@@ -262,8 +294,26 @@ class ArmSource:
         return out
 
     def _template(self, p: _Parsed, root: Cursor) -> None:
-        evaluator = TemplateEvaluator(p.doc, root, supplied=self._supplied_parameters(p.path))
+        scope = Scope(level=scope_level_from_schema(p.doc.get("$schema")))
+        if self.subscription:
+            scope.subscription_id = self.subscription
+        if self.resource_group:
+            scope.resource_group = self.resource_group
+        evaluator = TemplateEvaluator(p.doc, root, supplied=self._supplied_parameters(p.path), scope=scope)
+        first = len(self._b.role_assignments)
         self._collect(evaluator.resources(), evaluator.problems)
+        self._follow_outputs(first, evaluator.outputs)
+
+    def _follow_outputs(self, first: int, outputs: dict[str, Any]) -> None:
+        """Link role assignments whose principal is a nested deployment's output
+        (``reference('<deployment>').outputs.x.value``) that is a managed identity's principalId."""
+        assignments = self._b.role_assignments
+        for i in range(first, len(assignments)):
+            ra = assignments[i]
+            if ra.principal_of is None:
+                owner = extract.identity_owner(_through_outputs(ra.principal_id, outputs))
+                if owner is not None:
+                    assignments[i] = ra.model_copy(update={"principal_of": owner})
 
     def _collect(self, resources: Iterable[EvaluatedResource], problems: list[ExpressionProblem]) -> None:
         for res in resources:
@@ -293,11 +343,17 @@ class ArmSource:
         elif type_ == "microsoft.web/connections":
             self._b.connections.append(extract.connection(res.id, res.name, cur))
         elif type_ == "microsoft.authorization/roleassignments":
-            self._b.role_assignments.append(extract.role_assignment(res.id, cur))
+            self._b.role_assignments.append(extract.role_assignment(res.id, cur, _deployment_scope(res)))
         elif type_ == "microsoft.authorization/roledefinitions":
             self._b.role_definitions.append(extract.role_definition(res.id, cur))
+        elif type_ == "microsoft.security/assessmentmetadata":
+            metadata = extract.assessment_metadata(res.name, cur)
+            if metadata is not None:
+                self._b.assessment_metadata.append(metadata)
         elif type_ == "microsoft.authorization/policyassignments":
-            self._b.policy_assignments.append(extract.policy_assignment(res.name, cur))
+            self._b.policy_assignments.append(
+                extract.policy_assignment(res.name, cur, res.id, _deployment_scope(res))
+            )
         elif type_ == "microsoft.authorization/policydefinitions":
             self._policies.append(
                 (
@@ -457,6 +513,38 @@ class ArmSource:
             self._dispatch(res, from_policy=name)
         self._collect([], evaluator.problems)
         self._collect([], policy_ctx.problems)
+
+
+def _through_outputs(value: Any, outputs: dict[str, Any]) -> Any:
+    """What ``reference('<deployment>'[, api, 'full']).[properties.]outputs.<x>.value`` evaluates to,
+    when that nested deployment's outputs were recorded (None otherwise)."""
+    if not isinstance(value, ResourceReference) or not isinstance(value.target, str):
+        return None
+    path = [p.lower() for p in value.path]
+    if path[:1] == ["properties"]:
+        path = path[1:]
+    if len(path) < 3 or path[0] != "outputs" or path[2] != "value":
+        return None
+    target = value.target.strip().rstrip("/")
+    if "/" in target and "/microsoft.resources/deployments/" not in target.lower():
+        return None
+    recorded = outputs.get(target.rsplit("/", 1)[-1].lower())
+    return recorded.get(path[1]) if isinstance(recorded, dict) else None
+
+
+def _deployment_scope(res: EvaluatedResource) -> str | None:
+    """The scope the template that declares ``res`` deploys to (None for exported resources)."""
+    if res.scope_subscription is None and res.scope_resource_group is None:
+        return None
+    if res.scope_level == "tenant":
+        return "/"
+    if res.scope_level == "managementGroup":
+        return "/providers/Microsoft.Management/managementGroups/{managementGroup}"
+    sub = res.scope_subscription if isinstance(res.scope_subscription, str) else PLACEHOLDER_SUBSCRIPTION
+    if res.scope_level == "subscription":
+        return f"/subscriptions/{sub}"
+    rg = res.scope_resource_group if isinstance(res.scope_resource_group, str) else PLACEHOLDER_RESOURCE_GROUP
+    return f"/subscriptions/{sub}/resourceGroups/{rg}"
 
 
 def _resource_bodies(root: Cursor) -> Iterator[Cursor]:

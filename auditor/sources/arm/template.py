@@ -65,6 +65,7 @@ class EvaluatedResource:
     cursor: Cursor  # the evaluated resource object
     scope_subscription: Any
     scope_resource_group: Any
+    scope_level: str = "resourceGroup"  # the level of the deployment that declares it (Scope.level)
 
 
 @dataclass
@@ -135,6 +136,7 @@ class TemplateEvaluator:
         depth: int = 0,
         problems: list[ExpressionProblem] | None = None,
         missing_parameter_hint: str = "pass a parameters file with --parameters",
+        outputs: dict[str, Any] | None = None,
     ) -> None:
         self.template = template if isinstance(template, dict) else PDict()
         self.cursor = cursor
@@ -143,6 +145,9 @@ class TemplateEvaluator:
         self.deployment = deployment
         self.depth = depth
         self.problems: list[ExpressionProblem] = problems if problems is not None else []
+        # Evaluated ``outputs`` of the nested deployments met so far, by lower-case deployment name
+        # (shared with nested evaluators): what ``reference('<deployment>').outputs.x.value`` reads.
+        self.outputs: dict[str, Any] = outputs if outputs is not None else {}
         self.missing_parameter_hint = missing_parameter_hint
         self._supplied = {k.lower(): v for k, v in (supplied or {}).items()}
         self._param_decls = _lower_keys(self.template.get("parameters"))
@@ -405,6 +410,7 @@ class TemplateEvaluator:
             cursor=cursor,
             scope_subscription=self.scope.subscription_id,
             scope_resource_group=self.scope.resource_group,
+            scope_level=self.scope.level,
         )
         if type_.lower() == "microsoft.resources/deployments" and self.depth < MAX_NESTING:
             yield from self._nested_deployment(raw, cursor)
@@ -457,8 +463,10 @@ class TemplateEvaluator:
                 deployment=deployment,
                 depth=self.depth + 1,
                 problems=self.problems,
+                outputs=self.outputs,
             )
             yield from child.resources()
+            self._record_outputs(name, template_cur, child)
             return
         # outer scope: the nested template's expressions see this template's parameters and variables
         saved_scope, saved_deployment, saved_cursor = self.scope, self.deployment, self.cursor
@@ -467,9 +475,24 @@ class TemplateEvaluator:
             self.cursor = template_cur.with_context(ctx)
             self.depth += 1
             yield from self.resources()
+            self._record_outputs(name, template_cur, self)
         finally:
             self.depth -= 1
             self.scope, self.deployment, self.cursor = saved_scope, saved_deployment, saved_cursor
+
+    def _record_outputs(self, name: Any, template_cur: Cursor, evaluator: TemplateEvaluator) -> None:
+        """Keep a nested deployment's evaluated outputs (only those that stay unknown before deployment
+        are of interest, e.g. a Logic App's ``identity.principalId``; problems are not reported twice)."""
+        raw = template_cur.value.get("outputs")
+        if not isinstance(name, str) or not isinstance(raw, dict):
+            return
+        problems = len(self.problems)
+        values: dict[str, Any] = {}
+        for key, spec in raw.items():
+            if isinstance(key, str) and isinstance(spec, dict) and "value" in spec:
+                values[key.lower()] = evaluator.evaluate_node(spec["value"])
+        del self.problems[problems:]  # outputs are read only to follow references; SRC004 is not theirs
+        self.outputs[name.lower()] = values
 
 
 def build_resource_id(scope: Scope, type_: str, name: str, sub: Any = None, rg: Any = None) -> str:

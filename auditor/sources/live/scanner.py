@@ -1,0 +1,873 @@
+"""Read a tenant's workflow-automation estate into the inventory, with an exact coverage record.
+
+Per subscription (or, above ``--graph-threshold`` subscriptions, through Azure Resource Graph): security
+automations, Logic App workflows (definition, identity), API connections (``properties.statuses``), role
+assignments, custom role definitions, deny assignments and the assignments of the three built-in
+workflow-automation DeployIfNotExists policies; once per tenant: the management-group tree and the
+Defender recommendations' metadata.
+
+Bodies are REST bodies, so they go through :meth:`ArmSource.add_body` exactly like an exported
+``GET`` response: live resources get the same inventory elements and the same checks; their origins
+have ``file=None`` and the full ARM id as ``resource``. Before that, :func:`sanitize` removes what a
+report must never show (an automation action's callback ``uri``, a connection's parameter values,
+workflow parameter values, any ``sig=``).
+
+Reads run on a thread pool (``--concurrency``) over one pipeline (see :mod:`.http`); the main thread
+turns finished reads into inventory parts, in a fixed order, so the report does not depend on timing.
+Every (subscription × resource type) read and every tenant-level read ends in one
+:class:`~auditor.model.CoverageRecord`: ``ok``, ``forbidden``, ``failed``, ``throttled-out`` or
+``timed-out``; LIV001 reports every one that is not ``ok``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor import model as m
+from auditor.sources.live.http import LOG, ArmHttp, ReadError, Stats
+from auditor.sources.live.options import INSTALL_HINT, WORKFLOW_AUTOMATION_POLICIES, LiveError, LiveOptions
+from auditor.sources.live.progress import NullProgress, Progress
+
+SUBSCRIPTIONS_TYPE = "Microsoft.Resources/subscriptions"
+MANAGEMENT_GROUPS_TYPE = "Microsoft.Management/managementGroups"
+METADATA_TYPE = "Microsoft.Security/assessmentMetadata"
+MG_API = "2020-05-01"
+SUBSCRIPTIONS_API = "2022-12-01"
+METADATA_API = "2021-06-01"
+GRAPH_BATCH = 1000  # Resource Graph accepts at most 1,000 subscriptions per query
+
+
+@dataclass(frozen=True)
+class Read:
+    """One resource type read per subscription (REST) or per batch of subscriptions (Resource Graph)."""
+
+    resource_type: str
+    api_version: str
+    table: str  # Resource Graph table
+    graph_where: str
+    filter: str | None = None  # REST $filter
+    inventory: bool = True  # its bodies become inventory elements
+    access: str | None = None  # its bodies go into this section of the access snapshot
+    keep: Callable[[dict[str, Any]], bool] | None = None
+    tenant_level_rows: bool = False  # Resource Graph also holds rows above subscriptions (MG, root)
+
+
+def _workflow_automation_policy(body: dict[str, Any]) -> bool:
+    props = body.get("properties")
+    ref = props.get("policyDefinitionId") if isinstance(props, dict) else None
+    return isinstance(ref, str) and ref.rstrip("/").rsplit("/", 1)[-1].lower() in WORKFLOW_AUTOMATION_POLICIES
+
+
+_POLICY_IDS = ", ".join(
+    f"'/providers/Microsoft.Authorization/policyDefinitions/{guid}'" for guid in WORKFLOW_AUTOMATION_POLICIES
+)
+
+READS: tuple[Read, ...] = (
+    Read(
+        "Microsoft.Security/automations",
+        "2019-01-01-preview",
+        "resources",
+        "type =~ 'microsoft.security/automations'",
+    ),
+    Read("Microsoft.Logic/workflows", "2019-05-01", "resources", "type =~ 'microsoft.logic/workflows'"),
+    Read("Microsoft.Web/connections", "2016-06-01", "resources", "type =~ 'microsoft.web/connections'"),
+    Read(
+        "Microsoft.Authorization/roleAssignments",
+        "2022-04-01",
+        "authorizationresources",
+        "type =~ 'microsoft.authorization/roleassignments'",
+        access="roleAssignments",
+        tenant_level_rows=True,
+    ),
+    Read(
+        "Microsoft.Authorization/roleDefinitions",
+        "2022-04-01",
+        "authorizationresources",
+        "type =~ 'microsoft.authorization/roledefinitions' and properties.type =~ 'CustomRole'",
+        filter="type eq 'CustomRole'",
+        access="roleDefinitions",
+        tenant_level_rows=True,
+    ),
+    Read(
+        "Microsoft.Authorization/denyAssignments",
+        "2022-04-01",
+        "authorizationresources",
+        "type =~ 'microsoft.authorization/denyassignments'",
+        inventory=False,
+        access="denyAssignments",
+        tenant_level_rows=True,
+    ),
+    Read(
+        "Microsoft.Authorization/policyAssignments",
+        "2023-04-01",
+        "policyresources",
+        f"type =~ 'microsoft.authorization/policyassignments' and properties.policyDefinitionId in~ ({_POLICY_IDS})",
+        keep=_workflow_automation_policy,
+        tenant_level_rows=True,
+    ),
+)
+ACCESS_READS = tuple(r for r in READS if r.access)
+
+
+# ---------------------------------------------------------------- sanitizing
+
+_SIG = re.compile(r"(sig=)[^&\s\"'<>]+", re.IGNORECASE)
+_CONNECTION_SECRETS = ("parameterValues", "nonSecretParameterValues", "customParameterValues")
+REDACTED = "<redacted>"
+
+
+def _scrub(value: Any) -> Any:
+    """Every string with a ``sig=`` value gets ``sig=***`` (deep copy of containers)."""
+    if isinstance(value, str):
+        return _SIG.sub(r"\1***", value) if "sig=" in value.lower() else value
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def sanitize(body: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a REST body without what no report may show.
+
+    * automations: each action's ``uri`` (the Logic App callback URL with its SAS ``sig``), which ARM
+      does not return anyway and which would otherwise look like a literal URL (SEC502);
+    * connections: the values of ``parameterValues``, ``nonSecretParameterValues``,
+      ``customParameterValues`` and ``parameterValueSet.values`` (the names stay: they say credentials
+      were given);
+    * workflows: the values of ``properties.parameters`` except ``$connections``;
+    * everywhere: any ``sig=`` value.
+    """
+    clean: dict[str, Any] = _scrub(body)
+    props = clean.get("properties")
+    if not isinstance(props, dict):
+        return clean
+    kind = str(clean.get("type", "")).lower()
+    if kind == "microsoft.security/automations":
+        for action in props.get("actions") or []:
+            if isinstance(action, dict):
+                action.pop("uri", None)
+    elif kind == "microsoft.web/connections":
+        for key in _CONNECTION_SECRETS:
+            block = props.get(key)
+            if isinstance(block, dict):
+                props[key] = dict.fromkeys(block, REDACTED)
+        value_set = props.get("parameterValueSet")
+        if isinstance(value_set, dict):
+            values = value_set.get("values")
+            props["parameterValueSet"] = {
+                "name": value_set.get("name"),
+                "values": dict.fromkeys(values, REDACTED) if isinstance(values, dict) else {},
+            }
+    elif kind == "microsoft.logic/workflows":
+        params = props.get("parameters")
+        if isinstance(params, dict):
+            for name, spec in params.items():
+                if name != "$connections" and isinstance(spec, dict) and "value" in spec:
+                    spec["value"] = REDACTED
+    return clean
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class LiveResult:
+    """What a live scan read."""
+
+    inventory: m.Inventory
+    coverage: list[m.CoverageRecord]
+    access_data: dict[str, Any]
+    subscriptions: list[tuple[str, str | None]]
+    stats: Stats
+    mode: str  # "per-subscription" or "resource-graph"
+    seconds: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        """Every read succeeded."""
+        return all(r.status == "ok" for r in self.coverage)
+
+    def access_snapshot(self) -> Any:
+        """The access data as an indexed :class:`auditor.rbac.AccessSnapshot` (None when it is unusable)."""
+        from auditor.rbac import SnapshotError, snapshot_from_data
+
+        try:
+            return snapshot_from_data(self.access_data, source="live")
+        except SnapshotError as exc:
+            LOG.warning("the live access data cannot be used for the RB checks: %s", exc)
+            return None
+
+
+Task = tuple[tuple[int, ...], "Read | None", "str | None", Callable[[], Iterable[list[dict[str, Any]]]]]
+
+
+@dataclass
+class _Outcome:
+    """One finished read (computed on a worker thread, absorbed on the main thread)."""
+
+    order: tuple[int, ...]
+    read: Read | None
+    subscription: str | None
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "ok"
+    detail: str = ""
+    items: int = 0
+    per_subscription: dict[str, int] | None = None  # Resource Graph: rows per subscription
+    subscriptions: list[str] | None = None  # Resource Graph: the batch
+
+
+def _outcome(
+    order: tuple[int, ...],
+    read: Read | None,
+    sub: str | None,
+    fn: Callable[[], Iterable[list[dict[str, Any]]]],
+) -> _Outcome:
+    out = _Outcome(order, read, sub)
+    try:
+        for page in fn():
+            out.items += len(page)
+            out.bodies.extend(page)
+    except ReadError as exc:
+        out.status, out.detail = exc.status, exc.detail
+    except Exception as exc:  # a bug or an unexpected answer: recorded, never fatal for the others
+        out.status, out.detail = "failed", f"{type(exc).__name__}: {str(exc)[:200]}"
+    return out
+
+
+# ---------------------------------------------------------------- the scanner
+
+
+class LiveScanner:
+    """One live scan (``run()`` once)."""
+
+    def __init__(
+        self, options: LiveOptions, progress: Progress | None = None, *, access_only: bool = False
+    ) -> None:
+        self.options = options
+        self.progress: Progress = progress or NullProgress()
+        self.access_only = access_only
+        self.reads = ACCESS_READS if access_only else READS
+        self.stats = Stats()
+        self.stop = threading.Event()
+        self.coverage: list[tuple[tuple[int, ...], m.CoverageRecord]] = []
+        self.names: dict[str, str | None] = {}
+        self.parts: list[tuple[tuple[int, ...], dict[str, list[Any]]]] = []  # non-empty inventory lists
+        self.access: dict[str, list[dict[str, Any]]] = {}
+        self.seen: dict[str, set[str]] = {}
+        self.mg_parent: dict[str, str | None] = {}
+        self.sub_parent: dict[str, str] = {}
+        self.root_mg: str | None = None
+        self.http: ArmHttp
+        self.pool: ThreadPoolExecutor
+
+    # ------------------------------------------------------------ set-up
+
+    def _connect(self) -> tuple[Any, Any]:
+        try:
+            for module in ("azure.core", "azure.identity", "azure.mgmt.core", "requests"):
+                importlib.import_module(module)
+        except ImportError as exc:
+            raise LiveError(
+                f"live scanning needs the Azure SDK ({exc.name} is not installed): {INSTALL_HINT}"
+            ) from None
+        from auditor.sources.live.auth import build_credential, check_credential
+        from auditor.sources.live.http import build_pipeline, make_transport
+
+        o = self.options
+        session, transport = make_transport(o.concurrency, o.request_timeout)
+        credential = build_credential(o, transport)
+        try:
+            check_credential(credential, o)
+        except BaseException:
+            _close(credential, session)
+            raise
+        pipeline = build_pipeline(
+            o.endpoint,
+            credential,
+            o.scope,
+            transport,
+            self.stats,
+            retries=o.retries,
+            max_retry_after=o.max_retry_after,
+        )
+        self.http = ArmHttp(
+            o.endpoint,
+            pipeline,
+            request_timeout=o.request_timeout,
+            deadline=self.deadline,
+            stop=self.stop,
+        )
+        return credential, session
+
+    def run(self) -> LiveResult:
+        """Sign in, discover the subscriptions, read them, and return what was read."""
+        started = time.monotonic()
+        self.deadline = started + self.options.scan_timeout
+        credential, session = self._connect()
+        self.pool = ThreadPoolExecutor(
+            max_workers=self.options.concurrency, thread_name_prefix="auditor-live"
+        )
+        try:
+            subs = self._discover()
+            graph = len(subs) > self.options.graph_threshold
+            if graph:
+                self._graph(subs)
+            else:
+                self._per_subscription(subs)
+        except BaseException:  # e.g. Ctrl-C: leave the terminal as it was
+            self.progress.finish("live scan stopped")
+            raise
+        finally:
+            self.stop.set()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            _close(credential, session)
+        seconds = time.monotonic() - started
+        coverage = [r for _, r in sorted(self.coverage, key=lambda x: x[0])]
+        gaps = sum(1 for r in coverage if r.status != "ok")
+        self.progress.finish(
+            f"read {len(subs)} subscription{'s' if len(subs) != 1 else ''} "
+            f"{'through Resource Graph' if graph else 'one by one'} in {seconds:.1f} s: "
+            f"{self.stats.requests} requests, {self.stats.retries} retries, {self.stats.throttled} throttled; "
+            + (f"{gaps} read{'s' if gaps != 1 else ''} incomplete (LIV001)" if gaps else "coverage complete")
+        )
+        self._warn_forbidden(coverage)
+        return LiveResult(
+            inventory=self._inventory(),
+            coverage=coverage,
+            access_data=self._access_data(),
+            subscriptions=subs,
+            stats=self.stats,
+            mode="resource-graph" if graph else "per-subscription",
+            seconds=seconds,
+        )
+
+    def _warn_forbidden(self, coverage: list[m.CoverageRecord]) -> None:
+        """Name the missing role once per subscription (or per type when only some were refused)."""
+        refused: dict[str | None, list[m.CoverageRecord]] = {}
+        for record in coverage:
+            if record.status == "forbidden":
+                refused.setdefault(record.subscription, []).append(record)
+        for sub, records in refused.items():
+            name = self.names.get(sub) if sub else None
+            where = (
+                (f"subscription '{name}' ({sub})" if name else f"subscription {sub}") if sub else "the tenant"
+            )
+            if sub and len(records) == len(self.reads):
+                self.progress.note(
+                    f"warning: {where}: every read was refused (403): assign the scanning identity Reader and "
+                    "Security Reader on it (or on a management group above it)"
+                )
+                continue
+            for record in records:
+                self.progress.note(f"warning: cannot read {record.resource_type} in {where}: {record.detail}")
+
+    # ------------------------------------------------------------ running reads
+
+    def _drain(
+        self,
+        tasks: Iterable[Task],
+        subs_total: int,
+        per_sub: dict[str, int] | None = None,
+        absorb: Callable[[_Outcome], None] | None = None,
+    ) -> None:
+        """Run ``tasks`` and absorb their outcomes as they finish; at the deadline, the rest are timed out.
+
+        At most ``4 × concurrency`` tasks are submitted at a time, so memory does not grow with the number
+        of subscriptions (only the inventory does).
+        """
+        absorb = absorb or self._absorb
+        todo = iter(tasks)
+        window = max(4 * self.options.concurrency, 8)
+        inflight: set[Future[_Outcome]] = set()
+        done_count = 0
+        subs_done = 0
+        remaining_by_sub = dict(per_sub or {})
+
+        def take(outcome: _Outcome) -> None:
+            nonlocal done_count, subs_done
+            absorb(outcome)
+            done_count += 1
+            if outcome.subscription is not None and outcome.subscription in remaining_by_sub:
+                remaining_by_sub[outcome.subscription] -= 1
+                if remaining_by_sub[outcome.subscription] == 0:
+                    subs_done += 1
+            self.progress.advance(
+                self.stats, done=done_count, subscriptions_done=subs_done, subscriptions=subs_total
+            )
+
+        def fill() -> None:
+            while len(inflight) < window:
+                task = next(todo, None)
+                if task is None:
+                    return
+                inflight.add(self._submit(*task))
+
+        fill()
+        while inflight:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                break
+            finished, _ = wait(inflight, timeout=min(left, 0.5), return_when=FIRST_COMPLETED)
+            for future in finished:
+                inflight.discard(future)
+                take(future.result())
+            fill()
+        if not inflight:
+            return
+        self.stop.set()
+        late: list[_Outcome] = []
+        for future in inflight:
+            if future.done() and not future.cancelled():
+                take(future.result())  # finished just at the deadline
+            else:
+                future.cancel()  # a running read cannot be cancelled: its result is ignored
+                late.append(self._pending(future))
+        late.extend(_Outcome(order, read, sub) for order, read, sub, _fn in todo)
+        for outcome in sorted(late, key=lambda o: o.order):
+            outcome.status = "timed-out"
+            outcome.detail = (
+                f"--scan-timeout ({self.options.scan_timeout:g} s) reached before this read finished"
+            )
+            take(outcome)
+
+    def _submit(
+        self,
+        order: tuple[int, ...],
+        read: Read | None,
+        sub: str | None,
+        fn: Callable[[], Iterable[list[dict[str, Any]]]],
+    ) -> Future[_Outcome]:
+        future = self.pool.submit(_outcome, order, read, sub, fn)
+        future.auditor_meta = (order, read, sub)  # type: ignore[attr-defined]
+        return future
+
+    @staticmethod
+    def _pending(future: Future[_Outcome]) -> _Outcome:
+        order, read, sub = future.auditor_meta  # type: ignore[attr-defined]
+        return _Outcome(order, read, sub)
+
+    def _run_one(self, order: tuple[int, ...], fn: Callable[[], Iterable[list[dict[str, Any]]]]) -> _Outcome:
+        """A tenant-level read, run now (with the deadline)."""
+        future = self._submit(order, None, None, fn)
+        left = max(0.0, self.deadline - time.monotonic())
+        done, _ = wait([future], timeout=left)
+        if not done:
+            self.stop.set()
+            return _Outcome(order, None, None, status="timed-out", detail="--scan-timeout reached")
+        return future.result()
+
+    # ------------------------------------------------------------ discovery
+
+    def _record(
+        self, order: tuple[int, ...], sub: str | None, rtype: str, status: str, detail: str, items: int
+    ) -> None:
+        self.coverage.append(
+            (
+                order,
+                m.CoverageRecord(
+                    subscription=sub,
+                    subscription_name=self.names.get(sub) if sub else None,
+                    resource_type=rtype,
+                    status=status,  # type: ignore[arg-type]
+                    detail=detail,
+                    items=items,
+                ),
+            )
+        )
+
+    def _discover(self) -> list[tuple[str, str | None]]:
+        """The subscriptions to scan, with their names; the management-group tree on the way."""
+        o = self.options
+        http = self.http
+        self.progress.start("signing in and listing subscriptions", 3)
+        hierarchy = self._submit((0, 1), None, None, lambda: self._hierarchy_pages())
+        metadata = None
+        if not self.access_only:
+            metadata = self._submit(
+                (0, 2),
+                None,
+                None,
+                lambda: http.pages(
+                    f"/providers/{METADATA_TYPE}", {"api-version": METADATA_API}, METADATA_TYPE
+                ),
+            )
+        subs: list[tuple[str, str | None]] = []
+        if o.subscriptions:
+            names = [(sub, self.pool.submit(self._subscription_name, sub)) for sub in o.subscriptions]
+            for sub, name_future in names:
+                subs.append((sub, name_future.result()))
+        else:
+            if o.management_group:
+                path = f"/providers/Microsoft.Management/managementGroups/{o.management_group}/descendants"
+                outcome = self._run_one(
+                    (0, 0), lambda: http.pages(path, {"api-version": MG_API}, MANAGEMENT_GROUPS_TYPE)
+                )
+                for item in outcome.bodies:
+                    kind = str(item.get("type", "")).lower()
+                    if kind.endswith("/subscriptions"):
+                        props = item.get("properties") or {}
+                        subs.append((str(item.get("name")), props.get("displayName")))
+                        parent = (props.get("parent") or {}).get("id")
+                        if isinstance(parent, str):
+                            self.sub_parent[str(item.get("name")).lower()] = parent.rsplit("/", 1)[-1]
+            else:
+                outcome = self._run_one(
+                    (0, 0),
+                    lambda: http.pages(
+                        "/subscriptions", {"api-version": SUBSCRIPTIONS_API}, SUBSCRIPTIONS_TYPE
+                    ),
+                )
+                for item in outcome.bodies:
+                    sub_id = item.get("subscriptionId")
+                    if isinstance(sub_id, str):
+                        subs.append((sub_id, item.get("displayName")))
+            status, detail = outcome.status, outcome.detail
+            if status == "ok" and not subs:
+                status = "forbidden"
+                scope = f"management group '{o.management_group}'" if o.management_group else "the tenant"
+                detail = (
+                    f"the identity can read no subscription in {scope}: assign it Reader and Security Reader on the "
+                    "subscriptions (or a management group above them)"
+                )
+            self._record((0, 0), None, SUBSCRIPTIONS_TYPE, status, detail, len(subs))
+        for sub, name in subs:
+            self.names[sub] = name
+        for future, rtype in ((hierarchy, MANAGEMENT_GROUPS_TYPE), (metadata, METADATA_TYPE)):
+            if future is None:
+                continue
+            left = max(0.0, self.deadline - time.monotonic())
+            done, _ = wait([future], timeout=left)
+            outcome = (
+                future.result()
+                if done
+                else _Outcome((0,), None, None, status="timed-out", detail="--scan-timeout reached")
+            )
+            if rtype == METADATA_TYPE and outcome.status == "ok":
+                self._absorb_bodies((0, 2), [b for b in outcome.bodies if _flagged_metadata(b)])
+            self._record(
+                (0, 1) if rtype == MANAGEMENT_GROUPS_TYPE else (0, 2),
+                None,
+                rtype,
+                outcome.status,
+                outcome.detail,
+                outcome.items,
+            )
+        return subs
+
+    def _subscription_name(self, sub: str) -> str | None:
+        try:
+            body = self.http.get(
+                f"/subscriptions/{sub}", {"api-version": SUBSCRIPTIONS_API}, SUBSCRIPTIONS_TYPE
+            )
+        except ReadError:
+            return None  # the reads of the subscription record why
+        name = body.get("displayName") if isinstance(body, dict) else None
+        return name if isinstance(name, str) else None
+
+    def _hierarchy_pages(self) -> Iterator[list[dict[str, Any]]]:
+        """The management-group tree: the root's descendants when the root is readable, else each group."""
+        http = self.http
+        groups: list[dict[str, Any]] = []
+        for page in http.pages(
+            "/providers/Microsoft.Management/managementGroups",
+            {"api-version": MG_API},
+            MANAGEMENT_GROUPS_TYPE,
+        ):
+            groups.extend(page)
+            yield page
+        root = next(
+            (
+                g
+                for g in groups
+                if str(g.get("name", "")).lower()
+                == str((g.get("properties") or {}).get("tenantId", "")).lower()
+            ),
+            None,
+        )
+        if root is not None:
+            root_name = str(root["name"])
+            self.mg_parent[root_name.lower()] = None
+            self.root_mg = root_name
+            path = f"/providers/Microsoft.Management/managementGroups/{root_name}/descendants"
+            for page in http.pages(path, {"api-version": MG_API}, MANAGEMENT_GROUPS_TYPE):
+                for item in page:
+                    self._tree_item(item, (item.get("properties") or {}).get("parent"))
+            return
+        for group in groups:
+            name = str(group.get("name", ""))
+            body = http.get(
+                f"/providers/Microsoft.Management/managementGroups/{name}",
+                {"api-version": MG_API, "$expand": "children"},
+                MANAGEMENT_GROUPS_TYPE,
+            )
+            props = body.get("properties") if isinstance(body, dict) else None
+            if not isinstance(props, dict):
+                continue
+            parent = (props.get("details") or {}).get("parent")
+            self.mg_parent[name.lower()] = (
+                _last(parent.get("id") or parent.get("name"))
+                if isinstance(parent, dict) and (parent.get("id") or parent.get("name"))
+                else None
+            )
+            for child in props.get("children") or []:
+                if isinstance(child, dict) and str(child.get("type", "")).lower().endswith("/subscriptions"):
+                    self.sub_parent[str(child.get("name", "")).lower()] = name.lower()
+
+    def _tree_item(self, item: dict[str, Any], parent: Any) -> None:
+        parent_name = _last(parent.get("id")) if isinstance(parent, dict) and parent.get("id") else None
+        name = str(item.get("name", "")).lower()
+        kind = str(item.get("type", "")).lower()
+        if kind.endswith("/subscriptions"):
+            if parent_name:
+                self.sub_parent[name] = parent_name
+        elif kind.endswith("managementgroups"):
+            self.mg_parent[name] = parent_name
+
+    # ------------------------------------------------------------ per subscription
+
+    def _per_subscription(self, subs: list[tuple[str, str | None]]) -> None:
+        http = self.http
+
+        def tasks() -> Iterator[Task]:
+            for i, (sub, _name) in enumerate(subs):
+                for j, read in enumerate(self.reads):
+                    params = {"api-version": read.api_version}
+                    if read.filter:
+                        params["$filter"] = read.filter
+                    path = f"/subscriptions/{sub}/providers/{read.resource_type}"
+                    yield (
+                        (1, i, j),
+                        read,
+                        sub,
+                        functools.partial(http.pages, path, params, read.resource_type),
+                    )
+
+        self.progress.start(
+            f"reading {len(subs)} subscription{'s' if len(subs) != 1 else ''} "
+            f"(concurrency {self.options.concurrency})",
+            len(subs) * len(self.reads),
+        )
+        self._drain(tasks(), len(subs), {sub: len(self.reads) for sub, _ in subs})
+
+    # ------------------------------------------------------------ Resource Graph
+
+    def _graph(self, subs: list[tuple[str, str | None]]) -> None:
+        http = self.http
+        ids = [s for s, _ in subs]
+        batches = [ids[i : i + GRAPH_BATCH] for i in range(0, len(ids), GRAPH_BATCH)]
+        # which subscriptions Resource Graph can see, and the tree above them
+        visible: set[str] = set()
+        containers_ok = True
+        for b, batch in enumerate(batches):
+            outcome = self._run_one(
+                (1, b),
+                functools.partial(
+                    http.graph,
+                    "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' "
+                    "| project id, name, type, subscriptionId, properties",
+                    subscriptions=batch,
+                    what=SUBSCRIPTIONS_TYPE,
+                ),
+            )
+            if outcome.status != "ok":
+                containers_ok = False
+                self._record(
+                    (1, b),
+                    None,
+                    "Microsoft.ResourceGraph/resourcecontainers",
+                    outcome.status,
+                    outcome.detail,
+                    outcome.items,
+                )
+                continue
+            for row in outcome.bodies:
+                sub = str(row.get("subscriptionId") or "").lower()
+                visible.add(sub)
+                chain = (row.get("properties") or {}).get("managementGroupAncestorsChain") or []
+                names = [str(c.get("name")).lower() for c in chain if isinstance(c, dict) and c.get("name")]
+                if names:
+                    self.sub_parent.setdefault(sub, names[0])
+                    for child, parent in zip(names, [*names[1:], None], strict=True):
+                        self.mg_parent.setdefault(child, parent)
+                    self.root_mg = self.root_mg or names[-1]
+        tasks: list[Task] = []
+        for j, read in enumerate(self.reads):
+            query = (
+                f"{read.table} | where {read.graph_where} "
+                "| project id, name, type, location, kind, identity, properties, subscriptionId | order by id asc"
+            )
+            for b, batch in enumerate(batches):
+                fn = functools.partial(http.graph, query, subscriptions=batch, what=read.resource_type)
+                tasks.append(((2, j, b), read, None, fn))
+            if read.tenant_level_rows and self.root_mg:
+                fn = functools.partial(
+                    http.graph,
+                    query.replace(" | project", " and isempty(subscriptionId) | project", 1),
+                    management_groups=[self.root_mg],
+                    what=read.resource_type,
+                )
+                tasks.append(((2, j, len(batches)), read, None, fn))
+        self.progress.start(f"reading {len(subs)} subscriptions through Resource Graph", len(tasks))
+        outcomes: dict[tuple[int, ...], _Outcome] = {}
+
+        def absorb(outcome: _Outcome) -> None:
+            # the coverage of a batch is recorded per subscription below, from its outcome
+            outcomes[outcome.order] = outcome
+            self._absorb(outcome, record=False)
+
+        self._drain(tasks, 0, absorb=absorb)  # queries, not subscriptions: no per-subscription progress
+        for j, read in enumerate(self.reads):
+            for b, batch in enumerate(batches):
+                outcome = outcomes.get((2, j, b)) or _Outcome(
+                    (2, j, b), read, None, status="timed-out", detail="--scan-timeout reached"
+                )
+                per_sub = outcome.per_subscription or {}
+                for k, sub in enumerate(batch):
+                    i = b * GRAPH_BATCH + k
+                    if outcome.status == "ok" and containers_ok and sub.lower() not in visible:
+                        status, detail = (
+                            "forbidden",
+                            "Resource Graph does not show this subscription: the identity lacks read access "
+                            "(Reader on the subscription or a management group above it grants it)",
+                        )
+                    else:
+                        status, detail = outcome.status, outcome.detail
+                    self._record(
+                        (3, i, j), sub, read.resource_type, status, detail, per_sub.get(sub.lower(), 0)
+                    )
+            if read.tenant_level_rows:
+                order = (2, j, len(batches))
+                if order in outcomes:
+                    outcome = outcomes[order]
+                    self._record(
+                        (4, j), None, read.resource_type, outcome.status, outcome.detail, outcome.items
+                    )
+                elif self.root_mg:
+                    self._record((4, j), None, read.resource_type, "timed-out", "--scan-timeout reached", 0)
+
+    # ------------------------------------------------------------ absorbing results
+
+    def _absorb(self, outcome: _Outcome, record: bool = True) -> None:
+        read = outcome.read
+        if read is not None and outcome.bodies:
+            bodies = [b for b in outcome.bodies if read.keep is None or read.keep(b)]
+            if outcome.subscription is None:  # Resource Graph rows: count them per subscription
+                counts: dict[str, int] = {}
+                for row in bodies:
+                    sub = str(row.get("subscriptionId") or "").lower()
+                    counts[sub] = counts.get(sub, 0) + 1
+                outcome.per_subscription = counts
+                bodies = [_row_body(row) for row in bodies]
+            outcome.items = len(bodies)
+            self._absorb_bodies(outcome.order, bodies, read)
+        elif read is not None and read.keep is not None:
+            outcome.items = 0
+        outcome.bodies = []
+        if record and read is not None:
+            self._record(
+                outcome.order,
+                outcome.subscription,
+                read.resource_type,
+                outcome.status,
+                outcome.detail,
+                outcome.items,
+            )
+
+    def _absorb_bodies(
+        self, order: tuple[int, ...], bodies: list[dict[str, Any]], read: Read | None = None
+    ) -> None:
+        from auditor.sources.arm.loader import ArmSource
+
+        fresh: list[dict[str, Any]] = []
+        key = read.resource_type if read else "metadata"
+        seen = self.seen.setdefault(key, set())
+        for body in bodies:
+            ident = str(body.get("id", "")).lower()
+            if ident and ident in seen:
+                continue  # inherited assignments are listed once per subscription
+            seen.add(ident)
+            fresh.append(sanitize(body))
+        if read is not None and read.access:
+            self.access.setdefault(read.access, []).extend(fresh)
+        if read is not None and not read.inventory:
+            return
+        if self.access_only:
+            return
+        part = ArmSource()
+        for body in fresh:
+            part.add_body(body)
+        elements = part.scan([])
+        lists = {
+            name: value
+            for name in m.Inventory.model_fields
+            if isinstance(value := getattr(elements, name), list) and value
+        }
+        if lists:
+            self.parts.append((order, lists))
+
+    def _inventory(self) -> m.Inventory:
+        lists: dict[str, list[Any]] = {}
+        for _, part in sorted(self.parts, key=lambda x: x[0]):
+            for name, value in part.items():
+                lists.setdefault(name, []).extend(value)
+        self.parts = []
+        return m.Inventory.model_validate(lists)
+
+    def _access_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "_source": "auditor live scan",
+            "roleDefinitions": self.access.get("roleDefinitions", []),
+            "roleAssignments": self.access.get("roleAssignments", []),
+            "denyAssignments": self.access.get("denyAssignments", []),
+        }
+        if self.mg_parent:
+            data["managementGroups"] = dict(sorted(self.mg_parent.items()))
+        if self.sub_parent:
+            data["subscriptions"] = dict(sorted(self.sub_parent.items()))
+        return data
+
+
+def _row_body(row: dict[str, Any]) -> dict[str, Any]:
+    """A Resource Graph row → the REST body shape ``ArmSource`` reads."""
+    return {
+        k: row[k]
+        for k in ("id", "name", "type", "location", "kind", "identity", "properties")
+        if row.get(k) is not None
+    }
+
+
+def _flagged_metadata(body: dict[str, Any]) -> bool:
+    props = body.get("properties")
+    return isinstance(props, dict) and bool(props.get("plannedDeprecationDate") or props.get("preview"))
+
+
+def _last(ref: Any) -> str | None:
+    return str(ref).rstrip("/").rsplit("/", 1)[-1].lower() if ref else None
+
+
+def _close(credential: Any, session: Any) -> None:
+    for thing in (credential, session):
+        close = getattr(thing, "close", None)
+        if callable(close):
+            with contextlib.suppress(Exception):  # closing must never hide the scan's own outcome
+                close()
+
+
+def scan_live(options: LiveOptions, progress: Progress | None = None) -> LiveResult:
+    """Run one live scan (raises :class:`LiveError` when it cannot start)."""
+    return LiveScanner(options, progress).run()
+
+
+def export_access(options: LiveOptions, progress: Progress | None = None) -> LiveResult:
+    """Read only what an access snapshot needs (role data and the management-group tree)."""
+    return LiveScanner(options, progress, access_only=True).run()
