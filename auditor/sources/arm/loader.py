@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import model as m
-from auditor.sources.arm import extract
+from auditor.sources.arm import extract, policy
 from auditor.sources.arm.classify import classify
 from auditor.sources.arm.cursor import LIVE_SOURCE, Context, Cursor, SourceFile
 from auditor.sources.arm.jsonpos import DecodeError, JsonSyntaxError, PDict, decode, loads
@@ -438,7 +438,7 @@ class ArmSource:
         rule = props.get("policyRule")
         then = rule.get("then") if rule else None
         details = then.get("details") if then else None
-        defaults = self._policy_values(params_decl, props, {})
+        defaults = policy.policy_values(params_decl, props, {})
         effect_cur = then.get("effect") if then else None
         effect = defaults.evaluate_node(effect_cur.value) if effect_cur else None
         details_type = details.value_at("type") if details else None
@@ -471,13 +471,6 @@ class ArmSource:
             label = f"policy '{name}' as assigned by '{a.name}'"
             self._policy_deployment(name, deployment, params_decl, props, details, a.parameters, label)
 
-    def _policy_values(self, params_decl: Any, props: Cursor, supplied: dict[str, Any]) -> TemplateEvaluator:
-        """An evaluator whose parameters are the policy's (assignment value, else default, else unknown)."""
-        synthetic = PDict(parameters=params_decl)
-        return TemplateEvaluator(
-            synthetic, props, supplied=supplied, missing_parameter_hint="set by the policy assignment"
-        )
-
     def _policy_deployment(
         self,
         name: str,
@@ -488,31 +481,10 @@ class ArmSource:
         supplied: dict[str, Any],
         label: str,
     ) -> None:
-        template = deployment.at("properties", "template")
-        if template is None or not isinstance(template.value, dict):
-            return
-        policy_ctx = self._policy_values(params_decl, props, supplied)
-        passed = policy_ctx.evaluate_node(deployment.value_at("properties", "parameters") or {})
-        values: dict[str, Any] = {}
-        if isinstance(passed, dict):
-            for key, spec in passed.items():
-                if isinstance(spec, dict) and "value" in spec:
-                    values[key] = spec["value"]
-        level = scope_level_from_schema(template.value.get("$schema"))
-        ctx = Context(template.ctx.src, deployment=label)
-        evaluator = TemplateEvaluator(
-            template.value,
-            template.with_context(ctx),
-            supplied=values,
-            scope=Scope(level=level),
-            deployment=label,
-            missing_parameter_hint="set by the policy assignment",
-        )
-        resources = [r for r in evaluator.resources()]
+        resources, problems = policy.evaluate_deployment(deployment, params_decl, props, supplied, label)
         for res in resources:
             self._dispatch(res, from_policy=name)
-        self._collect([], evaluator.problems)
-        self._collect([], policy_ctx.problems)
+        self._collect([], problems)
 
 
 def _through_outputs(value: Any, outputs: dict[str, Any]) -> Any:

@@ -42,16 +42,13 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from auditor import model as m
-from auditor.sources.arm import extract
-from auditor.sources.arm.cursor import Context, Cursor, SourceFile
+from auditor.sources.arm import extract, policy
+from auditor.sources.arm.cursor import Cursor, SourceFile
 from auditor.sources.arm.jsonpos import JsonSyntaxError, PDict, loads
 from auditor.sources.arm.template import (
     PLACEHOLDER_RESOURCE_GROUP,
     PLACEHOLDER_SUBSCRIPTION,
     ExpressionProblem,
-    Scope,
-    TemplateEvaluator,
-    scope_level_from_schema,
 )
 from auditor.unknown import Unknown, is_unknown
 
@@ -717,7 +714,7 @@ class Mapper:
         values of every assignment of this definition in the same configuration.
         """
         params_decl = params.value if params is not None and isinstance(params.value, dict) else PDict()
-        policy_ctx = self._policy_values(params_decl, origin_cur, {})
+        policy_ctx = policy.policy_values(params_decl, origin_cur, {})
         then = rule.get("then") if rule is not None and isinstance(rule.value, dict) else None
         details = then.get("details") if then is not None and isinstance(then.value, dict) else None
         if details is not None and not isinstance(details.value, dict):
@@ -756,15 +753,6 @@ class Mapper:
                 label = f"policy '{name}' as assigned by '{a.name}'"
                 self._policy_deployment(name, deployment, params_decl, origin_cur, a.parameters, label, out)
 
-    @staticmethod
-    def _policy_values(params_decl: Any, cur: Cursor, supplied: dict[str, Any]) -> TemplateEvaluator:
-        return TemplateEvaluator(
-            PDict(parameters=params_decl),
-            cur,
-            supplied=supplied,
-            missing_parameter_hint="set by the policy assignment",
-        )
-
     def _policy_deployment(
         self,
         name: str,
@@ -775,30 +763,12 @@ class Mapper:
         label: str,
         out: TerraformResult,
     ) -> None:
-        template = deployment.at("properties", "template")
-        if template is None or not isinstance(template.value, dict):
-            return
-        policy_ctx = self._policy_values(params_decl, cur, supplied)
-        passed = policy_ctx.evaluate_node(deployment.value_at("properties", "parameters") or {})
-        values: dict[str, Any] = {}
-        if isinstance(passed, dict):
-            for key, spec in passed.items():
-                if isinstance(spec, dict) and "value" in spec:
-                    values[key] = spec["value"]
-        evaluator = TemplateEvaluator(
-            template.value,
-            template.with_context(Context(template.ctx.src, deployment=label)),
-            supplied=values,
-            scope=Scope(level=scope_level_from_schema(template.value.get("$schema"))),
-            deployment=label,
-            missing_parameter_hint="set by the policy assignment",
-        )
-        for res in evaluator.resources():
+        resources, problems = policy.evaluate_deployment(deployment, params_decl, cur, supplied, label)
+        for res in resources:
             self._arm_resource(
                 res.type, res.id, res.name, res.cursor.value_at("apiVersion"), res.cursor, out, name
             )
-        self._expression_problems(evaluator.problems)
-        self._expression_problems(policy_ctx.problems)
+        self._expression_problems(problems)
 
     def _expression_problems(self, problems: list[ExpressionProblem]) -> None:
         for problem in problems:
