@@ -40,6 +40,15 @@ class CallbackTarget:
     trigger_name: str
 
 
+_WORKFLOW_NAME = re.compile(r"/providers/microsoft\.logic/workflows/([^/]+)", re.IGNORECASE)
+
+
+def workflow_name(resource_id: object) -> str | None:
+    """The Logic App name inside an id (of the workflow or of anything below it), None otherwise."""
+    match = _WORKFLOW_NAME.search(resource_id) if isinstance(resource_id, str) else None
+    return match.group(1) if match else None
+
+
 def parse_callback_target(target: object) -> CallbackTarget | None:
     """Split ``…/Microsoft.Logic/workflows/<la>/triggers/<name>`` (None when it is not such an id)."""
     if not isinstance(target, str):

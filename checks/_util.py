@@ -81,3 +81,16 @@ def display_name(element: Any) -> str:
     if isinstance(element.id, str):
         return str(element.id).rstrip("/").rsplit("/", 1)[-1]
     return "?"
+
+
+def template_automations(inventory: Any, ctx: Any) -> Iterator[Automation]:
+    """Automations deployed directly (not by a DINE policy: POL301/RB406 cover those).
+
+    Records once per automation, for the calling check, that its actions are unknown when they are.
+    """
+    for automation in inventory.automations:
+        if automation.from_policy is not None:
+            continue
+        if automation.actions_unknown is not None:
+            ctx.unresolved(automation.actions_unknown, automation.origin, "the automation's actions")
+        yield automation

@@ -83,13 +83,9 @@ def describe_triggers(triggers: list[tuple[Trigger, Any]]) -> str:
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """LogicApp actions whose Logic App (in the scan) has no trigger on a Defender connector."""
     from auditor.catalog import DEFENDER_CONNECTORS
-    from auditor.checks._util import display_name, logic_app_actions, trigger_connector
+    from auditor.checks._util import display_name, logic_app_actions, template_automations, trigger_connector
 
-    for automation in inventory.automations:
-        if automation.from_policy is not None:
-            continue
-        if automation.actions_unknown is not None:
-            ctx.unresolved(automation.actions_unknown, automation.origin, "the automation's actions")
+    for automation in template_automations(inventory, ctx):
         for action in logic_app_actions(automation):
             target = action.logic_app_id
             if target is None:

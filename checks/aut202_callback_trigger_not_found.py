@@ -35,7 +35,6 @@ while the playbook's only trigger is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -60,20 +59,14 @@ RULE = Rule(
     ),
 )
 
-_WORKFLOW_NAME = re.compile(r"/providers/microsoft\.logic/workflows/([^/]+)", re.IGNORECASE)
-
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Callback URLs whose trigger is missing from the Logic App, or whose workflow is another Logic App."""
-    from auditor.checks._util import display_name, logic_app_actions
-    from auditor.link import Links, parse_callback_target
+    from auditor.checks._util import display_name, logic_app_actions, template_automations
+    from auditor.link import Links, parse_callback_target, workflow_name
     from auditor.unknown import CallbackUrl, Unknown
 
-    for automation in inventory.automations:
-        if automation.from_policy is not None:
-            continue
-        if automation.actions_unknown is not None:
-            ctx.unresolved(automation.actions_unknown, automation.origin, "the automation's actions")
+    for automation in template_automations(inventory, ctx):
         for action in logic_app_actions(automation):
             uri = action.uri
             at = action.uri_origin or action.origin
@@ -88,11 +81,11 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
             if parsed is None:
                 continue
             declared = action.logic_app_id
-            match = _WORKFLOW_NAME.search(declared) if isinstance(declared, str) else None
-            if match and match.group(1).lower() != parsed.workflow_name.lower():
+            declared_name = workflow_name(declared)
+            if declared_name and declared_name.lower() != parsed.workflow_name.lower():
                 yield RULE.finding(
                     f"the callback URL is for trigger '{parsed.trigger_name}' of Logic App "
-                    f"'{parsed.workflow_name}', but logicAppResourceId names Logic App '{match.group(1)}': the automation "
+                    f"'{parsed.workflow_name}', but logicAppResourceId names Logic App '{declared_name}': the automation "
                     "calls another workflow than the one it shows and was granted access to",
                     at=at,
                 )
