@@ -294,7 +294,7 @@ FileKind = Literal[
 class Problem(_Model):
     """Something a source could not do (read, decode, parse, evaluate)."""
 
-    code: Literal["unreadable", "invalid-json", "invalid-hcl", "invalid-expression"]
+    code: Literal["unreadable", "invalid-json", "invalid-hcl", "invalid-expression", "evaluation-limit"]
     message: str
     origin: Origin
 

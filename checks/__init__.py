@@ -9,6 +9,7 @@ CHECKS = (
     "src002_invalid_json",
     "src003_unresolved_value",
     "src004_invalid_expression",
+    "src005_evaluation_limit",
     "sup001_unused_suppression",
     "sup002_expired_suppression",
     "sup003_stale_baseline_entry",

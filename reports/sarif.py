@@ -20,7 +20,7 @@ What GitHub gets:
   (rule + repository-relative path + resource + JSON path, never the line);
 * ``invocations[0]``: ``executionSuccessful`` (false when a check crashed or a
   file could not be read or parsed) and ``toolExecutionNotifications`` for
-  SRC001/SRC002/SRC004 findings, crashed checks and results left out;
+  SRC001/SRC002/SRC004/SRC005 findings, crashed checks and results left out;
 * GitHub's limits (25,000 results per run, 10 MB gzipped): over them the most
   severe results are kept, a notification says how many were dropped and a
   warning goes to stderr.
@@ -91,7 +91,7 @@ MAX_TAGS = 10  # GitHub shows 10 and rejects more than 20
 
 # Findings that are problems of the scan itself (a file not read, not parsed, an expression not parsed):
 # reported as results *and* as tool execution notifications. The first two make the run unsuccessful.
-TOOL_PROBLEM_RULES = ("SRC001", "SRC002", "SRC004")
+TOOL_PROBLEM_RULES = ("SRC001", "SRC002", "SRC004", "SRC005")
 EXECUTION_FAILURE_RULES = ("SRC001", "SRC002")
 
 # Findings about resources read live from Azure have no file: SARIF (and GitHub) need a physical location,
