@@ -103,12 +103,17 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable identity: rule + file + resource + logical path + message subject, never the line."""
+        """Stable identity: rule + file + resource + logical path + message subject, never the line.
+
+        ``surrogatepass``: a lone surrogate in a name (valid JSON, and how Python reads a file name
+        that is not UTF-8) hashes as its own code point instead of failing the run; other text gives
+        the same bytes as plain UTF-8, so existing fingerprints do not change.
+        """
         loc = self.location
         parts = [self.rule.id, (loc.file or "").replace("\\", "/"), loc.resource or "", loc.json_path]
         if self.key:
             parts.append(self.key)
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def with_severity(self, severity: Severity) -> Finding:
         """A copy with an overridden severity."""

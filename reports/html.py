@@ -7,7 +7,9 @@ report reads the same without JavaScript and in print; the script only sorts,
 filters and expands it, reading its data from a ``<script type="application/json">``
 block. Untrusted text (names from the scanned templates, messages) reaches the
 page through Jinja2 autoescaping, the JSON block through :func:`script_json`,
-and the script writes nothing but ``textContent``.
+and the script writes nothing but ``textContent``. The finished page goes through
+:func:`auditor.neutral.printable`: a lone surrogate in a name (which no HTML text can
+hold) shows as ``\\ud800`` in the page and is a JSON escape in the data block.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
+from auditor.neutral import printable
 from auditor.reports import coverage_line
 
 if TYPE_CHECKING:
@@ -395,4 +398,4 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", paths: Any 
     env.filters["csp_hash"] = csp_hash
     context = build_context(result, fail_on=fail_on, paths=list(paths or []))
     context["data_json"] = Markup(context["data_json"])  # already safe for a script element
-    out.write(env.get_template("report.html.j2").render(**context))
+    out.write(printable(env.get_template("report.html.j2").render(**context)))

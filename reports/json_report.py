@@ -14,6 +14,9 @@
 type and per tenant-level read, ``status`` one of ok, forbidden, failed, throttled-out, timed-out; empty
 for a scan of files only.
 ``path`` is relative to the current directory and ``/``-separated.
+Strings are the values as read (no markup is escaped: consumers must treat them as data); a lone
+surrogate in one (``"\\ud800"`` in a template is valid JSON) is written as that same JSON escape, so
+the file is valid UTF-8 and ``json.loads`` gives back the exact value.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
+from auditor.neutral import printable
 from auditor.reports import coverage_dicts
 
 if TYPE_CHECKING:
@@ -88,5 +92,4 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
 
 def render(result: ScanResult, out: TextIO, **_: Any) -> None:
     """Write the JSON report."""
-    json.dump(to_dict(result), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    out.write(printable(json.dumps(to_dict(result), indent=2, ensure_ascii=False)) + "\n")

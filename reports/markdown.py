@@ -1,8 +1,12 @@
 """Markdown summary for ``$GITHUB_STEP_SUMMARY`` and pull-request comments.
 
 Short on purpose: a verdict, counts by severity, and a table of the active
-findings (capped, since GitHub limits a step summary to 1 MiB). Table cells are
-escaped so a resource or message cannot break the table or inject markup.
+findings (capped, since GitHub limits a step summary to 1 MiB). Every untrusted
+string (messages, which quote template text, file paths, resource names, crash
+messages, the live coverage line, which names subscriptions) goes through
+:mod:`auditor.neutral`: locations as code spans (:func:`~auditor.neutral.markdown_code`),
+prose as escaped text (:func:`~auditor.neutral.markdown_text`), so nothing in
+them renders as a link, image, mention, HTML or breaks the table.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
+from auditor.neutral import markdown_code, markdown_text
 from auditor.reports import coverage_line
 
 if TYPE_CHECKING:
@@ -22,11 +27,13 @@ _ICON = {"critical": "🟥", "high": "🟥", "medium": "🟧", "low": "🟨", "i
 
 
 def cell(text: object) -> str:
-    """Escape a value for a Markdown table cell (pipes, newlines, HTML)."""
-    value = str(text) if text is not None else ""
-    for char, repl in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "\\`")):
-        value = value.replace(char, repl)
-    return " ".join(value.split())
+    """A value as text for a Markdown table cell (see :func:`auditor.neutral.markdown_text`)."""
+    return markdown_text(str(text) if text is not None else "")
+
+
+def _link_title(text: str) -> str:
+    """A link title in double quotes: rule titles are auditor's own text, but a quote or pipe would break it."""
+    return " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"').replace("|", "\\|")
 
 
 def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", **_: Any) -> None:
@@ -44,7 +51,7 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", **_: Any) -
     out.write(f"; {suppressed} suppressed.\n\n" if suppressed else ".\n\n")
     line = coverage_line(result)
     if line:
-        out.write(f"{cell(line)}\n\n")
+        out.write(f"{markdown_text(line)}\n\n")
     if active:
         out.write("| severity | count |\n| --- | ---: |\n")
         for sev in _ORDER:
@@ -56,9 +63,11 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", **_: Any) -
         )
         for f in ordered[:MAX_ROWS]:
             where = f"{f.location.file}:{f.location.line}" if f.location.file else (f.location.resource or "")
-            rule = f'[{f.rule.id}]({f.rule.help_url} "{cell(f.rule.title)}")'
-            out.write(f"| {f.effective_severity.label} | {rule} | `{cell(where)}` | {cell(f.message)} |\n")
+            rule = f'[{f.rule.id}]({f.rule.help_url} "{_link_title(f.rule.title)}")'
+            out.write(
+                f"| {f.effective_severity.label} | {rule} | {markdown_code(where)} | {cell(f.message)} |\n"
+            )
         if len(ordered) > MAX_ROWS:
             out.write(f"\n…and {len(ordered) - MAX_ROWS} more (see the SARIF or HTML report).\n")
     for error in result.errors:
-        out.write(f"\n> **check {cell(error.rule_id)} crashed:** {cell(error.message)}\n")
+        out.write(f"\n> **check {markdown_text(error.rule_id)} crashed:** {markdown_text(error.message)}\n")

@@ -26,7 +26,11 @@ What GitHub gets:
   warning goes to stderr.
 
 Messages come from the checks, which already redact secrets; nothing here adds
-property values. Output is deterministic: sorted keys, results in engine order.
+property values. They quote template text, so every ``message.text`` goes through
+:func:`auditor.neutral.sarif_text` (``[``/``]`` escaped: no embedded link from a
+resource name), and the whole log through :func:`auditor.neutral.printable` (a lone
+surrogate in a name is written as its JSON escape instead of failing the write).
+Output is deterministic: sorted keys, results in engine order.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from urllib.parse import quote
 
 from auditor import __version__
 from auditor.findings import DOCS_BASE, Severity
+from auditor.neutral import printable, sarif_text
 from auditor.reports import coverage_dicts, coverage_line
 
 if TYPE_CHECKING:
@@ -136,8 +141,8 @@ def to_data(obj: Any) -> Any:
 
 
 def dumps(log: dict[str, Any]) -> str:
-    """The SARIF text: sorted keys, two-space indent, UTF-8 characters kept."""
-    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The SARIF text: sorted keys, two-space indent, UTF-8 characters kept (lone surrogates as escapes)."""
+    return printable(json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 
 
 # ---------------------------------------------------------------- paths
@@ -163,6 +168,26 @@ def repository_root(root: str | os.PathLike[str] | None = None) -> Path:
     return Path.cwd()
 
 
+def _quote(path: str) -> str:
+    """Percent-encode a ``/`` path (RFC 3986) from its file-system bytes.
+
+    A file name that is not valid UTF-8 reaches Python with surrogate escapes (``\\udcff``); its URI
+    holds the original bytes (``%FF``). A surrogate no file system produced is encoded as is.
+    """
+    try:
+        return quote(path, safe="/", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return quote(path, safe="/", errors="surrogatepass")
+
+
+def _file_uri(path: Path) -> str:
+    """``path.as_uri()``, also for a path with surrogates in it."""
+    try:
+        return path.as_uri()
+    except (UnicodeEncodeError, ValueError):
+        return "file://" + _quote(path.as_posix())
+
+
 def _relative(path: Path, root: Path) -> str | None:
     """``path`` relative to ``root`` as a ``/`` path, trying the literal and the symlink-free forms."""
     for p in (Path(os.path.abspath(path)), Path(os.path.realpath(path))):
@@ -186,7 +211,7 @@ class _Uris:
         self.outside: set[str] = set()  # files outside the root (absolute URIs, which GitHub cannot place)
 
     def root_uri(self) -> str:
-        uri = self.root.as_uri()
+        uri = _file_uri(self.root)
         return uri if uri.endswith("/") else uri + "/"
 
     def of(self, file: str) -> tuple[str, str | None]:
@@ -198,9 +223,9 @@ class _Uris:
                 path = self.cwd / path
             rel = _relative(path, self.root)
             if rel:
-                cached = (quote(rel, safe="/"), SRCROOT)
+                cached = (_quote(rel), SRCROOT)
             else:  # outside the repository: GitHub cannot show it, but the log stays truthful
-                cached = (Path(os.path.abspath(path)).as_uri(), None)
+                cached = (_file_uri(Path(os.path.abspath(path))), None)
                 self.outside.add(file)
             self._cache[file] = cached
         return cached
@@ -239,8 +264,8 @@ def _doc_body(rule: Rule) -> str:
 
 
 def _sentence(text: str) -> str:
-    """SARIF messages are sentences: end with a period unless already punctuated."""
-    text = text.strip()
+    """A SARIF plain-text message (:func:`auditor.neutral.sarif_text`), as a sentence: ends with a period."""
+    text = sarif_text(text.strip())
     return text if not text or text[-1] in ".!?" else text + "."
 
 

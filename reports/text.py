@@ -1,7 +1,10 @@
 """Human output: findings grouped by file as ``path:line:col ID message``, then a summary.
 
 Colour only on a terminal (or ``--color always``); plain ANSI codes, so no
-dependency is loaded for the most common run.
+dependency is loaded for the most common run. File paths, messages, resources
+and the live coverage line are untrusted (a file may be named
+``x\\n::error::y.json``): they pass through :func:`auditor.neutral.terminal`, so
+no line of this report can start a CI command that auditor did not write.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections import Counter
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, TextIO
 
+from auditor.neutral import terminal
 from auditor.reports import coverage_line
 
 if TYPE_CHECKING:
@@ -36,14 +40,17 @@ def render(result: ScanResult, out: TextIO, *, color: bool = False, quiet: bool 
     suppressed = len(result.findings) - len(active)
     if not quiet:
         for file, group in groupby(active, key=lambda f: f.location.file or LIVE):
-            out.write(paint(file, _BOLD) + "\n")
+            shown = terminal(file)
+            out.write(paint(shown, _BOLD) + "\n")
             for f in group:
                 loc = f.location
                 sev = f.effective_severity.label
-                where = f"{file}:{loc.line}:{loc.column}" if loc.file else "-"  # live: the resource follows
-                out.write(f"  {where} {paint(f.rule.id, _COLORS.get(sev, ''))} [{sev}] {f.message}\n")
+                where = f"{shown}:{loc.line}:{loc.column}" if loc.file else "-"  # live: the resource follows
+                out.write(
+                    f"  {where} {paint(f.rule.id, _COLORS.get(sev, ''))} [{sev}] {terminal(f.message)}\n"
+                )
                 if loc.resource:
-                    out.write(paint(f"      in {loc.resource}", _DIM) + "\n")
+                    out.write(paint(f"      in {terminal(loc.resource)}", _DIM) + "\n")
             out.write("\n")
     counts = Counter(f.effective_severity.label for f in active)
     parts = [f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts[s]]
@@ -62,4 +69,4 @@ def render(result: ScanResult, out: TextIO, *, color: bool = False, quiet: bool 
         out.write("Files that failed to read or parse were not checked: see the SRC001/SRC002 findings.\n")
     line = coverage_line(result)
     if line:
-        out.write(line + "\n")
+        out.write(terminal(line) + "\n")
