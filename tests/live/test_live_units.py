@@ -165,6 +165,11 @@ def test_sanitize_removes_what_no_report_may_show() -> None:
 # ---------------------------------------------------------------- the pipeline refuses before sending
 
 
+class _Closable:
+    def close(self) -> None:
+        pass
+
+
 class _Transport:
     def __init__(self) -> None:
         self.sent: list[str] = []
@@ -190,7 +195,7 @@ class _Transport:
         self.sent.append(f"{request.method} {request.url}")
         response = HttpResponseImpl(
             request=request,
-            internal_response=None,
+            internal_response=_Closable(),  # the pipeline reads the body and closes the response
             status_code=200,
             reason="OK",
             content_type="application/json",

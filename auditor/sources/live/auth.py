@@ -11,7 +11,9 @@ passed, so MSAL never asks ``login.microsoftonline.com`` about it.
 scan longer than the OIDC token's few minutes still works.
 
 Nothing here logs or returns a token; failures become :class:`LiveError` with the sources tried and
-how to sign in.
+how to sign in. What an error carries from azure-identity or the authority (their messages quote Entra's
+``error_description``) is passed through :func:`auditor.neutral.terminal`, one line each: the message
+is printed on stderr.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from auditor.neutral import terminal
 from auditor.sources.live.options import MICROSOFT_AUTHORITY_HOSTS, LiveError, LiveOptions
 
 GITHUB_AUDIENCE = "api://AzureADTokenExchange"
@@ -104,7 +107,7 @@ def build_credential(options: LiveOptions, transport: Any) -> Any:
         try:
             return identity.WorkloadIdentityCredential(**kw)
         except ValueError as exc:
-            raise LiveError(f"--auth workload-identity: {exc}. {SIGN_IN_HELP}") from None
+            raise LiveError(f"--auth workload-identity: {_one_line(str(exc))}. {SIGN_IN_HELP}") from None
     if mode == "github-oidc":
         missing = [n for n, v in (("AZURE_TENANT_ID", tenant), ("AZURE_CLIENT_ID", client)) if not v]
         if missing:
@@ -156,7 +159,7 @@ def _explain(exc: Exception, options: LiveOptions) -> str:
     for line in str(text).splitlines():
         match = _ATTEMPT.match(line)
         if match:
-            tried.append(f"  - {match.group(1)}: {_one_line(match.group(2))}")
+            tried.append(f"  - {terminal(match.group(1))}: {_one_line(match.group(2))}")
     head = f"no usable Azure credential for {options.scope} (--auth {options.auth})"
     if tried:
         return head + ". Tried:\n" + "\n".join(tried) + "\n" + SIGN_IN_HELP
@@ -164,9 +167,10 @@ def _explain(exc: Exception, options: LiveOptions) -> str:
 
 
 def _one_line(text: str) -> str:
+    """The first line of an error message, shortened and safe to print."""
     first = text.strip().splitlines()[0] if text.strip() else ""
     first = re.sub(r"\s*Visit https?://\S+.*$", "", first)
-    return first[:300]
+    return terminal(first[:300])
 
 
 def _install() -> str:

@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from auditor.neutral import terminal
 from auditor.sources.live.options import LiveError, options_from_args
 
 
@@ -57,10 +58,10 @@ def access_export(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     gaps = [c for c in result.coverage if c.status != "ok"]
-    for c in gaps:
+    for c in gaps:  # ids and details come from Azure's answers
         where = f"subscription {c.subscription}" if c.subscription else "the tenant"
         print(
-            f"auditor: warning: {c.resource_type} in {where} not read: {c.status} ({c.detail})",
+            terminal(f"auditor: warning: {c.resource_type} in {where} not read: {c.status} ({c.detail})"),
             file=sys.stderr,
         )
     if snapshot is None:

@@ -1,6 +1,7 @@
 """What a live scan is asked to do, validated before anything is imported or sent.
 
-Standard library only: ``auditor scan --help`` and option errors never load the Azure SDK.
+Standard library only: ``auditor scan --help`` and option errors never load the Azure SDK (the limits
+below are defined here for that reason; :mod:`.http` enforces them).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from auditor.neutral import terminal
 
 INSTALL_HINT = "pip install 'mdc-auditor[live]'"
 
@@ -45,8 +48,32 @@ WORKFLOW_AUTOMATION_POLICIES = {
     ),
 }
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_MG_NAME = re.compile(r"^[A-Za-z0-9_().-]{1,90}$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_MG_NAME = re.compile(r"^[A-Za-z0-9_().-]{1,90}\Z")
+
+# What one read may cost (enforced by auditor.sources.live.http; a read over a limit is recorded as
+# failed, so LIV001 fires and the gate fails: a truncated answer is an incomplete scan).
+#: Pages of one list or Resource Graph query (10,000 pages is 10 million Resource Graph rows).
+MAX_PAGES = 10_000
+#: Bytes of one answer, decoded, counted while it is read (a Resource Graph page of 1,000 workflows with
+#: their definitions is a few megabytes).
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+#: Bytes of all pages of one read together (what one list may cost in memory before it is parsed).
+MAX_READ_BYTES = 256 * 1024 * 1024
+
+
+def is_guid(value: Any) -> bool:
+    """A subscription id (or any GUID): the only thing a discovered subscription may put in a path."""
+    return isinstance(value, str) and bool(_GUID.match(value))
+
+
+def is_management_group_name(value: Any) -> bool:
+    """A management group's name (its id) as ARM allows it: letters, digits, ``-_().``, up to 90."""
+    return isinstance(value, str) and bool(_MG_NAME.match(value)) and value.strip(".") != ""
+
+
+def _shown(value: str) -> str:
+    return terminal(repr(value))
 
 
 class LiveError(Exception):
@@ -71,6 +98,9 @@ class LiveOptions:
     progress: bool | None = None  # None: a rich display when stderr is a terminal
     max_retry_after: float = 60.0  # a Retry-After longer than this is waited for this long only
     retries: int = 6
+    max_pages: int = MAX_PAGES  # a list or query with more pages is recorded as failed (LIV001)
+    max_answer_bytes: int = MAX_ANSWER_BYTES  # a larger answer is not read: its read fails
+    max_read_bytes: int = MAX_READ_BYTES  # all pages of one read together
 
     @property
     def endpoint(self) -> str:
@@ -107,14 +137,14 @@ def options_from_args(args: Any, subscriptions: list[str] | None = None) -> Live
             if not part:
                 continue
             if not _GUID.match(part):
-                raise ValueError(f"--subscription expects a subscription id (a GUID), got {part!r}")
+                raise ValueError(f"--subscription expects a subscription id (a GUID), got {_shown(part)}")
             if part.lower() not in (s.lower() for s in subs):
                 subs.append(part)
     mg = getattr(args, "management_group", None)
     if mg is not None:
         mg = mg.strip()
         if not _MG_NAME.match(mg):
-            raise ValueError(f"--management-group expects a management group name (its id), got {mg!r}")
+            raise ValueError(f"--management-group expects a management group name (its id), got {_shown(mg)}")
         if subs:
             raise ValueError("use either --subscription or --management-group, not both")
     endpoint = getattr(args, "arm_endpoint", None)
@@ -123,19 +153,19 @@ def options_from_args(args: Any, subscriptions: list[str] | None = None) -> Live
         if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
             raise ValueError(
                 f"--arm-endpoint expects an https:// URL such as https://management.local.azurestack.external, "
-                f"got {endpoint!r}"
+                f"got {_shown(endpoint)}"
             )
         if parts.path.strip("/"):
             raise ValueError(
-                f"--arm-endpoint expects the endpoint's root URL without a path, got {endpoint!r}"
+                f"--arm-endpoint expects the endpoint's root URL without a path, got {_shown(endpoint)}"
             )
         endpoint = f"https://{parts.netloc}"
     cloud = getattr(args, "cloud", None) or "AzureCloud"
     if cloud not in CLOUDS:
-        raise ValueError(f"--cloud must be one of {', '.join(CLOUDS)}, got {cloud!r}")
+        raise ValueError(f"--cloud must be one of {', '.join(CLOUDS)}, got {_shown(cloud)}")
     auth = getattr(args, "auth", None) or "default"
     if auth not in AUTH_MODES:
-        raise ValueError(f"--auth must be one of {', '.join(AUTH_MODES)}, got {auth!r}")
+        raise ValueError(f"--auth must be one of {', '.join(AUTH_MODES)}, got {_shown(auth)}")
     return LiveOptions(
         subscriptions=tuple(subs),
         management_group=mg,

@@ -4,6 +4,10 @@ Everything goes to stderr (stdout is the report). On a terminal (or ``progress=T
 progress bar with subscriptions done, requests, retries and throttled answers, refreshed a few times a
 second; ``--verbose`` request lines are printed above it. Not a terminal (CI): a line when the scan
 starts, one per 10 % of the reads on large scans, and a summary line.
+
+Every line passes through :func:`auditor.neutral.terminal` on its way out: the lines carry Azure's text
+(subscription names, ids, error details), and a name with CR/LF + ``::error`` or ``##vso[`` must not
+become a workflow command in a CI log.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import sys
 import time
 from typing import Any, Protocol, TextIO
 
+from auditor.neutral import terminal
 from auditor.sources.live.http import Stats
 
 
@@ -53,7 +58,7 @@ class LineProgress:
         self.next_mark = 0.1
 
     def _line(self, text: str) -> None:
-        self.out.write(f"auditor: live: {text}\n")
+        self.out.write(f"auditor: live: {terminal(text)}\n")
         self.out.flush()
 
     def start(self, what: str, total: int) -> None:
@@ -103,6 +108,7 @@ class RichProgress:
         self.handler = _ConsoleHandler(self.console)
 
     def start(self, what: str, total: int) -> None:
+        what = terminal(what)
         if self.task is None:
             self.bar.start()
             logging.getLogger("auditor.live").addHandler(self.handler)
@@ -120,13 +126,13 @@ class RichProgress:
         self.bar.update(self.task, completed=done, detail=detail)
 
     def note(self, message: str) -> None:
-        self.console.print(f"auditor: live: {message}", markup=False, highlight=False)
+        self.console.print(f"auditor: live: {terminal(message)}", markup=False, highlight=False)
 
     def finish(self, summary: str) -> None:
         if self.task is not None:
             self.bar.stop()
             logging.getLogger("auditor.live").removeHandler(self.handler)
-        self.console.print(f"auditor: live: {summary}", markup=False, highlight=False)
+        self.console.print(f"auditor: live: {terminal(summary)}", markup=False, highlight=False)
 
 
 class _ConsoleHandler(logging.Handler):
@@ -137,7 +143,14 @@ class _ConsoleHandler(logging.Handler):
         self.console = console
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.console.print(self.format(record), markup=False, highlight=False)
+        self.console.print(terminal(self.format(record)), markup=False, highlight=False)
+
+
+class NeutralFormatter(logging.Formatter):
+    """Log lines on stderr, each one safe for a terminal or a CI log."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal(super().format(record))
 
 
 def make_progress(enabled: bool | None, verbose: bool) -> Progress:
@@ -165,7 +178,7 @@ def configure_logging(verbose: bool, *, rich: bool = False) -> None:
     live.handlers[:] = []
     if verbose and not rich:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("auditor: live: %(message)s"))
+        handler.setFormatter(NeutralFormatter("auditor: live: %(message)s"))
         live.addHandler(handler)
     elif not verbose:
         live.addHandler(logging.NullHandler())

@@ -10,7 +10,15 @@ Bodies are REST bodies, so they go through :meth:`ArmSource.add_body` exactly li
 ``GET`` response: live resources get the same inventory elements and the same checks; their origins
 have ``file=None`` and the full ARM id as ``resource``. Before that, :func:`sanitize` removes what a
 report must never show (an automation action's callback ``uri``, a connection's parameter values,
-workflow parameter values, any ``sig=``).
+workflow parameter values, any ``sig=``) and escapes lone surrogates, which JSON allows and no output
+can encode.
+
+Azure's answers are input like any other: :mod:`.http` hands over only ARM objects (an item whose
+``id``/``name``/``type``/``properties``... have the wrong type is left out and its read recorded as
+failed), and what this module reads below the top level (a subscription's ``displayName``, a management
+group's parent and children, Resource Graph's ancestor chain) is type-checked before use. Discovered
+subscription ids must be GUIDs and management-group names must look like names before either goes into
+a request path.
 
 Reads run on a thread pool (``--concurrency``) over one pipeline (see :mod:`.http`); the main thread
 turns finished reads into inventory parts, in a fixed order, so the report does not depend on timing.
@@ -33,8 +41,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor import model as m
-from auditor.sources.live.http import LOG, ArmHttp, ReadError, Stats
-from auditor.sources.live.options import INSTALL_HINT, WORKFLOW_AUTOMATION_POLICIES, LiveError, LiveOptions
+from auditor.budget import reraise_bugs
+from auditor.neutral import printable
+from auditor.sources.live.http import LOG, ArmHttp, ReadError, Stats, untrusted
+from auditor.sources.live.options import (
+    INSTALL_HINT,
+    WORKFLOW_AUTOMATION_POLICIES,
+    LiveError,
+    LiveOptions,
+    is_guid,
+    is_management_group_name,
+)
 from auditor.sources.live.progress import NullProgress, Progress
 
 SUBSCRIPTIONS_TYPE = "Microsoft.Resources/subscriptions"
@@ -125,15 +142,36 @@ _CONNECTION_SECRETS = ("parameterValues", "nonSecretParameterValues", "customPar
 REDACTED = "<redacted>"
 
 
+def _scrub_text(text: str) -> str:
+    text = printable(text)  # a lone surrogate ("\ud800" is valid JSON) would kill the first .encode()
+    return _SIG.sub(r"\1***", text) if "sig=" in text.lower() else text
+
+
 def _scrub(value: Any) -> Any:
-    """Every string with a ``sig=`` value gets ``sig=***`` (deep copy of containers)."""
+    """Every string with a ``sig=`` value gets ``sig=***``, lone surrogates escaped (deep copy of
+    containers; :mod:`.http` has bounded the depth)."""
     if isinstance(value, str):
-        return _SIG.sub(r"\1***", value) if "sig=" in value.lower() else value
+        return _scrub_text(value)
     if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
+        return {_scrub_text(k) if isinstance(k, str) else k: _scrub(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_scrub(v) for v in value]
     return value
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (Azure's answers are not trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    """``value`` when it is a string, else None."""
+    return value if isinstance(value, str) else None
 
 
 def sanitize(body: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +191,7 @@ def sanitize(body: dict[str, Any]) -> dict[str, Any]:
         return clean
     kind = str(clean.get("type", "")).lower()
     if kind == "microsoft.security/automations":
-        for action in props.get("actions") or []:
+        for action in _list(props.get("actions")):
             if isinstance(action, dict):
                 action.pop("uri", None)
     elif kind == "microsoft.web/connections":
@@ -239,8 +277,10 @@ def _outcome(
             out.bodies.extend(page)
     except ReadError as exc:
         out.status, out.detail = exc.status, exc.detail
-    except Exception as exc:  # a bug or an unexpected answer: recorded, never fatal for the others
-        out.status, out.detail = "failed", f"{type(exc).__name__}: {str(exc)[:200]}"
+    except Exception as exc:  # a bug: recorded, never fatal for the other reads (re-raised in the tests)
+        if reraise_bugs():
+            raise
+        out.status, out.detail = "failed", f"{type(exc).__name__}: {untrusted(str(exc))}"
     return out
 
 
@@ -299,6 +339,8 @@ class LiveScanner:
             self.stats,
             retries=o.retries,
             max_retry_after=o.max_retry_after,
+            max_answer_bytes=o.max_answer_bytes,
+            answer_timeout=o.request_timeout,
         )
         self.http = ArmHttp(
             o.endpoint,
@@ -306,6 +348,8 @@ class LiveScanner:
             request_timeout=o.request_timeout,
             deadline=self.deadline,
             stop=self.stop,
+            max_pages=o.max_pages,
+            max_read_bytes=o.max_read_bytes,
         )
         return credential, session
 
@@ -360,7 +404,9 @@ class LiveScanner:
         for sub, records in refused.items():
             name = self.names.get(sub) if sub else None
             where = (
-                (f"subscription '{name}' ({sub})" if name else f"subscription {sub}") if sub else "the tenant"
+                (f"subscription '{untrusted(name, 100)}' ({sub})" if name else f"subscription {sub}")
+                if sub
+                else "the tenant"
             )
             if sub and len(records) == len(self.reads):
                 self.progress.note(
@@ -514,12 +560,13 @@ class LiveScanner:
                 )
                 for item in outcome.bodies:
                     kind = str(item.get("type", "")).lower()
-                    if kind.endswith("/subscriptions"):
-                        props = item.get("properties") or {}
-                        subs.append((str(item.get("name")), props.get("displayName")))
-                        parent = (props.get("parent") or {}).get("id")
+                    name = _text(item.get("name"))
+                    if kind.endswith("/subscriptions") and name:
+                        props = _dict(item.get("properties"))
+                        subs.append((name, _text(props.get("displayName"))))
+                        parent = _dict(props.get("parent")).get("id")
                         if isinstance(parent, str):
-                            self.sub_parent[str(item.get("name")).lower()] = parent.rsplit("/", 1)[-1]
+                            self.sub_parent[name.lower()] = parent.rsplit("/", 1)[-1]
             else:
                 outcome = self._run_one(
                     (0, 0),
@@ -530,8 +577,17 @@ class LiveScanner:
                 for item in outcome.bodies:
                     sub_id = item.get("subscriptionId")
                     if isinstance(sub_id, str):
-                        subs.append((sub_id, item.get("displayName")))
+                        subs.append((sub_id, _text(item.get("displayName"))))
             status, detail = outcome.status, outcome.detail
+            odd = [sub for sub, _ in subs if not is_guid(sub)]
+            if odd:  # it goes into every request path of the scan: only a subscription id may
+                subs = [(sub, name) for sub, name in subs if is_guid(sub)]
+                if status == "ok":
+                    status = "failed"
+                    detail = (
+                        f"{len(odd)} listed subscription{'s' if len(odd) != 1 else ''} with an id that is not a "
+                        f"GUID ('{untrusted(odd[0], 100)}') left out"
+                    )
             if status == "ok" and not subs:
                 status = "forbidden"
                 scope = f"management group '{o.management_group}'" if o.management_group else "the tenant"
@@ -553,7 +609,9 @@ class LiveScanner:
                 else _Outcome((0,), None, None, status="timed-out", detail="--scan-timeout reached")
             )
             if rtype == METADATA_TYPE and outcome.status == "ok":
-                self._absorb_bodies((0, 2), [b for b in outcome.bodies if _flagged_metadata(b)])
+                problem = self._absorb_bodies((0, 2), [b for b in outcome.bodies if _flagged_metadata(b)])
+                if problem:
+                    outcome.status, outcome.detail = "failed", problem
             self._record(
                 (0, 1) if rtype == MANAGEMENT_GROUPS_TYPE else (0, 2),
                 None,
@@ -571,8 +629,7 @@ class LiveScanner:
             )
         except ReadError:
             return None  # the reads of the subscription record why
-        name = body.get("displayName") if isinstance(body, dict) else None
-        return name if isinstance(name, str) else None
+        return _text(body.get("displayName"))
 
     def _hierarchy_pages(self) -> Iterator[list[dict[str, Any]]]:
         """The management-group tree: the root's descendants when the root is readable, else each group."""
@@ -585,12 +642,14 @@ class LiveScanner:
         ):
             groups.extend(page)
             yield page
+        odd = [g for g in groups if not is_management_group_name(g.get("name"))]
+        groups = [g for g in groups if is_management_group_name(g.get("name"))]
         root = next(
             (
                 g
                 for g in groups
                 if str(g.get("name", "")).lower()
-                == str((g.get("properties") or {}).get("tenantId", "")).lower()
+                == str(_dict(g.get("properties")).get("tenantId", "")).lower()
             ),
             None,
         )
@@ -601,30 +660,34 @@ class LiveScanner:
             path = f"/providers/Microsoft.Management/managementGroups/{root_name}/descendants"
             for page in http.pages(path, {"api-version": MG_API}, MANAGEMENT_GROUPS_TYPE):
                 for item in page:
-                    self._tree_item(item, (item.get("properties") or {}).get("parent"))
-            return
-        for group in groups:
-            name = str(group.get("name", ""))
-            body = http.get(
-                f"/providers/Microsoft.Management/managementGroups/{name}",
-                {"api-version": MG_API, "$expand": "children"},
-                MANAGEMENT_GROUPS_TYPE,
+                    self._tree_item(item, _dict(item.get("properties")).get("parent"))
+        else:
+            for group in groups:
+                name = str(group["name"])
+                body = http.get(
+                    f"/providers/Microsoft.Management/managementGroups/{name}",
+                    {"api-version": MG_API, "$expand": "children"},
+                    MANAGEMENT_GROUPS_TYPE,
+                )
+                props = _dict(body.get("properties"))
+                parent = _dict(_dict(props.get("details")).get("parent"))
+                ref = _text(parent.get("id")) or _text(parent.get("name"))
+                self.mg_parent[name.lower()] = _last(ref) if ref else None
+                for child in _list(props.get("children")):
+                    child = _dict(child)
+                    child_name = _text(child.get("name"))
+                    if child_name and str(child.get("type", "")).lower().endswith("/subscriptions"):
+                        self.sub_parent[child_name.lower()] = name.lower()
+        if odd:  # it would go into a request path: only a management group's name may
+            raise ReadError(
+                "failed",
+                f"{len(odd)} management group{'s' if len(odd) != 1 else ''} with a name that is not a management "
+                f"group name ('{untrusted(odd[0].get('name'), 100)}') left out",
             )
-            props = body.get("properties") if isinstance(body, dict) else None
-            if not isinstance(props, dict):
-                continue
-            parent = (props.get("details") or {}).get("parent")
-            self.mg_parent[name.lower()] = (
-                _last(parent.get("id") or parent.get("name"))
-                if isinstance(parent, dict) and (parent.get("id") or parent.get("name"))
-                else None
-            )
-            for child in props.get("children") or []:
-                if isinstance(child, dict) and str(child.get("type", "")).lower().endswith("/subscriptions"):
-                    self.sub_parent[str(child.get("name", "")).lower()] = name.lower()
 
     def _tree_item(self, item: dict[str, Any], parent: Any) -> None:
-        parent_name = _last(parent.get("id")) if isinstance(parent, dict) and parent.get("id") else None
+        ref = _text(_dict(parent).get("id"))
+        parent_name = _last(ref) if ref else None
         name = str(item.get("name", "")).lower()
         kind = str(item.get("type", "")).lower()
         if kind.endswith("/subscriptions"):
@@ -693,8 +756,12 @@ class LiveScanner:
             for row in outcome.bodies:
                 sub = str(row.get("subscriptionId") or "").lower()
                 visible.add(sub)
-                chain = (row.get("properties") or {}).get("managementGroupAncestorsChain") or []
-                names = [str(c.get("name")).lower() for c in chain if isinstance(c, dict) and c.get("name")]
+                chain = _list(_dict(row.get("properties")).get("managementGroupAncestorsChain"))
+                names = [
+                    c["name"].lower()
+                    for c in chain
+                    if isinstance(c, dict) and is_management_group_name(c.get("name"))
+                ]
                 if names:
                     self.sub_parent.setdefault(sub, names[0])
                     for child, parent in zip(names, [*names[1:], None], strict=True):
@@ -769,7 +836,9 @@ class LiveScanner:
                 outcome.per_subscription = counts
                 bodies = [_row_body(row) for row in bodies]
             outcome.items = len(bodies)
-            self._absorb_bodies(outcome.order, bodies, read)
+            problem = self._absorb_bodies(outcome.order, bodies, read)
+            if problem and outcome.status == "ok":
+                outcome.status, outcome.detail = "failed", problem
         elif read is not None and read.keep is not None:
             outcome.items = 0
         outcome.bodies = []
@@ -785,7 +854,8 @@ class LiveScanner:
 
     def _absorb_bodies(
         self, order: tuple[int, ...], bodies: list[dict[str, Any]], read: Read | None = None
-    ) -> None:
+    ) -> str | None:
+        """Turn bodies into inventory parts; why some could not be (None when all were)."""
         from auditor.sources.arm.loader import ArmSource
 
         fresh: list[dict[str, Any]] = []
@@ -800,12 +870,21 @@ class LiveScanner:
         if read is not None and read.access:
             self.access.setdefault(read.access, []).extend(fresh)
         if read is not None and not read.inventory:
-            return
+            return None
         if self.access_only:
-            return
+            return None
         part = ArmSource()
+        problem: str | None = None
         for body in fresh:
-            part.add_body(body)
+            try:
+                part.add_body(body)
+            except Exception as exc:  # one odd body must not end the scan (re-raised in the tests)
+                if reraise_bugs():
+                    raise
+                problem = problem or (
+                    f"the answer item '{untrusted(body.get('id', '?'), 120)}' could not be read "
+                    f"({type(exc).__name__}) and was left out"
+                )
         elements = part.scan([])
         lists = {
             name: value
@@ -814,6 +893,7 @@ class LiveScanner:
         }
         if lists:
             self.parts.append((order, lists))
+        return problem
 
     def _inventory(self) -> m.Inventory:
         lists: dict[str, list[Any]] = {}

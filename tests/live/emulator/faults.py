@@ -10,13 +10,28 @@ A :class:`Faults` is built from a plain dict (the JSON of ``--faults FILE`` or o
       "unavailable": [{"path": "/providers/Microsoft.Security/automations", "count": 1}],
       "forbidden":   [{"subscription": "<id>"}, {"subscription": "<id>", "type": "Microsoft.Web/connections"}],
       "foreign_next_link": {"path": "^/subscriptions$", "url": "https://evil.example.invalid/subscriptions?api-version=2022-12-01"},
-      "token": {"mode": "invalid_client", "count": null}
+      "paging":      [{"path": "/providers/Microsoft.Logic/workflows$", "mode": "repeat"}],
+      "answer":      [{"path": "/providers/Microsoft.Web/connections$", "status": 302, "body": {"value": []},
+                       "headers": {"Location": "https://evil.example.invalid/"}}],
+      "token": {"mode": "invalid_client", "count": null, "description": "..."}
     }
 
 ``path`` values are regular expressions searched (case-insensitively) in the request path, without
 the query string; ``method`` (optional) restricts a rule to one HTTP method. ``count`` is how many
 matching requests the rule hits before it stops; ``null`` means every request. Counters restart
 whenever faults are set.
+
+``paging`` (default ``count: null``) breaks the paging of matching lists (``nextLink``) or Resource
+Graph queries (``$skipToken``, path ``/providers/Microsoft.ResourceGraph/``): ``repeat`` answers every
+page with a link to itself (Resource Graph: the token it was sent, or one fixed token), ``cycle`` sends
+page links A → B → A, ``endless`` always sends a new link, past the last item (empty pages forever).
+
+``answer`` replaces the whole answer of the first ``count`` matching ARM or Resource Graph requests
+(after the bearer token and ``api-version`` checks): ``status``, and a body from ``body`` (any JSON) or
+``raw`` (a string sent as UTF-8, ``repeat`` times), ``headers``, ``content_type``; or ``stream_bytes``:
+that many bytes of JSON whitespace sent chunked (no Content-Length), 64 KiB at a time, until the client
+stops reading (``sent`` counts what was written). ``token.description`` replaces the
+``error_description`` of an ``invalid_client`` token fault.
 """
 
 from __future__ import annotations
@@ -29,6 +44,7 @@ from typing import Any
 JSON = dict[str, Any]
 
 TOKEN_MODES = ("invalid_client", "unauthorized_client", "server_error", "unavailable", "malformed", "slow")
+PAGING_MODES = ("repeat", "cycle", "endless")
 
 
 class FaultConfigError(ValueError):
@@ -114,10 +130,52 @@ class ForeignNextLink:
 
 
 @dataclass
+class PagingRule(CountedRule):
+    """Paging that never ends by itself (see the module docstring)."""
+
+    mode: str = "repeat"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.mode not in PAGING_MODES:
+            raise FaultConfigError(f"paging mode must be one of {', '.join(PAGING_MODES)}; got {self.mode!r}")
+
+    def to_json(self) -> JSON:
+        return {**super().to_json(), "mode": self.mode}
+
+
+@dataclass
+class AnswerRule(CountedRule):
+    """A whole answer served instead of the real one (see the module docstring)."""
+
+    status: int = 200
+    body: Any = None
+    raw: str | None = None
+    repeat: int = 1
+    stream_bytes: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+    sent: int = 0  # bytes of a stream_bytes answer actually written
+
+    def payload(self) -> bytes | None:
+        """The body bytes (None: ``body`` is JSON for the server to encode, or nothing)."""
+        if self.raw is not None:
+            return self.raw.encode("utf-8", "surrogatepass") * max(1, self.repeat)
+        return None
+
+    def to_json(self) -> JSON:
+        out = {**super().to_json(), "status": self.status, "sent": self.sent}
+        if self.stream_bytes:
+            out["stream_bytes"] = self.stream_bytes
+        return out
+
+
+@dataclass
 class TokenFault:
     mode: str
     count: int | None = None
     hits: int = 0
+    description: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in TOKEN_MODES:
@@ -143,6 +201,8 @@ class Faults:
     unavailable: list[CountedRule] = field(default_factory=list)
     forbidden: list[ForbiddenRule] = field(default_factory=list)
     foreign_next_link: ForeignNextLink | None = None
+    paging: list[PagingRule] = field(default_factory=list)
+    answer: list[AnswerRule] = field(default_factory=list)
     token: TokenFault | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -156,6 +216,8 @@ class Faults:
             "unavailable",
             "forbidden",
             "foreign_next_link",
+            "paging",
+            "answer",
             "token",
             "_comment",
         }
@@ -192,11 +254,38 @@ class Faults:
             fnl = doc.get("foreign_next_link")
             if fnl:
                 faults.foreign_next_link = ForeignNextLink(path=str(fnl.get("path", "")), url=str(fnl["url"]))
+            for item in doc.get("paging") or []:
+                faults.paging.append(
+                    PagingRule(
+                        path=str(item.get("path", "")),
+                        method=item.get("method"),
+                        count=item.get("count"),  # default: every page of every matching list
+                        mode=str(item.get("mode", "repeat")),
+                    )
+                )
+            for item in doc.get("answer") or []:
+                raw = item.get("raw")
+                faults.answer.append(
+                    AnswerRule(
+                        path=str(item.get("path", "")),
+                        method=item.get("method"),
+                        count=_count(item),
+                        status=int(item.get("status", 200)),
+                        body=item.get("body"),
+                        raw=None if raw is None else str(raw),
+                        repeat=int(item.get("repeat", 1)),
+                        stream_bytes=int(item.get("stream_bytes", 0)),
+                        headers={str(k): str(v) for k, v in (item.get("headers") or {}).items()},
+                        content_type=item.get("content_type"),
+                    )
+                )
             tok = doc.get("token")
             if tok:
                 if isinstance(tok, str):
                     tok = {"mode": tok}
-                faults.token = TokenFault(mode=str(tok["mode"]), count=tok.get("count"))
+                faults.token = TokenFault(
+                    mode=str(tok["mode"]), count=tok.get("count"), description=tok.get("description")
+                )
         except (KeyError, TypeError, ValueError, re.error) as exc:
             if isinstance(exc, FaultConfigError):
                 raise
@@ -212,6 +301,8 @@ class Faults:
                 "unavailable": [r.to_json() for r in self.unavailable],
                 "forbidden": [r.to_json() for r in self.forbidden],
                 "foreign_next_link": self.foreign_next_link.to_json() if self.foreign_next_link else None,
+                "paging": [r.to_json() for r in self.paging],
+                "answer": [r.to_json() for r in self.answer],
                 "token": self.token.to_json() if self.token else None,
             }
 
@@ -240,6 +331,20 @@ class Faults:
 
     def hides_row(self, subscription_id: str, rtype: str) -> bool:
         return any(rule.covers_row(subscription_id, rtype) for rule in self.forbidden)
+
+    def take_paging(self, method: str, path: str) -> PagingRule | None:
+        with self.lock:
+            for rule in self.paging:
+                if rule.matches(method, path) and rule.take():
+                    return rule
+        return None
+
+    def take_answer(self, method: str, path: str) -> AnswerRule | None:
+        with self.lock:
+            for rule in self.answer:
+                if rule.matches(method, path) and rule.take():
+                    return rule
+        return None
 
     def take_token_fault(self) -> str | None:
         with self.lock:

@@ -40,7 +40,7 @@ from .data import (
     subscription_of,
     type_of,
 )
-from .faults import FaultConfigError, Faults
+from .faults import AnswerRule, FaultConfigError, Faults
 
 JSON = dict[str, Any]
 
@@ -105,7 +105,8 @@ class RequestRecord:
     duration_ms: float
     api_version: str | None = None
     fault: str | None = (
-        None  # latency | throttle | graph_throttle | unavailable | forbidden | foreign_next_link | token
+        None  # latency | throttle | graph_throttle | unavailable | forbidden | foreign_next_link | paging |
+        # answer | token
     )
     write_attempt: bool = False  # PUT/PATCH/DELETE, or a POST other than a Resource Graph query
     client_id: str | None = None  # token requests only
@@ -126,10 +127,11 @@ class TokenInfo:
 @dataclass
 class Response:
     status: int
-    body: JSON | bytes | None = None
+    body: Any = None  # JSON (any JSON value: an "answer" fault may serve a list or a string), bytes or None
     headers: dict[str, str] = field(default_factory=dict)
     kind: str = "arm"
     fault: str | None = None
+    stream: AnswerRule | None = None  # an "answer" fault with stream_bytes: sent chunked
 
 
 @dataclass
@@ -341,7 +343,33 @@ class Handler(BaseHTTPRequestHandler):
             scope=extra.get("scope"),
             user_agent=headers.get("user-agent"),
         )
+        if resp.stream is not None:
+            self._write_stream(status, resp.stream)
+            return
         self._write(status, ctype, payload, resp.headers)
+
+    def _write_stream(self, status: int, rule: AnswerRule) -> None:
+        """``stream_bytes`` of JSON whitespace, chunked, until done or the client stops reading."""
+        self.close_connection = True
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        for name, value in rule.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        chunk = b" " * 65536
+        frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+        left = rule.stream_bytes
+        try:
+            while left > 0:
+                if left < len(chunk):
+                    frame = f"{left:x}\r\n".encode() + chunk[:left] + b"\r\n"
+                self.wfile.write(frame)
+                left -= min(left, len(chunk))
+                rule.sent += min(len(chunk), rule.stream_bytes - rule.sent)
+            self.wfile.write(b"0\r\n\r\n")
+        except (ConnectionError, ssl.SSLError, OSError):
+            pass  # the client stopped reading: that is the point
 
     def _send(self, method: str, resp: Response) -> int:
         status, ctype, payload = self._render(method, resp)
@@ -510,7 +538,8 @@ class Router:
                 raise ArmError(405, "MethodNotAllowed", f"The requested method {ctx.method} is not allowed.")
             else:
                 self._require_api_version()
-                fault = self._transient_faults(is_graph)
+                answer = self.state.faults.take_answer(ctx.method, ctx.path)
+                fault = self._transient_faults(is_graph) if answer is None else _answer(answer)
                 if fault is not None:
                     resp = fault
                 elif is_graph:
@@ -771,11 +800,14 @@ class Router:
 
     def _token_fault(self, mode: str, client_id: str) -> Response:
         if mode == "invalid_client":
+            token_fault = self.state.faults.token
+            description = token_fault.description if token_fault is not None else None
             return _aad_error(
                 401,
                 "invalid_client",
                 7000215,
-                f"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'.",
+                description
+                or f"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'.",
             )
         if mode == "unauthorized_client":
             return _aad_error(
@@ -1219,6 +1251,16 @@ class Router:
         resp = Response(200, body)
         if offset + size < len(items):
             body["nextLink"] = self._next_link(offset + size)
+        paging = self.state.faults.take_paging(self.ctx.method, self.ctx.path)
+        if paging is not None:
+            resp.fault = "paging"
+            if paging.mode == "repeat":  # a link to this very page
+                query = f"?{self.ctx.raw_query}" if self.ctx.raw_query else ""
+                body["nextLink"] = f"{self.state.url}{quote(self.ctx.path)}{query}"
+            elif paging.mode == "cycle":  # first page -> B (offset size) -> C (offset 0) -> B ...
+                body["nextLink"] = self._next_link(0 if token is not None and offset == size else size)
+            else:  # endless: always one more page, empty past the end
+                body["nextLink"] = self._next_link(offset + size)
         fnl = self.state.faults.foreign_next_link
         if fnl is not None and offset == 0 and fnl.matches(self.ctx.path):
             body["nextLink"] = fnl.url
@@ -1293,6 +1335,14 @@ class Router:
         }
         if start + size < len(result):
             out["$skipToken"] = _encode_skip(start + size)
+        paging = faults.take_paging(self.ctx.method, self.ctx.path)
+        if paging is not None:
+            if paging.mode == "repeat":  # the token it was sent (or one fixed token): no progress
+                out["$skipToken"] = str(token) if token else _encode_skip(size)
+            elif paging.mode == "cycle":  # T(size) -> T(0) -> T(size) ...
+                out["$skipToken"] = _encode_skip(0 if token and start == size else size)
+            else:  # endless: always one more page, empty past the end
+                out["$skipToken"] = _encode_skip(start + size)
         if str(options.get("resultFormat", "objectArray")).lower() == "table":
             cols = query.project or list(arg.COLUMNS)
             out["data"] = {
@@ -1303,6 +1353,20 @@ class Router:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+def _answer(rule: AnswerRule) -> Response:
+    """The answer an ``answer`` fault serves instead of the real one."""
+    headers = dict(rule.headers)
+    raw = rule.payload()
+    if rule.stream_bytes:
+        return Response(rule.status, b"", headers, fault="answer", stream=rule)
+    if raw is not None:
+        headers["Content-Type"] = rule.content_type or "application/json; charset=utf-8"
+        return Response(rule.status, raw, headers, fault="answer")
+    if rule.body is None:
+        return Response(rule.status, b"", headers, fault="answer")
+    return Response(rule.status, rule.body, headers, fault="answer")
 
 
 def _basic_credentials(auth: str) -> tuple[str, str] | None:
