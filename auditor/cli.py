@@ -66,7 +66,11 @@ object ids that deploy the automations, edit the Logic Apps and run their trigge
 {subscriptionId}/{resourceGroup} placeholders become real scopes.
 
 configuration: [tool.auditor] in pyproject.toml or auditor.toml, found from the
-first PATH upwards; flags override it ('auditor config' prints the result).
+first PATH upwards to the repository root (never above; --config names any file);
+flags override it ('auditor config' prints the result).
+
+outputs are written atomically and never through a symbolic link (one at an output
+path is refused, exit 2).
 
 exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, configuration
 or tool error.
@@ -93,8 +97,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with 2 and a hint, as documented."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        from auditor.neutral import terminal
+
         self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}\n(see '{self.prog} --help')", file=sys.stderr)
+        print(f"{self.prog}: error: {terminal(message)}\n(see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(EXIT_ERROR)
 
 
@@ -312,8 +318,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in auditor: say so plainly, keep the traceback for AUDITOR_DEBUG
         if os.environ.get("AUDITOR_DEBUG"):
             raise
+        from auditor.neutral import terminal
+
         print(
-            f"auditor: internal error: {type(exc).__name__}: {exc}\n"
+            f"auditor: internal error: {type(exc).__name__}: {terminal(str(exc))}\n"
             "This is a bug in auditor; rerun with AUDITOR_DEBUG=1 for the traceback and report it.",
             file=sys.stderr,
         )
@@ -323,7 +331,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _usage_error(message: str) -> int:
-    print(f"auditor: error: {message}", file=sys.stderr)
+    """Print ``message`` (which may carry file names and other untrusted text) safely, and return 2.
+
+    Each line goes through :func:`auditor.neutral.terminal`, so no line of it can start a CI workflow
+    command or repaint the terminal; the config file's multi-line explanations keep their lines.
+    """
+    from auditor.neutral import terminal
+
+    text = "\n".join(terminal(line) for line in message.split("\n"))
+    print(f"auditor: error: {text}", file=sys.stderr)
     return EXIT_ERROR
 
 
@@ -354,8 +370,9 @@ def _execute(options: ScanOptions) -> ScanResult | int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from auditor.findings import Severity
-    from auditor.scanning import parse_outputs
+    from auditor.neutral import terminal
+    from auditor.scanning import fails, parse_outputs
+    from auditor.writing import refusal
 
     options = _prepare(args)
     if isinstance(options, int):
@@ -363,6 +380,10 @@ def _scan(args: argparse.Namespace) -> int:
     outputs = parse_outputs(args.format, args.output)
     if isinstance(outputs, str):
         return _usage_error(outputs)
+    for spec in outputs:  # before scanning: a refused output path is a usage error, not a wasted scan
+        reason = refusal(spec.path) if spec.path is not None else None
+        if reason is not None:
+            return _usage_error(f"cannot write {spec.path}: {reason}")
     result = _execute(options)
     if isinstance(result, int):
         return result
@@ -371,27 +392,21 @@ def _scan(args: argparse.Namespace) -> int:
         if code != EXIT_OK:
             return code
     for error in result.errors:
-        print(f"auditor: error: check {error.rule_id} crashed: {error.message}", file=sys.stderr)
+        print(f"auditor: error: check {error.rule_id} crashed: {terminal(error.message)}", file=sys.stderr)
     if result.errors:
         return EXIT_ERROR
-    return EXIT_FINDINGS if result.at_or_above(Severity.parse(options.fail_on)) else EXIT_OK
+    return EXIT_FINDINGS if fails(result, options.fail_on) else EXIT_OK
 
 
 def _write_report(spec: object, result: ScanResult, args: argparse.Namespace, fail_on: str) -> int:
+    """Render one output: to stdout, or atomically to its file (:mod:`auditor.writing`)."""
     from auditor.reports import render
     from auditor.scanning import OutputSpec
+    from auditor.writing import OutputError, open_output
 
     assert isinstance(spec, OutputSpec)
-    out: TextIO
-    if spec.path is None:
-        out = sys.stdout
-    else:
-        try:
-            spec.path.parent.mkdir(parents=True, exist_ok=True)
-            out = open(spec.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-        except OSError as exc:
-            return _usage_error(f"cannot write {spec.path}: {exc.strerror or exc}")
-    try:
+
+    def draw(out: TextIO) -> None:
         color = args.color == "always" or (args.color == "auto" and out.isatty())
         render(
             spec.format,
@@ -403,9 +418,23 @@ def _write_report(spec: object, result: ScanResult, args: argparse.Namespace, fa
             root=args.root,
             paths=[str(p) for p in args.paths],
         )
-    finally:
-        if out is not sys.stdout:
-            out.close()
+
+    if spec.path is None:
+        try:
+            draw(sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # e.g. stdout redirected to a full disk
+            return _usage_error(f"cannot write to stdout: {exc.strerror or exc}")
+        return EXIT_OK
+    try:
+        with open_output(spec.path) as out:
+            draw(out)
+    except OutputError as exc:
+        return _usage_error(str(exc))
+    except OSError as exc:
+        return _usage_error(f"cannot write {spec.path}: {exc.strerror or exc}")
     return EXIT_OK
 
 
@@ -444,11 +473,14 @@ def _rule(rule_id: str, out: TextIO) -> int:
 def _config(args: argparse.Namespace) -> int:
     import json
 
-    from auditor.config import ConfigError, Settings, effective_dict, find_config, load
+    from auditor.config import ConfigError, Settings, boundary, effective_dict, find_config, load
 
     path = args.config or find_config(args.path)
     try:
-        settings = load(path) if path is not None else Settings()
+        if path is None:
+            settings = Settings()
+        else:  # a discovered file must lie inside the repository; --config may name any file
+            settings = load(path, within=None if args.config else boundary(args.path))
     except ConfigError as exc:
         return _usage_error(str(exc))
     data = effective_dict(settings)
@@ -461,18 +493,29 @@ def _config(args: argparse.Namespace) -> int:
 def _baseline(args: argparse.Namespace) -> int:
     import json
 
+    from auditor.neutral import printable, terminal
+    from auditor.scanning import COVERAGE_RULE
     from auditor.suppressions import baseline_document
+    from auditor.writing import OutputError, open_output, refusal
 
+    reason = refusal(args.output)
+    if reason is not None:
+        return _usage_error(f"cannot write {args.output}: {reason}")
     options = _prepare(args)
     if isinstance(options, int):
         return options
     result = _execute(options)
     if isinstance(result, int):
         return result
-    doc = baseline_document([f for f in result.findings if f.rule.id not in ("SUP003",)])
+    # SUP003 (stale entries) is about the old baseline; LIV001 (an incomplete live scan) cannot be accepted
+    doc = baseline_document([f for f in result.findings if f.rule.id not in ("SUP003", COVERAGE_RULE)])
     try:
-        args.output.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        with open_output(args.output) as out:
+            # printable: a lone surrogate in a message is written as its JSON escape, read back unchanged
+            out.write(printable(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
+    except OutputError as exc:
+        return _usage_error(str(exc))
     except OSError as exc:
         return _usage_error(f"cannot write {args.output}: {exc.strerror or exc}")
-    print(f"auditor: wrote {len(doc['findings'])} findings to {args.output}", file=sys.stderr)
+    print(f"auditor: wrote {len(doc['findings'])} findings to {terminal(str(args.output))}", file=sys.stderr)
     return EXIT_OK

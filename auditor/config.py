@@ -1,10 +1,16 @@
 """Configuration: ``[tool.auditor]`` in ``pyproject.toml`` or a top-level ``auditor.toml``.
 
 Found by walking up from the first scanned path (the nearest file wins; an
-``auditor.toml`` beats a ``pyproject.toml`` in the same folder). Keys mirror
-the CLI; CLI flags override the file. Unknown keys, wrong types and
-suppressions without a reason are errors that name the file and line, because
-a silently ignored typo in a security gate's configuration is a hole.
+``auditor.toml`` beats a ``pyproject.toml`` in the same folder), but never above
+the repository root: the git top level (the nearest folder with a ``.git``
+folder or file), or the scanned path's own folder outside git. A file above
+the repository belongs to someone else (a CI runner's home, a parent checkout)
+and could turn a failing gate green; ``--config`` is the explicit way to use
+one. A discovered file must itself lie inside the repository once links are
+resolved. Keys mirror the CLI; CLI flags override the file. Unknown keys,
+wrong types, suppressions without a reason, text that is not UTF-8 or TOML
+nested too deeply are errors that name the file (and line), because a silently
+ignored typo in a security gate's configuration is a hole.
 
 ```toml
 [tool.auditor]
@@ -46,6 +52,7 @@ responders = ["33333333-3333-3333-3333-333333333333"]
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sys
 from pathlib import Path
@@ -59,6 +66,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SEVERITY_NAMES = ("info", "low", "medium", "high", "critical")
+MAX_CONFIG_BYTES = 4 * 1024 * 1024  # far above any real pyproject.toml
 
 
 class ConfigError(Exception):
@@ -140,52 +148,120 @@ class Settings(BaseModel):
         return Path(self.source).parent if self.source else Path.cwd()
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest auditor.toml or pyproject.toml with [tool.auditor], from ``start`` upwards."""
+def _folder(start: Path) -> Path:
+    """``start`` resolved if it is a folder, else its folder (also for a name the file system refuses)."""
     folder = start.resolve()
-    if folder.is_file():
-        folder = folder.parent
-    for candidate_dir in (folder, *folder.parents):
-        own = candidate_dir / "auditor.toml"
-        if own.is_file():
-            return own
-        pyproject = candidate_dir / "pyproject.toml"
-        if pyproject.is_file() and _has_tool_auditor(pyproject):
-            return pyproject
+    try:
+        return folder if folder.is_dir() else folder.parent
+    except OSError:  # e.g. ENAMETOOLONG: reported when the path is read
+        return folder.parent
+
+
+def repository_root(start: Path) -> Path | None:
+    """The git top level above ``start`` (the nearest folder holding ``.git``, a folder or a worktree's
+    file), found without running git; None outside a repository."""
+    folder = _folder(start)
+    for candidate in (folder, *folder.parents):
+        if os.path.lexists(candidate / ".git"):
+            return candidate
     return None
 
 
-def _has_tool_auditor(path: Path) -> bool:
+def boundary(start: Path) -> Path:
+    """The folder configuration discovery and configured paths may not leave: the repository root, or
+    outside git the folder of ``start`` itself (``start`` when it is a folder)."""
+    top = repository_root(start)
+    return top if top is not None else _folder(start)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest auditor.toml or pyproject.toml with a ``tool.auditor`` entry, from ``start`` upwards to
+    :func:`boundary` (never above it)."""
+    folder = _folder(start)
+    top = boundary(start)
+    for candidate_dir in (folder, *folder.parents):
+        own = candidate_dir / "auditor.toml"
+        if os.path.lexists(own):
+            return own
+        pyproject = candidate_dir / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_auditor(pyproject, top):
+            return pyproject
+        if candidate_dir == top or not candidate_dir.is_relative_to(top):
+            break
+    return None
+
+
+def _has_tool_auditor(path: Path, within: Path) -> bool:
+    """Whether a pyproject.toml configures auditor: a ``tool.auditor`` entry of any type (``[tool]
+    auditor = 5`` included, so that it is reported rather than ignored). A file that is not UTF-8 or not
+    TOML counts when it mentions auditor at all, so that ``load`` reports what is wrong with it; one that
+    cannot be read (or is a link out of the repository) is not ours to judge."""
+    from auditor.sources.files import read_regular
+
     try:
-        return (
-            re.search(r"^[ \t]*\[\[?\s*tool\.auditor[\].]", path.read_text(encoding="utf-8"), re.M)
-            is not None
-        )
+        data = read_regular(path, max_bytes=MAX_CONFIG_BYTES, roots=(within,))
     except OSError:
         return False
-
-
-def load(path: Path) -> Settings:
-    """Read and validate a configuration file."""
+    if b"auditor" not in data:
+        return False
     try:
-        text = path.read_text(encoding="utf-8")
+        doc = _parse(path, data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ConfigError):
+        return True
+    tool = doc.get("tool")
+    return tool is not None and (not isinstance(tool, dict) or "auditor" in tool)
+
+
+def _read_text(path: Path, within: Path | None) -> str:
+    """The file's text: a regular file (inside ``within`` when given), UTF-8, bounded."""
+    from auditor.sources.files import read_regular
+
+    try:
+        data = read_regular(path, max_bytes=MAX_CONFIG_BYTES, roots=(within,) if within else None)
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        reason = exc.strerror or str(exc)
+        if within is not None and "outside the scanned paths" in reason:
+            reason = f"a link to a file outside the repository ({within}): not read; use --config to name it"
+        raise ConfigError(f"{path}: cannot read: {reason}") from None
     try:
-        doc = tomllib.loads(text)
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte {exc.start}); TOML files are UTF-8") from None
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses arrays and inline tables recursively
+        raise ConfigError(f"{path}: invalid TOML: arrays or inline tables nested too deeply") from None
+
+
+def load(path: Path, within: Path | None = None) -> Settings:
+    """Read and validate a configuration file; ``within``: a discovered file must lie inside this folder
+    (the repository) once links are resolved."""
+    text = _read_text(path, within)
+    doc = _parse(path, text)
     table: Any = doc
     prefix = ""
     if path.name == "pyproject.toml":
-        table = doc.get("tool", {}).get("auditor", {})
+        tool = doc.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}:{_line_of(text, ['tool'])}: [tool] must be a table")
+        table = tool.get("auditor", {})
         prefix = "tool.auditor."
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [{prefix.rstrip('.')}] must be a table")
+        line = _line_of(text, ["auditor"])
+        where = f"{path}:{line}" if line else str(path)
+        raise ConfigError(f"{where}: [{prefix.rstrip('.')}] must be a table")
     try:
         settings = Settings.model_validate(table)
     except ValidationError as exc:
         raise ConfigError(_explain(path, text, prefix, exc)) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: values nested too deeply") from None
     return settings.model_copy(update={"source": str(path)})
 
 

@@ -1,7 +1,9 @@
 """Run checks over an inventory: the only place configuration touches findings.
 
 Selected checks run in catalog order; a check that crashes becomes a
-:class:`CheckError` (the others still run and the CLI exits 2). SRC003 runs
+:class:`CheckError` (the others still run and the CLI exits 2), except under
+``AUDITOR_DEBUG=1`` and in the test suite (:func:`~auditor.budget.reraise_bugs`),
+where the exception propagates so the bug shows with its traceback. SRC003 runs
 last because it reports what the other checks could not resolve. The result
 is an immutable :class:`ScanResult` that renderers read and nothing else.
 """
@@ -13,6 +15,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from auditor.budget import reraise_bugs
 from auditor.catalog import Catalog, default_catalog
 from auditor.chains import Chain, build_chains
 from auditor.checking import CheckContext
@@ -152,6 +155,8 @@ def _run_checks(
         try:
             produced = list(loaded.module.check(inventory, ctx))
         except Exception as exc:  # a broken check must not hide the others' findings
+            if reraise_bugs():  # AUDITOR_DEBUG=1 and the test suite: a crashing check is a bug to see
+                raise
             errors.append(CheckError(loaded.rule.id, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
             continue
         for finding in produced:

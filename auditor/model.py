@@ -15,13 +15,30 @@ Links between resources (automation action → Logic App → trigger →
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from auditor.budget import reraise_bugs
 from auditor.unknown import Unknown
 
-MaybeStr = str | Unknown
+
+def _str_or_unknown(value: Any) -> Any:
+    """The last line of defence for names and ids: a value that is neither text nor Unknown.
+
+    Sources validate what they read and report a wrong type with file and line
+    (``invalid-template-shape``) before building an element, so this only runs when one
+    forgot: the scan goes on with an Unknown instead of a ValidationError, and the test
+    suite (:func:`~auditor.budget.reraise_bugs`) fails so the source gets fixed.
+    """
+    if value is None or isinstance(value, str | Unknown):
+        return value
+    if reraise_bugs():
+        raise TypeError(f"a source passed a {type(value).__name__} where a string or Unknown belongs")
+    return Unknown(f"the value is a {type(value).__name__}, not a string")
+
+
+MaybeStr = Annotated[str | Unknown, BeforeValidator(_str_or_unknown)]
 MaybeBool = bool | Unknown
 
 
@@ -205,7 +222,11 @@ class Connection(_Model):
     api_origin: Origin | None = None
     parameter_names: tuple[str, ...] = ()  # parameterValues / parameterValueSet keys present
     has_credentials: bool = False
+    # parameterValues / parameterValueType (or properties) only known at deployment: whether the
+    # connection carries credentials cannot be told (None when has_credentials says it).
+    credentials_unknown: Unknown | None = None
     statuses: tuple[str, ...] = ()  # live: properties.statuses[].status
+    statuses_unknown: Unknown | None = None  # statuses (or one of them) only known at deployment
     origin: Origin
 
 
@@ -291,10 +312,23 @@ FileKind = Literal[
 ]
 
 
+ProblemCode = Literal[
+    "unreadable",
+    "invalid-json",
+    "invalid-hcl",
+    "invalid-expression",
+    "evaluation-limit",
+    # A value of the document has the wrong JSON type for where it sits (a resource ``name``
+    # that is a number, ``properties`` that is a list): Azure rejects it, auditor reads it as
+    # unknown. Reported by SRC006 (checks/src006_invalid_template_shape.py).
+    "invalid-template-shape",
+]
+
+
 class Problem(_Model):
     """Something a source could not do (read, decode, parse, evaluate)."""
 
-    code: Literal["unreadable", "invalid-json", "invalid-hcl", "invalid-expression", "evaluation-limit"]
+    code: ProblemCode
     message: str
     origin: Origin
 

@@ -13,6 +13,17 @@ configured ``[principals]`` of the same kind. ``--subscription`` and
 ``--resource-group`` (or the keys of the same name) are the deployment target:
 they replace the ``{subscriptionId}``/``{resourceGroup}`` placeholders of scanned
 templates, so template scopes can be checked against a real snapshot.
+
+Trust (issue 9): configuration is found only up to the repository root (see
+:mod:`auditor.config`), and the files it names (``parameters``, ``baseline``,
+``access``) must lie inside the configuration file's repository once links are
+resolved: a path outside it is a usage error naming the key, and the command
+line (``--parameters``, ``--baseline``, ``--access``) is the way to use one.
+An incomplete live scan (LIV001) is not silenced by anything but
+``--allow-partial`` on the command line: not by ``ignore``/``select``,
+``per-file-ignores``, ``severity-overrides``, suppressions, a baseline nor a
+``fail-on`` above high (LIV001 is then raised to the gate's severity). A scan
+whose files were all excluded by configuration checked nothing: exit 2.
 """
 
 from __future__ import annotations
@@ -21,20 +32,25 @@ import argparse
 import datetime as dt
 import os
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from auditor.config import ConfigError, Settings, find_config, load
+from auditor.config import ConfigError, Settings, boundary, find_config, load
 from auditor.engine import Policy, ScanResult, run
-from auditor.findings import Location, Severity
+from auditor.findings import Finding, Location, Severity
+from auditor.model import Inventory
 from auditor.registry import LoadedCheck
 from auditor.selection import is_selected, validate
-from auditor.sources.arm.loader import display_path
+from auditor.sources.arm.loader import display_path, read_parameters
+from auditor.sources.files import is_within
 from auditor.suppressions import BaselineEntry, BaselineError, ConfiguredSuppression, load_baseline
 
 _FORMAT_PREFIX = re.compile(r"^([a-z]+):(.+)$")
+_FORMAT_ONLY = re.compile(r"^([a-z]+):$")
+COVERAGE_RULE = "LIV001"  # an incomplete live scan: only --allow-partial accepts it
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -70,7 +86,11 @@ class OutputSpec:
 
 
 def parse_outputs(default_format: str | None, values: Sequence[str]) -> list[OutputSpec] | str:
-    """``--format`` and ``--output`` values → outputs; a string is an error message."""
+    """``--format`` and ``--output`` values → outputs; a string is an error message.
+
+    ``-o FORMAT:`` without a file, an empty ``-o ''``, and two outputs to one place (one file, or stdout
+    twice) are errors: the second would overwrite or interleave with the first.
+    """
     from auditor.reports import FORMATS
 
     main_format = default_format or "text"
@@ -78,6 +98,11 @@ def parse_outputs(default_format: str | None, values: Sequence[str]) -> list[Out
     main_path: Path | None = None
     for value in values:
         match = _FORMAT_PREFIX.match(value)
+        bare = _FORMAT_ONLY.match(value)
+        if not value.strip():
+            return "--output needs a file name (or FORMAT:- for stdout)"
+        if bare and bare.group(1) in FORMATS:
+            return f"--output {value} names no file: use {value}FILE, or {value}- for stdout"
         if match and match.group(1) in FORMATS:
             fmt, target = match.group(1), match.group(2)
             specs.append(OutputSpec(fmt, None if target == "-" else Path(target)))
@@ -90,6 +115,18 @@ def parse_outputs(default_format: str | None, values: Sequence[str]) -> list[Out
     stdout_taken = any(s.path is None for s in specs)
     if main_path is not None or not stdout_taken or default_format is not None:
         specs.insert(0, OutputSpec(main_format, main_path))
+    return _one_output_per_target(specs)
+
+
+def _one_output_per_target(specs: list[OutputSpec]) -> list[OutputSpec] | str:
+    """The specs, or an error naming two that write to the same place (links resolved)."""
+    seen: dict[str, OutputSpec] = {}
+    for spec in specs:
+        key = "-" if spec.path is None else os.path.normcase(os.path.realpath(spec.path))
+        if key in seen:
+            where = "stdout" if spec.path is None else f"the same file {spec.path}"
+            return f"two outputs to {where} ({seen[key].format} and {spec.format}); give each its own file"
+        seen[key] = spec
     return specs
 
 
@@ -103,25 +140,53 @@ def _relative_to_cwd(base: Path, pattern: str) -> str:
     """A glob written relative to the config file's folder, made relative to the current directory."""
     if os.path.isabs(pattern):
         return Path(pattern).as_posix()
-    rel = os.path.relpath(base.resolve(), Path.cwd().resolve()).replace(os.sep, "/")
+    rel = display_path(base.resolve())  # as scanned files are shown: relative below the cwd, else absolute
     return pattern if rel == "." else f"{rel}/{pattern}"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    """The configuration: ``--config`` as given, or the file found from the first PATH up to the
+    repository root (which it must not leave, links resolved)."""
     if getattr(args, "no_config", False):
         return Settings()
-    path = getattr(args, "config", None) or find_config(args.paths[0] if args.paths else Path.cwd())
-    if path is None:
-        return Settings()
+    explicit = getattr(args, "config", None)
+    start = args.paths[0] if args.paths else Path.cwd()
     try:
-        return load(path)
+        if explicit is not None:
+            return load(explicit)
+        path = find_config(start)
+        return Settings() if path is None else load(path, within=boundary(start))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
 
+def _configured_file(settings: Settings, key: str, value: str) -> tuple[Path, Path]:
+    """A file named by the configuration (relative to it) and the repository it must stay in."""
+    assert settings.source is not None
+    repository = boundary(Path(settings.source))
+    path = settings.base_dir() / value
+    if not is_within(Path(os.path.realpath(path)), (repository,)):
+        raise UsageError(
+            f"{settings.source}: '{key}' = {value!r} is outside the configuration's repository "
+            f"({repository}); name it on the command line instead"
+        )
+    return path, repository
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` names something (a name too long or a link loop does: it is reported as SRC001)."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True
+    return True
+
+
 def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
     """Merge configuration and flags; validate everything before any file is read."""
-    missing = [str(p) for p in args.paths if not p.exists()]
+    missing = [str(p) for p in args.paths if not _exists(p)]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     if not args.paths and not getattr(args, "live", False):
@@ -134,6 +199,8 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
     ids = [c.rule.id for c in checks]
 
     cli_select = _split(args.select)
+    if cli_select == []:
+        raise UsageError("--select names no rule (an empty selection would check nothing)")
     select: list[str] | None
     if cli_select is not None:  # like ruff: a --select on the command line starts the selection afresh
         select, extend, ignore = cli_select, [], []
@@ -156,23 +223,27 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
     elif extend:
         select = ["ALL"]
     selected = [c for c in checks if is_selected(c.rule.id, select, ignore)]
+    if not selected:
+        origin = "--select/--ignore" if cli_select is not None or args.ignore else f"{settings.source}"
+        raise UsageError(f"the rule selection ({origin}) runs no rule: a scan would check nothing")
 
     parameters = _parameters(args.parameters)
     for template, params in settings.parameters.items():
-        template_path, params_path = base / template, base / params
-        if not template_path.is_file() or not params_path.is_file():
+        template_path, _ = _configured_file(settings, f"parameters.{template}", template)
+        params_path, repository = _configured_file(settings, f"parameters.{template}", params)
+        if not _is_file(template_path) or not _is_file(params_path):
             raise UsageError(f"{settings.source}: parameters entry '{template}' = '{params}': file not found")
+        _check_parameters_file(params_path, (repository,))
         parameters.setdefault(str(template_path.resolve()), params_path)
 
-    baseline_path = getattr(args, "baseline", None) or (
-        base / settings.baseline if settings.baseline else None
-    )
     baseline: list[BaselineEntry] = []
-    if baseline_path is not None:
-        try:
-            baseline = load_baseline(Path(baseline_path))
-        except BaselineError as exc:
-            raise UsageError(str(exc)) from None
+    try:
+        if getattr(args, "baseline", None) is not None:
+            baseline = load_baseline(Path(args.baseline))
+        elif settings.baseline:
+            baseline = load_baseline(*_configured_file(settings, "baseline", settings.baseline))
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
 
     configured = tuple(
         ConfiguredSuppression(
@@ -205,15 +276,20 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
     live = _live(args, cli_subscriptions)
     if len(cli_subscriptions) > 1 and live is None:
         raise UsageError("--subscription given more than once: templates deploy to one (several need --live)")
-    if live is not None and live.allow_partial:  # what a live scan could not read stays visible, at info
-        policy = replace(policy, severity_overrides={**policy.severity_overrides, "LIV001": Severity.INFO})
+    if live is not None and not any(c.rule.id == COVERAGE_RULE for c in selected):
+        selected += [c for c in checks if c.rule.id == COVERAGE_RULE]  # a live scan always reports its gaps
     subscription = (cli_subscriptions[0] if len(cli_subscriptions) == 1 else None) or settings.subscription
     if subscription is not None and not _OBJECT_ID.match(subscription.strip()):
         raise UsageError(f"subscription must be a subscription id (a GUID), got {subscription!r}")
     resource_group = getattr(args, "resource_group", None) or settings.resource_group
     if resource_group is not None and (not resource_group.strip() or "/" in resource_group):
         raise UsageError(f"resource group must be a resource group name, got {resource_group!r}")
-    access = _access(getattr(args, "access", None) or (base / settings.access if settings.access else None))
+    if getattr(args, "access", None) is not None:
+        access = _access(args.access)
+    elif settings.access:
+        access = _access(*_configured_file(settings, "access", settings.access))
+    else:
+        access = None
     return ScanOptions(
         paths=list(args.paths),
         checks=selected,
@@ -256,14 +332,12 @@ def _read_live(options: Any) -> Any:
         raise UsageError(str(exc)) from None
 
 
-def _access(path: Path | None) -> Any:
-    """Load and index the access snapshot once (None when none is given)."""
-    if path is None:
-        return None
+def _access(path: Path, within: Path | None = None) -> Any:
+    """Load and index the access snapshot once."""
     from auditor.rbac import SnapshotError, load_snapshot
 
     try:
-        return load_snapshot(path)
+        return load_snapshot(path, within=within)
     except SnapshotError as exc:
         raise UsageError(f"access snapshot {path}: {exc}") from None
     except OSError as exc:
@@ -294,8 +368,8 @@ def _suppression_line(source: str | None, index: int) -> int:
     if source is None:
         return 0
     try:
-        text = Path(source).read_text(encoding="utf-8")
-    except OSError:
+        text = Path(source).read_text(encoding="utf-8-sig")  # already read and validated by load()
+    except (OSError, ValueError):
         return 0
     headers = [
         m.start() for m in re.finditer(r"^[ \t]*\[\[\s*(tool\.auditor\.)?suppressions\s*\]\]", text, re.M)
@@ -304,20 +378,38 @@ def _suppression_line(source: str | None, index: int) -> int:
 
 
 def _parameters(values: Sequence[str]) -> dict[str | None, Path]:
-    """``[TEMPLATE=]FILE`` options → mapping."""
+    """``[TEMPLATE=]FILE`` options → mapping; each file must be a usable parameters file."""
     out: dict[str | None, Path] = {}
     for value in values:
         template, sep, file = value.rpartition("=")
         path = Path(file if sep else value)
-        if not path.is_file():
+        if not file or not _is_file(path):
             raise UsageError(f"parameters file not found: {path}")
+        _check_parameters_file(path, None)
         if sep:
-            if not Path(template).is_file():
+            if not _is_file(Path(template)):
                 raise UsageError(f"template for --parameters not found: {template}")
             out[str(Path(template).resolve())] = path
         else:
             out[None] = path
     return out
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # e.g. a name too long
+        return False
+
+
+def _check_parameters_file(path: Path, roots: tuple[Path, ...] | None) -> None:
+    """A parameters file given explicitly that cannot be used is a usage error naming it (and the line)."""
+    _, problem = read_parameters(path, roots)
+    if problem is None:
+        return
+    where = f"{path}:{problem.line}:{problem.column}" if problem.line else str(path)
+    message = f"invalid JSON: {problem.message}" if problem.code == "invalid-json" else problem.message
+    raise UsageError(f"{where}: {message}")
 
 
 def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
@@ -335,6 +427,12 @@ def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
         live = _read_live(options.live)
         source.include(live.inventory)
     inventory = source.scan(options.paths)
+    if options.paths and source.excluded and all(f.kind == "not-ours" for f in inventory.files):
+        where = f" in {options.settings.source}" if options.settings.source else ""
+        raise UsageError(
+            f"nothing was scanned: the exclude patterns{where} exclude all {source.excluded} files under "
+            f"{', '.join(display_path(p) for p in options.paths)}"
+        )
     if live is not None:
         access = options.access if options.access is not None else live.access_snapshot()
         inventory = inventory.model_copy(update={"coverage": live.coverage, "access": access})
@@ -346,4 +444,51 @@ def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
                 "roles_requested": True,
             }
         )
-    return run(inventory, options.checks, policy=options.policy)
+    result = run(inventory, options.checks, policy=options.policy)
+    if options.live is not None:
+        result = _coverage_unsilenced(result, inventory, options)
+    return result
+
+
+def fails(result: ScanResult, fail_on: str) -> bool:
+    """Whether the run fails the gate (exit 1): a finding at or above ``fail_on`` that is not suppressed.
+
+    LIV001 is already at or above the gate unless ``--allow-partial`` was given (see execute)."""
+    return bool(result.at_or_above(Severity.parse(fail_on)))
+
+
+def _coverage_unsilenced(result: ScanResult, inventory: Inventory, options: ScanOptions) -> ScanResult:
+    """The result with LIV001 as the coverage record says, whatever configuration, selection, inline
+    metadata or a baseline did to it: at info with ``--allow-partial``, otherwise at least high and at
+    least the ``--fail-on`` severity, so an incomplete live scan fails the gate."""
+    coverage = [c for c in options.checks if c.rule.id == COVERAGE_RULE]
+    if not coverage:  # a custom check list without the rule (tests)
+        return result
+    severity = (
+        Severity.INFO
+        if options.live.allow_partial
+        else max(coverage[0].rule.severity, Severity.parse(options.fail_on))
+    )
+    own = run(
+        Inventory(coverage=list(inventory.coverage)),  # no inline suppressions, no other elements
+        coverage,
+        policy=Policy(severity_overrides={COVERAGE_RULE: severity}),
+    ).findings
+    silenced = {f.fingerprint for f in own} - {
+        f.fingerprint for f in result.findings if f.rule.id == COVERAGE_RULE and f.suppressed_by is None
+    }
+    if silenced:
+        print(
+            f"auditor: {COVERAGE_RULE} (live scan incomplete) is reported although the configuration, the "
+            "selection, a suppression or the baseline would hide it: only --allow-partial accepts an "
+            "incomplete scan",
+            file=sys.stderr,
+        )
+    findings: list[Finding] = [f for f in result.findings if f.rule.id != COVERAGE_RULE] + list(own)
+    findings.sort(key=lambda f: (f.location.file or "", f.location.line, f.location.column, f.rule.id))
+    rules = (
+        result.rules
+        if any(r.id == COVERAGE_RULE for r in result.rules)
+        else (*result.rules, coverage[0].rule)
+    )
+    return replace(result, findings=tuple(findings), rules=rules)

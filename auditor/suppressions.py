@@ -82,18 +82,34 @@ def _rule_matches(selector: str, rule_id: str) -> bool:
     return sel == "ALL" or rule_id.upper().startswith(sel)
 
 
-def load_baseline(path: Path) -> list[BaselineEntry]:
-    """Read a baseline file (clear errors for missing or malformed files)."""
+MAX_BASELINE_BYTES = 256 * 1024 * 1024
+
+
+def load_baseline(path: Path, within: Path | None = None) -> list[BaselineEntry]:
+    """Read a baseline file (clear errors for missing, malformed or hostile files).
+
+    ``within``: the file must lie inside this folder once links are resolved (a baseline named by
+    configuration stays in the configuration's repository). Only a regular file is read, at most
+    :data:`MAX_BASELINE_BYTES`; JSON nested too deeply and entries of the wrong type are errors.
+    """
+    from auditor.sources.files import read_regular
+
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_regular(path, max_bytes=MAX_BASELINE_BYTES, roots=(within,) if within else None)
     except OSError as exc:
         raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BaselineError(f"{path}: baseline is not UTF-8 text (byte {exc.start})") from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(
             f"{path}:{exc.lineno}:{exc.colno}: baseline is not valid JSON: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise BaselineError(f"{path}: baseline is not valid JSON: nested too deeply") from None
     entries = doc.get("findings") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise BaselineError(
@@ -103,14 +119,17 @@ def load_baseline(path: Path) -> list[BaselineEntry]:
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
             raise BaselineError(f"{path}: findings[{i}] has no 'fingerprint'")
+        for key in ("rule", "path", "resource", "message"):
+            if entry.get(key) is not None and not isinstance(entry[key], str):
+                raise BaselineError(f"{path}: findings[{i}].{key} must be a string")
         line = _line_of(text, entry["fingerprint"])
         out.append(
             BaselineEntry(
                 fingerprint=entry["fingerprint"],
-                rule=str(entry.get("rule", "")),
+                rule=entry.get("rule") or "",
                 path=entry.get("path"),
                 resource=entry.get("resource"),
-                message=str(entry.get("message", "")),
+                message=entry.get("message") or "",
                 location=Location(file=str(path), line=line, column=1, json_path=f"findings[{i}]"),
             )
         )

@@ -83,11 +83,17 @@ def is_unknown(value: object) -> bool:
 
 
 def contains_unknown(value: object) -> bool:
-    """True when ``value`` is, or (for lists and dicts) contains, an :class:`Unknown`."""
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
+    """True when ``value`` is, or (for lists and dicts) contains, an :class:`Unknown`.
+
+    Iterative: values come from documents anyone can write, nested as deep as they like.
+    """
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Unknown):
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
     return False

@@ -10,6 +10,7 @@ CHECKS = (
     "src003_unresolved_value",
     "src004_invalid_expression",
     "src005_evaluation_limit",
+    "src006_invalid_template_shape",
     "sup001_unused_suppression",
     "sup002_expired_suppression",
     "sup003_stale_baseline_entry",

@@ -203,8 +203,16 @@ def _parses(value: Any, ptype: str) -> bool:
     return True
 
 
-def _show(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else repr(value)
+def _show(value: Any, limit: int = 80) -> str:
+    """The expectedValue for a message: quoted text, else JSON-ish ``repr``, cut at ``limit`` characters.
+
+    Arrays and objects are shown only by kind and size: their ``repr`` could be megabytes long.
+    """
+    if isinstance(value, list | dict):
+        kind = "an array" if isinstance(value, list) else "an object"
+        return f"({kind} of {len(value)} element{'s' if len(value) != 1 else ''})"
+    shown = f"'{value}'" if isinstance(value, str) else repr(value)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _known(value: Any, rule: AutomationRule, what: str, ctx: CheckContext) -> str | None:

@@ -107,6 +107,9 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
         if api.lower() not in CONSENT_APIS:
             continue
         name = conn.name if isinstance(conn.name, str) else "?"
+        if conn.statuses_unknown is not None:
+            ctx.unresolved(conn.statuses_unknown, conn.origin, "the connection's statuses")
+            continue
         if conn.statuses:
             if any(s.lower() == "connected" for s in conn.statuses):
                 continue
@@ -118,6 +121,9 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
             )
             continue
         if conn.has_credentials:
+            continue
+        if conn.credentials_unknown is not None:
+            ctx.unresolved(conn.credentials_unknown, conn.origin, "the connection's parameter values")
             continue
         yield RULE.finding(
             f"connection '{name}' uses the {api} API, which needs a sign-in that a deployment cannot give: "

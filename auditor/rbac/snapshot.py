@@ -416,10 +416,25 @@ class AccessSnapshot:
 # --------------------------------------------------------------------------- loading
 
 
-def load_snapshot(path: str | Path) -> AccessSnapshot:
-    """Read and index a snapshot file; raises SnapshotError (bad content) or OSError (unreadable)."""
+MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024
+
+
+def load_snapshot(path: str | Path, within: Path | None = None) -> AccessSnapshot:
+    """Read and index a snapshot file; raises SnapshotError (bad content) or OSError (unreadable).
+
+    Only a regular file is read (a FIFO cannot block, a link to ``/dev/zero`` is refused), at most
+    :data:`MAX_SNAPSHOT_BYTES`; ``within``: it must lie inside this folder once links are resolved (a
+    snapshot named by configuration stays in the configuration's repository). JSON nested deeper than the
+    decoder's recursion limit is bad content, not a crash.
+    """
+    from auditor.sources.files import read_regular
+
     p = Path(path)
-    text = p.read_text(encoding="utf-8-sig")
+    raw = read_regular(p, max_bytes=MAX_SNAPSHOT_BYTES, roots=(within,) if within else None)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SnapshotError("", f"not UTF-8 text (byte {exc.start})") from None
     with _gc_paused():
         try:
             data = json.loads(text)
@@ -427,6 +442,8 @@ def load_snapshot(path: str | Path) -> AccessSnapshot:
             raise SnapshotError(
                 "", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from None
+        except RecursionError:
+            raise SnapshotError("", "not valid JSON: nested too deeply") from None
         return snapshot_from_data(data, source=str(p))
 
 

@@ -18,7 +18,7 @@ HEADINGS = ("## What it checks", "## Why it matters")
 # Rules that report on sources or on suppressions rather than resources; tests/test_cli.py and
 # tests/test_suppressions.py cover them end to end.
 # LIV001 reports on a live scan's coverage (tests/checks/test_liv001.py, tests/live/test_live_scan.py).
-SOURCE_RULES = {"SRC001", "SRC002", "SRC003", "SRC004", "SRC005", "SUP001", "SUP002", "SUP003", "LIV001"}
+SOURCE_RULES = {"SRC001", "SRC002", "SRC003", "SRC004", "SRC005", "SRC006", "SUP001", "SUP002", "SUP003", "LIV001"}
 
 
 def test_every_module_is_listed_and_every_listed_module_exists() -> None:

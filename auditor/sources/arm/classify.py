@@ -50,7 +50,8 @@ def classify(doc: Any) -> tuple[str, str | None]:
     ):
         return "parameters", None
     props: dict[str, Any] = doc["properties"] if isinstance(doc.get("properties"), dict) else {}
-    doc_type = str(doc.get("type", "")).lower()
+    raw_type = doc.get("type")
+    doc_type = raw_type.lower() if isinstance(raw_type, str) else ""  # str() of a deep value would recurse
     if (
         "policyRule" in props
         or "policyRule" in doc

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.model import Origin
+from auditor.model import Origin, Problem, ProblemCode
 from auditor.sources.arm.jsonpos import LineIndex, PDict, PList
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
@@ -24,11 +24,24 @@ _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 @dataclass(eq=False)
 class SourceFile:
-    """A file's text and identity; positions in PDict/PList refer to it via ``src``."""
+    """A file's text and identity; positions in PDict/PList refer to it via ``src``.
+
+    ``problems`` collects what reading the file's values found wrong (a ``name`` that is a
+    number, nesting beyond the walk-depth limit): the extractors that find them are pure
+    functions returning model elements, so they leave the problem here, at the value's
+    origin, and the source that drives them moves it to the inventory
+    (:meth:`take_problems`).
+    """
 
     path: str
     text: str
     _index: LineIndex | None = field(default=None, repr=False)
+    problems: list[Problem] = field(default_factory=list, repr=False)
+
+    def take_problems(self) -> list[Problem]:
+        """The problems recorded so far, removed from the file (each is reported once)."""
+        taken, self.problems = self.problems, []
+        return taken
 
     @property
     def index(self) -> LineIndex:
@@ -107,6 +120,19 @@ class Cursor:
         cur = self.at(*keys)
         return default if cur is None else cur.value
 
+    def child(self, key: str | int) -> Cursor | None:
+        """The child at exactly ``key`` (an object key or an array index), None when absent."""
+        value = self.value
+        if isinstance(key, int):
+            if not isinstance(value, list) or not 0 <= key < len(value):
+                return None
+            positions = value.item_pos if isinstance(value, PList) and value.src is self.ctx.src else None
+            offset = positions[key] if positions is not None and key < len(positions) else self.offset
+            return Cursor(value[key], child_path(self.path, key), offset, self.ctx)
+        if not isinstance(value, dict) or key not in value:
+            return None
+        return Cursor(value[key], child_path(self.path, key), self._offset_of(key), self.ctx)
+
     def items(self) -> Iterator[tuple[str, Cursor]]:
         """Children of an object (nothing for other values)."""
         value = self.value
@@ -135,6 +161,10 @@ class Cursor:
             resource=self.ctx.resource,
             deployment=self.ctx.deployment,
         )
+
+    def report(self, code: ProblemCode, message: str) -> None:
+        """Record a problem of this file at this value (see :attr:`SourceFile.problems`)."""
+        self.ctx.src.problems.append(Problem(code=code, message=message, origin=self.origin()))
 
     def with_context(self, ctx: Context) -> Cursor:
         """The same value seen under another resource context."""

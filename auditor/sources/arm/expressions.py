@@ -28,8 +28,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Callable
 from typing import Any, Protocol
 
+from auditor.budget import Budget, BudgetExceeded, current, reraise_bugs
 from auditor.sources.arm.functions import (
     DEEP,
     LAZY,
@@ -349,14 +351,16 @@ def parse(text: str) -> Node:
 
 class Evaluator:
     """Walks one expression's AST. Holds the context, the source text (for
-    Unknown.expression) and the lambda-variable scope of ``lambda()`` bodies."""
+    Unknown.expression), the lambda-variable scope of ``lambda()`` bodies and the
+    file's :class:`~auditor.budget.Budget`, which every call and every value built spends."""
 
-    __slots__ = ("ctx", "scope", "text")
+    __slots__ = ("budget", "ctx", "scope", "text")
 
-    def __init__(self, ctx: EvalContext, text: str) -> None:
+    def __init__(self, ctx: EvalContext, text: str, budget: Budget | None = None) -> None:
         self.ctx = ctx
         self.text = text
         self.scope: dict[str, Any] | None = None
+        self.budget = budget if budget is not None else current()
 
     def eval(self, node: Node) -> Any:
         """Value of ``node``; raises EvalError for a semantic error (caught by :func:`evaluate`)."""
@@ -372,6 +376,7 @@ class Evaluator:
 
     def call(self, node: Call) -> Any:
         """Dispatch through the function table, applying the spec's arity and Unknown policy."""
+        self.budget.step()
         spec: FunctionSpec = lookup_function(node.key, node.name)
         nargs = len(node.args)
         if nargs < spec.min_args or (spec.max_args is not None and nargs > spec.max_args):
@@ -383,7 +388,7 @@ class Evaluator:
             args.append(self.eval(arg))
         if spec.mode == DEEP:
             for value in args:
-                unknown = find_unknown(value)
+                unknown = find_unknown(value, self.budget)
                 if unknown is not None:
                     return derived_unknown(unknown)
         elif spec.mode == SHALLOW:
@@ -408,18 +413,29 @@ def _arity_message(spec: FunctionSpec, got: int) -> str:
     return f"{spec.name}() takes {want} argument{plural}, got {got}"
 
 
-def evaluate(text: str, ctx: EvalContext) -> Any:
+#: What a caller passes to hear about an exceeded budget: ``(exceeded, expression)``.
+LimitHandler = Callable[[BudgetExceeded, str], None]
+
+
+def evaluate(
+    text: str, ctx: EvalContext, budget: Budget | None = None, on_limit: LimitHandler | None = None
+) -> Any:
     """Evaluate the expression string ``text`` (including its outer brackets).
 
     Returns a Python value (str, int, float, bool, None, list, dict) or an
     Unknown whose ``expression`` is ``text``. Never raises for semantic
     problems (they become ``Unknown(reason, text)``); raises ExpressionError
     only when ``text`` itself does not parse.
+
+    ``budget`` is the file's (the current one when omitted). When evaluating
+    would exceed it (or Python's own stack or memory), the value is unknown
+    and ``on_limit`` is told, so the caller can report SRC005 where it knows
+    the file and line.
     """
     if not isinstance(text, str):
         raise ExpressionError("an expression must be a string", repr(text), 0)
     node = parse(text)
-    evaluator = Evaluator(ctx, text)
+    evaluator = Evaluator(ctx, text, budget)
     try:
         value = evaluator.eval(node)
     except EvalError as exc:
@@ -429,10 +445,26 @@ def evaluate(text: str, ctx: EvalContext) -> Any:
         # expression is broken: that text is reported on its own by SRC004;
         # here it only makes this value unknown.
         return Unknown(f"a value this expression uses does not parse: {exc.message}", text)
+    except BudgetExceeded as exc:
+        return _over_limit(exc, text, on_limit)
     except RecursionError:
-        return Unknown("the expression nests too deeply for auditor to evaluate", text)
+        exceeded = BudgetExceeded(
+            "walk depth", "the expression and the values it uses nest too deeply for auditor to evaluate"
+        )
+        return _over_limit(exceeded, text, on_limit)
+    except MemoryError:
+        return _over_limit(BudgetExceeded("memory", "evaluating it ran out of memory"), text, on_limit)
     except Exception as exc:  # last-resort guard: a linter reports, it must not crash on odd input
+        if reraise_bugs():
+            raise
         return Unknown(f"auditor could not evaluate this expression ({type(exc).__name__}: {exc})", text)
     if isinstance(value, Unknown) and value.expression != text:
         value = dataclasses.replace(value, expression=text)
     return value
+
+
+def _over_limit(exc: BudgetExceeded, text: str, on_limit: LimitHandler | None) -> Unknown:
+    """The Unknown an exceeded budget leaves, after telling the caller (who reports it)."""
+    if on_limit is not None:
+        on_limit(exc, text)
+    return Unknown(exc.reason, text)

@@ -6,15 +6,28 @@ evaluated, not in the shape of a ``Microsoft.Security/automations`` or a
 ``Microsoft.Logic/workflows`` body. Structural problems of a workflow
 definition (a trigger without ``type``, nested ``triggers``) are recorded on
 the element for LA105, never raised.
+
+Every value is checked for its JSON type before it reaches a model or a truth
+test: whoever wrote the document may have put a number where a name belongs or
+a string where an array belongs. Such a value is reported (problem
+``invalid-template-shape`` at its file and line, via :meth:`Cursor.report`) and
+read as :class:`~auditor.unknown.Unknown`, so checks stay silent on it instead
+of crashing or deciding from it. Bodies nested deeper than the walk-depth
+limit are cut there (``evaluation-limit``), and every walk below is bounded by
+that, so no document can exhaust Python's recursion.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
+from auditor import budget
 from auditor import model as m
 from auditor.sources.arm.cursor import Cursor
+from auditor.sources.arm.jsonpos import PDict, PList
 from auditor.unknown import ResourceReference, Unknown, is_unknown
 
 _CONNECTION_KEY = re.compile(r"\$connections'\s*\)?\s*\[\s*'([^']+)'\s*\]", re.IGNORECASE)
@@ -25,6 +38,193 @@ def _unknown_or_none(value: Any) -> Unknown | None:
     return value if isinstance(value, Unknown) else None
 
 
+def _either(first: Any, second: Any) -> Any:
+    """``first`` unless it is None (``or`` would ask an Unknown for its truth value, which it has not)."""
+    return first if first is not None else second
+
+
+# ---------------------------------------------------------------- typed reads
+
+_EXPECTED = {dict: "an object", list: "an array", str: "a string", bool: "true or false"}
+
+
+def json_kind(value: Any) -> str:
+    """``value``'s JSON type in words, for messages ("a number", "an array", …)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
+def wrong_type(cur: Cursor, what: str, expected: str) -> Unknown:
+    """Report ``cur``'s value as the wrong JSON type for ``what`` and give the Unknown it is read as."""
+    kind = json_kind(cur.value)
+    cur.report(
+        "invalid-template-shape",
+        f"{what} is {kind}, but must be {expected}: Azure rejects this, and auditor checks nothing that "
+        "depends on it",
+    )
+    return Unknown(f"{what} is {kind}, not {expected}")
+
+
+def typed(cur: Cursor | None, what: str, expected: type) -> Cursor | None:
+    """``cur`` when its value is of the ``expected`` JSON type or Unknown; None when absent (or null).
+
+    A value of another type is reported and comes back as a cursor on an Unknown at the same place,
+    so callers treat it exactly like a value only known at deployment.
+    """
+    if cur is None or cur.value is None:
+        return None
+    value = cur.value
+    if isinstance(value, (Unknown, expected)):
+        return cur
+    return Cursor(wrong_type(cur, what, _EXPECTED[expected]), cur.path, cur.offset, cur.ctx)
+
+
+def text(cur: Cursor | None, key: str, what: str | None = None) -> Any:
+    """The string (or Unknown) at ``cur[key]``; None when absent; another type is reported → Unknown."""
+    if cur is None:
+        return None
+    if is_unknown(cur.value):
+        return cur.value  # the object holding it is unknown, so is the value
+    found = typed(cur.get(key), what or f"'{key}'", str)
+    return None if found is None else found.value
+
+
+def checked_text(value: Any, at: Cursor | None, what: str) -> Any:
+    """``value`` (a name, id or apiVersion handed in by the caller) when it is text or Unknown.
+
+    Another type is reported at ``at`` (the key it was read from) and read as Unknown.
+    """
+    if value is None or isinstance(value, str | Unknown):
+        return value
+    if at is None:
+        return Unknown(f"{what} is {json_kind(value)}, not a string")
+    return wrong_type(Cursor(value, at.path, at.offset, at.ctx), what, "a string")
+
+
+def _name(name: Any, cur: Cursor) -> Any:
+    """A resource name handed in by the caller; never None (the model requires one)."""
+    checked = checked_text(name, cur.get("name") or cur, "the resource's 'name'")
+    return Unknown("the resource has no name") if checked is None else checked
+
+
+def _id(res_id: Any, cur: Cursor) -> Any:
+    return checked_text(res_id, cur.get("id") or cur, "the resource's 'id'")
+
+
+# ---------------------------------------------------------------- depth
+
+
+def walk_depth_limit() -> int:
+    """How deep a resource body and the walks over it may go (:attr:`auditor.budget.Limits.max_walk_depth`)."""
+    return budget.current().limits.max_walk_depth
+
+
+def bound_depth(cur: Cursor) -> Cursor:
+    """``cur`` with every object or array nested deeper than the walk-depth limit made Unknown.
+
+    Checks and helpers may walk an element's values (``repr``, comparisons, ``contains_unknown``);
+    bounding the body once here keeps all of them far from Python's recursion limit. The cut is
+    reported once per body (``evaluation-limit`` at the first place cut). Within the limit the
+    body is returned as it is, without a copy.
+    """
+    limit = walk_depth_limit()
+    if not _deeper_than(cur.value, limit):
+        return cur
+    exceeded = budget.BudgetExceeded("walk depth", f"a resource body is nested more than {limit} levels deep")
+    unknown = Unknown(exceeded.reason)
+    copy, first, cuts = _cut(cur.value, limit, unknown)
+    at = cur
+    for key in first:
+        step = at.child(key)
+        if step is None:
+            break
+        at = step
+    where = _short(at.path)
+    more = f" (and {cuts - 1:,} more places)" if cuts > 1 else ""
+    at.report(
+        "evaluation-limit",
+        f"{where} is nested more than {limit} levels deep inside its resource{more}: auditor's walk depth "
+        "limit was exceeded, and what is below is not checked",
+    )
+    return Cursor(copy, cur.path, cur.offset, cur.ctx)
+
+
+def _short(path: str, keep: int = 60) -> str:
+    return path if len(path) <= 2 * keep + 1 else f"{path[:keep]}…{path[-keep:]}"
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def _shell(node: Any) -> Any:
+    """An empty container of ``node``'s kind that keeps its positions."""
+    if isinstance(node, PDict):
+        out: Any = PDict()
+        out.start, out.key_pos, out.src = node.start, node.key_pos, node.src
+        return out
+    if isinstance(node, PList):
+        out = PList()
+        out.start, out.item_pos, out.src = node.start, node.item_pos, node.src
+        return out
+    return {} if isinstance(node, dict) else []
+
+
+def _cut(value: Any, limit: int, unknown: Unknown) -> tuple[Any, list[str | int], int]:
+    """A copy of ``value`` with containers below ``limit`` replaced by ``unknown``.
+
+    Returns the copy, the key path of the first place cut and how many places were cut. Iterative:
+    the input is the over-deep document itself.
+    """
+    root = _shell(value)
+    # (original, its copy, depth, trail) where trail is a linked (parent trail, key) pair
+    stack: list[tuple[Any, Any, int, Any]] = [(value, root, 0, None)]
+    first: Any = None
+    cuts = 0
+    while stack:
+        node, copy, depth, trail = stack.pop()
+        pairs = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in pairs:
+            new = child
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    cuts += 1
+                    if first is None:
+                        first = (trail, key)
+                    new = unknown
+                else:
+                    new = _shell(child)
+                    stack.append((child, new, depth + 1, (trail, key)))
+            if isinstance(copy, dict):
+                copy[key] = new
+            else:
+                copy.append(new)
+    keys: list[str | int] = []
+    while first is not None:
+        first, key = first
+        keys.append(key)
+    keys.reverse()
+    return root, keys, cuts
+
+
 # ---------------------------------------------------------------- automations
 
 
@@ -32,76 +232,97 @@ def automation(
     res_id: Any, name: Any, api_version: Any, cur: Cursor, from_policy: str | None = None
 ) -> m.Automation:
     """A Microsoft.Security/automations body → Automation."""
-    props = cur.get("properties")
+    cur = bound_depth(cur)
+    props = typed(cur.get("properties"), "the automation's 'properties'", dict)
+    props_unknown = _unknown_or_none(props.value) if props is not None else None
     scopes: list[m.AutomationScope] = []
     sources: list[m.AutomationSource] = []
     actions: list[m.AutomationAction] = []
-    scopes_cur = props.get("scopes") if props else None
-    sources_cur = props.get("sources") if props else None
-    actions_cur = props.get("actions") if props else None
+    scopes_cur = typed(props.get("scopes"), "'scopes'", list) if props else None
+    sources_cur = typed(props.get("sources"), "'sources'", list) if props else None
+    actions_cur = typed(props.get("actions"), "'actions'", list) if props else None
     if scopes_cur is not None:
-        for sc in scopes_cur.elements():
-            scopes.append(m.AutomationScope(scope_path=sc.value_at("scopePath"), origin=sc.origin()))
+        for sc in _objects(scopes_cur, "a scope"):
+            scopes.append(m.AutomationScope(scope_path=text(sc, "scopePath"), origin=sc.origin()))
     if sources_cur is not None:
-        for src in sources_cur.elements():
+        for src in _objects(sources_cur, "a source"):
             sources.append(_automation_source(src))
     if actions_cur is not None:
-        for act in actions_cur.elements():
+        for act in _objects(actions_cur, "an action"):
             uri_cur = act.get("uri")
+            target = text(act, "eventHubResourceId")
             actions.append(
                 m.AutomationAction(
-                    action_type=act.value_at("actionType"),
-                    logic_app_id=act.value_at("logicAppResourceId"),
-                    uri=uri_cur.value if uri_cur else None,
-                    target_id=act.value_at("eventHubResourceId", default=act.value_at("workspaceResourceId")),
+                    action_type=text(act, "actionType"),
+                    logic_app_id=text(act, "logicAppResourceId"),
+                    uri=text(act, "uri"),
+                    target_id=text(act, "workspaceResourceId") if target is None else target,
                     origin=act.origin(),
                     uri_origin=uri_cur.origin() if uri_cur else None,
                 )
             )
+    enabled = props.get("isEnabled") if props is not None else None
+    if enabled is not None and not isinstance(enabled.value, str):  # "true"/"false" as text is left to AUT208
+        enabled = typed(enabled, "'isEnabled'", bool)
     return m.Automation(
-        id=res_id,
-        name=name,
-        api_version=api_version,
-        is_enabled=props.value_at("isEnabled") if props else None,
+        id=_id(res_id, cur),
+        name=_name(name, cur),
+        api_version=checked_text(api_version, cur.get("apiVersion"), "the resource's 'apiVersion'"),
+        is_enabled=_either(props_unknown, enabled.value if enabled is not None else None),
         scopes=scopes,
-        scopes_unknown=_unknown_or_none(scopes_cur.value if scopes_cur else None),
+        scopes_unknown=_either(props_unknown, _unknown_or_none(scopes_cur.value if scopes_cur else None)),
         sources=sources,
-        sources_unknown=_unknown_or_none(sources_cur.value if sources_cur else None),
+        sources_unknown=_either(props_unknown, _unknown_or_none(sources_cur.value if sources_cur else None)),
         actions=actions,
-        actions_unknown=_unknown_or_none(actions_cur.value if actions_cur else None),
+        actions_unknown=_either(props_unknown, _unknown_or_none(actions_cur.value if actions_cur else None)),
         origin=cur.origin(),
         from_policy=from_policy,
     )
 
 
+def _objects(array: Cursor, what: str) -> Iterator[Cursor]:
+    """The elements of an array that must hold objects (an Unknown one comes through as it is)."""
+    for element in array.elements():
+        if element.value is None:  # null inside an array is no absent value: Azure rejects it too
+            yield Cursor(wrong_type(element, what, "an object"), element.path, element.offset, element.ctx)
+            continue
+        checked = typed(element, what, dict)
+        if checked is not None:
+            yield checked
+
+
 def _automation_source(src: Cursor) -> m.AutomationSource:
+    if is_unknown(src.value):
+        return m.AutomationSource(event_source=src.value, rule_sets_unknown=src.value, origin=src.origin())
     rule_sets: list[m.RuleSet] = []
-    rs_cur = src.get("ruleSets")
+    rs_cur = typed(src.get("ruleSets"), "'ruleSets'", list)
     if rs_cur is not None:
-        for rs in rs_cur.elements():
-            rules_cur = rs.get("rules")
+        for rs in _objects(rs_cur, "a rule set"):
+            rules_cur = typed(rs.get("rules"), "'rules'", list)
             rules: list[m.AutomationRule] = []
+            unresolved = _either(
+                _unknown_or_none(rs.value),
+                _unknown_or_none(rules_cur.value) if rules_cur is not None else None,
+            )
             if rules_cur is not None:
-                for rule in rules_cur.elements():
-                    if not isinstance(rule.value, dict):
+                for rule in _objects(rules_cur, "a rule"):
+                    if is_unknown(rule.value):
+                        unresolved = _either(
+                            unresolved, rule.value
+                        )  # one rule unknown: the AND of the set is too
                         continue
                     rules.append(
                         m.AutomationRule(
-                            jpath=rule.value_at("propertyJPath"),
-                            property_type=rule.value_at("propertyType"),
+                            jpath=text(rule, "propertyJPath"),
+                            property_type=text(rule, "propertyType"),
                             expected_value=rule.value_at("expectedValue"),
-                            operator=rule.value_at("operator"),
+                            operator=text(rule, "operator"),
                             origin=rule.origin(),
                         )
                     )
-            unresolved = (
-                rs.value
-                if is_unknown(rs.value)
-                else (rules_cur.value if rules_cur is not None and is_unknown(rules_cur.value) else None)
-            )
             rule_sets.append(m.RuleSet(rules=rules, origin=rs.origin(), unresolved=unresolved))
     return m.AutomationSource(
-        event_source=src.value_at("eventSource"),
+        event_source=text(src, "eventSource"),
         rule_sets=rule_sets,
         rule_sets_unknown=_unknown_or_none(rs_cur.value if rs_cur else None),
         origin=src.origin(),
@@ -112,15 +333,25 @@ def _automation_source(src: Cursor) -> m.AutomationSource:
 
 
 def connection_ref(inputs: Cursor | None) -> m.ConnectionRef | None:
-    """Parse ``inputs.host.connection`` into the ``$connections`` key it names."""
-    if inputs is None:
-        return None
-    conn = inputs.at("host", "connection")
+    """Parse ``inputs.host.connection`` into the ``$connections`` key it names.
+
+    When ``inputs``, ``host`` or ``connection`` is only known at deployment, the reference is
+    there but unknown: ``key`` None and ``raw`` that Unknown.
+    """
+    conn = inputs
+    for key in ("host", "connection"):
+        if conn is None or not isinstance(conn.value, dict | Unknown):
+            return None  # inputs that are not an object: the trigger's or action's own problem
+        if is_unknown(conn.value):
+            return m.ConnectionRef(key=None, raw=conn.value)
+        conn = typed(conn.get(key), f"'{key}'", dict)
     if conn is None:
         return None
-    raw = conn.value_at("name")
+    if is_unknown(conn.value):
+        return m.ConnectionRef(key=None, raw=conn.value)
+    raw = text(conn, "name")
     if raw is None:
-        raw = conn.value_at("referenceName")
+        raw = text(conn, "referenceName")
         if isinstance(raw, str):
             return m.ConnectionRef(key=raw, raw=raw)
     if isinstance(raw, str):
@@ -148,7 +379,12 @@ def _trigger(name: str, cur: Cursor) -> m.Trigger:
         )
     inputs = cur.get("inputs")
     conn = connection_ref(inputs)
-    if isinstance(type_, str) and type_.lower() in ("apiconnectionwebhook", "apiconnection"):
+    inputs_unknown = inputs is not None and is_unknown(inputs.value)
+    if (
+        isinstance(type_, str)
+        and type_.lower() in ("apiconnectionwebhook", "apiconnection")
+        and not inputs_unknown
+    ):
         if inputs is None or not isinstance(inputs.value, dict):
             problems.append(f"an {type_} trigger needs 'inputs'")
         elif conn is None:
@@ -160,21 +396,42 @@ def _trigger(name: str, cur: Cursor) -> m.Trigger:
         type=type_,
         kind=value.get("kind"),
         connection=conn,
-        path=inputs.value_at("path") if inputs else None,
-        method=inputs.value_at("method") if inputs else None,
+        path=_inputs_text(inputs, "path"),
+        method=_inputs_text(inputs, "method"),
         problems=tuple(problems),
         origin=cur.origin(),
     )
+
+
+def _inputs_text(inputs: Cursor | None, key: str) -> Any:
+    """``inputs.<key>`` as text (the Unknown itself when ``inputs`` is unknown; None when not an object)."""
+    if inputs is None or not isinstance(inputs.value, dict | Unknown):
+        return None
+    return text(inputs, key)
 
 
 _NESTED_ACTION_CONTAINERS = (("actions",), ("else", "actions"), ("default", "actions"))
 
 
 def _walk_actions(actions: Cursor | None, out: list[m.WorkflowAction]) -> None:
+    """Every action that uses a connection, through nested ``Scope``/``If``/``Switch``/``Foreach``/``Until``.
+
+    Iterative (a stack of the containers being read), in document order, and at most
+    :func:`walk_depth_limit` containers deep; deeper ones are reported, not walked.
+    """
     if actions is None:
         return
-    for name, act in actions.items():
+    limit = walk_depth_limit()
+    stack: list[Iterator[tuple[str, Cursor]]] = [actions.items()]
+    while stack:
+        step = next(stack[-1], None)
+        if step is None:
+            stack.pop()
+            continue
+        name, act = step
         if not isinstance(act.value, dict):
+            if not is_unknown(act.value):
+                wrong_type(act, f"action '{_short(name, 30)}'", "an object")
             continue
         inputs = act.get("inputs")
         conn = connection_ref(inputs)
@@ -184,27 +441,49 @@ def _walk_actions(actions: Cursor | None, out: list[m.WorkflowAction]) -> None:
                     name=name,
                     type=act.value.get("type"),
                     connection=conn,
-                    path=inputs.value_at("path") if inputs else None,
+                    path=_inputs_text(inputs, "path"),
                     origin=act.origin(),
                 )
             )
-        for keys in _NESTED_ACTION_CONTAINERS:
-            _walk_actions(act.at(*keys), out)
-        cases = act.get("cases")
+        nested = [c for keys in _NESTED_ACTION_CONTAINERS if (c := _container(act.at(*keys))) is not None]
+        cases = _container(act.get("cases"))
         if cases is not None:
             for _case_name, case in cases.items():
-                _walk_actions(case.get("actions"), out)
+                if (c := _container(case.get("actions"))) is not None:
+                    nested.append(c)
+        if not nested:
+            continue
+        if len(stack) >= limit:
+            act.report(
+                "evaluation-limit",
+                f"action '{_short(name, 30)}' is nested more than {limit} levels deep: auditor's walk depth "
+                "limit was exceeded, and the actions inside it are not checked",
+            )
+            continue
+        stack.append(chain.from_iterable(c.items() for c in nested))
+
+
+def _container(cur: Cursor | None) -> Cursor | None:
+    """An ``actions`` / ``cases`` object of the workflow definition (another JSON type is reported)."""
+    return typed(cur, f"'{cur.path.rsplit('.', 1)[-1]}'", dict) if cur is not None else None
 
 
 def logic_app(res_id: Any, name: Any, cur: Cursor, props: Cursor | None = None) -> m.LogicApp:
-    """A Microsoft.Logic/workflows body (or a code-view export) → LogicApp."""
-    if props is None:
-        props = cur.get("properties")
+    """A Microsoft.Logic/workflows body (or a code-view export, where ``props`` is the body itself)."""
+    code_view = props is cur
+    cur = bound_depth(cur)
+    if code_view:
+        props = cur
+    elif props is None:
+        props = typed(cur.get("properties"), "the Logic App's 'properties'", dict)
+    else:
+        props = bound_depth(props)
+    props_unknown = _unknown_or_none(props.value) if props is not None else None
     definition = props.get("definition") if props else None
     triggers: list[m.Trigger] = []
     actions: list[m.WorkflowAction] = []
     problems: list[str] = []
-    triggers_unknown: Unknown | None = None
+    triggers_unknown: Unknown | None = props_unknown
     if definition is not None and isinstance(definition.value, dict):
         trig = definition.get("triggers")
         if trig is not None:
@@ -215,34 +494,38 @@ def logic_app(res_id: Any, name: Any, cur: Cursor, props: Cursor | None = None) 
                 triggers_unknown = trig.value
             else:
                 problems.append("'triggers' is not an object")
-        _walk_actions(definition.get("actions"), actions)
+        _walk_actions(_container(definition.get("actions")), actions)
     elif definition is not None and is_unknown(definition.value):
         triggers_unknown = definition.value
+    elif definition is not None:
+        triggers_unknown = wrong_type(definition, "'definition'", "an object")
     bindings, bindings_unknown = _bindings(props)
     def_params: list[m.DefinitionParameter] = []
     if definition is not None:
         params = definition.get("parameters")
         if params is not None:
             for pname, pcur in params.items():
+                if not isinstance(pcur.value, dict | Unknown):
+                    wrong_type(pcur, f"workflow parameter '{_short(pname, 30)}'", "an object")
                 if isinstance(pcur.value, dict):
                     def_params.append(
                         m.DefinitionParameter(
                             name=pname,
-                            type=pcur.value.get("type"),
+                            type=text(pcur, "type"),
                             default=pcur.value.get("defaultValue"),
                             has_default="defaultValue" in pcur.value,
                             origin=pcur.origin(),
                         )
                     )
     return m.LogicApp(
-        id=res_id,
-        name=name,
-        state=props.value_at("state") if props else None,
+        id=_id(res_id, cur),
+        name=_name(name, cur),
+        state=_either(props_unknown, text(props, "state")),
         triggers=triggers,
         triggers_unknown=triggers_unknown,
         actions=actions,
         bindings=bindings,
-        bindings_unknown=bindings_unknown,
+        bindings_unknown=_either(props_unknown, bindings_unknown),
         definition_parameters=def_params,
         identity=identity(cur.get("identity")),
         definition_problems=tuple(problems),
@@ -251,26 +534,40 @@ def logic_app(res_id: Any, name: Any, cur: Cursor, props: Cursor | None = None) 
 
 
 def _bindings(props: Cursor | None) -> tuple[list[m.ConnectionBinding], Unknown | None]:
-    if props is None:
-        return [], None
-    value_cur = props.at("parameters", "$connections", "value")
+    """``properties.parameters.$connections.value``: an Unknown (or wrong-typed) step makes them unknown."""
+    value_cur = props
+    for key in ("parameters", "$connections"):
+        if value_cur is None:
+            return [], None
+        if is_unknown(value_cur.value):
+            return [], value_cur.value
+        value_cur = typed(value_cur.get(key), f"'{key}'", dict)
     if value_cur is None:
         return [], None
-    return connection_bindings(value_cur)
+    if is_unknown(value_cur.value):
+        return [], value_cur.value
+    value = value_cur.get("value")
+    return ([], None) if value is None else connection_bindings(value)
 
 
 def connection_bindings(value_cur: Cursor) -> tuple[list[m.ConnectionBinding], Unknown | None]:
     """The entries of a ``$connections`` value object (shared by the ARM and Terraform sources)."""
-    if is_unknown(value_cur.value):
-        return [], value_cur.value
+    checked = typed(value_cur, "the '$connections' value", dict)
+    if checked is None:
+        return [], None
+    if is_unknown(checked.value):
+        return [], checked.value
     out: list[m.ConnectionBinding] = []
-    for key, b in value_cur.items():
+    for key, b in checked.items():
+        b = typed(b, f"the '$connections' binding '{_short(key, 30)}'", dict) or b
+        if is_unknown(b.value):
+            return [], b.value  # one binding unknown: which connection a key names is not known
         out.append(
             m.ConnectionBinding(
                 key=key,
-                connection_id=b.value_at("connectionId"),
-                connection_name=b.value_at("connectionName"),
-                api_id=b.value_at("id"),
+                connection_id=text(b, "connectionId"),
+                connection_name=text(b, "connectionName"),
+                api_id=text(b, "id"),
                 origin=b.origin(),
             )
         )
@@ -279,15 +576,16 @@ def connection_bindings(value_cur: Cursor) -> tuple[list[m.ConnectionBinding], U
 
 def identity(cur: Cursor | None) -> m.Identity | None:
     """A managed identity block (an unknown block is an identity of unknown type, not a missing one)."""
+    cur = typed(cur, "'identity'", dict)
     if cur is not None and is_unknown(cur.value):
         return m.Identity(type=cur.value, origin=cur.origin())
-    if cur is None or not isinstance(cur.value, dict):
+    if cur is None:
         return None
     user = cur.value.get("userAssignedIdentities")
     return m.Identity(
-        type=cur.value.get("type"),
+        type=text(cur, "type"),
         user_assigned=tuple(k for k in user if isinstance(k, str)) if isinstance(user, dict) else (),
-        principal_id=cur.value.get("principalId"),
+        principal_id=text(cur, "principalId"),
         origin=cur.origin(),
     )
 
@@ -311,33 +609,63 @@ def managed_api_name(api_id: Any) -> Any:
 
 def connection(res_id: Any, name: Any, cur: Cursor) -> m.Connection:
     """A Microsoft.Web/connections body → Connection."""
-    props = cur.get("properties")
-    api = props.at("api", "id") if props else None
+    cur = bound_depth(cur)
+    props = typed(cur.get("properties"), "the connection's 'properties'", dict)
+    props_unknown = _unknown_or_none(props.value) if props is not None else None
+    api_block = (
+        typed(props.get("api"), "'api'", dict) if props is not None and props_unknown is None else None
+    )
+    api = api_block.get("id") if api_block is not None and not is_unknown(api_block.value) else api_block
+    api_value = _either(props_unknown, text(api_block, "id"))
     names: list[str] = []
     has_credentials = False
-    if props is not None:
+    credentials_unknown: Unknown | None = props_unknown
+    if props is not None and props_unknown is None:
         for key in ("parameterValues", "parameterValueSet", "nonSecretParameterValues"):
-            block = props.value_at(key)
-            if isinstance(block, dict) and block:
-                names.extend(str(k) for k in block)
+            block = typed(props.get(key), f"'{key}'", dict)
+            if block is None:
+                continue
+            if is_unknown(block.value):
+                credentials_unknown = _either(credentials_unknown, block.value)
+            elif block.value:
+                names.extend(str(k) for k in block.value)
                 has_credentials = True
-        if str(props.value_at("parameterValueType", default="")).lower() == "alternative":
+        value_type = text(props, "parameterValueType")
+        if is_unknown(value_type):
+            credentials_unknown = _either(credentials_unknown, value_type)
+        elif isinstance(value_type, str) and value_type.lower() == "alternative":
             has_credentials = True  # managed identity authentication
-    statuses: list[str] = []
-    status_list = props.value_at("statuses") if props else None
-    if isinstance(status_list, list):
-        statuses = [str(s.get("status")) for s in status_list if isinstance(s, dict) and s.get("status")]
+    statuses, statuses_unknown = _statuses(props)
     return m.Connection(
-        id=res_id,
-        name=name,
-        api_id=api.value if api else None,
-        managed_api=managed_api_name(api.value) if api else None,
+        id=_id(res_id, cur),
+        name=_name(name, cur),
+        api_id=api_value,
+        managed_api=managed_api_name(api_value),
         api_origin=api.origin() if api else None,
         parameter_names=tuple(names),
         has_credentials=has_credentials,
+        credentials_unknown=None if has_credentials else credentials_unknown,
         statuses=tuple(statuses),
+        statuses_unknown=_either(props_unknown, statuses_unknown),
         origin=cur.origin(),
     )
+
+
+def _statuses(props: Cursor | None) -> tuple[list[str], Unknown | None]:
+    """``properties.statuses[].status`` (live bodies), or the Unknown that hides one of them."""
+    listed = typed(props.get("statuses"), "'statuses'", list) if props is not None else None
+    if listed is None:
+        return [], None
+    if is_unknown(listed.value):
+        return [], listed.value
+    out: list[str] = []
+    for entry in _objects(listed, "a status"):
+        status = text(entry, "status")
+        if is_unknown(status):
+            return [], status
+        if isinstance(status, str) and status:
+            out.append(status)
+    return out, None
 
 
 # ---------------------------------------------------------------- access
@@ -378,17 +706,18 @@ def identity_owner(principal: Any, deployment_scope: Any = None) -> str | None:
 
 def role_assignment(res_id: Any, cur: Cursor, deployment_scope: Any = None) -> m.RoleAssignment:
     """A Microsoft.Authorization/roleAssignments body (template resource or REST/export body)."""
-    props = cur.get("properties")
-    principal = props.value_at("principalId") if props else None
-    raw_scope = cur.value_at("scope")
+    cur = bound_depth(cur)
+    props = typed(cur.get("properties"), "the role assignment's 'properties'", dict)
+    principal = text(props, "principalId")
+    raw_scope = text(cur, "scope")
     if raw_scope is None and props is not None:
-        raw_scope = props.value_at("scope")  # REST bodies carry the effective scope in properties
+        raw_scope = text(props, "scope")  # REST bodies carry the effective scope in properties
     return m.RoleAssignment(
-        id=res_id,
+        id=_id(res_id, cur),
         scope=effective_scope(raw_scope, deployment_scope),
-        role_definition_id=props.value_at("roleDefinitionId") if props else None,
+        role_definition_id=text(props, "roleDefinitionId"),
         principal_id=principal,
-        principal_type=props.value_at("principalType") if props else None,
+        principal_type=text(props, "principalType"),
         principal_of=identity_owner(principal, deployment_scope),
         origin=cur.origin(),
     )
@@ -396,36 +725,51 @@ def role_assignment(res_id: Any, cur: Cursor, deployment_scope: Any = None) -> m
 
 def role_definition(res_id: Any, cur: Cursor) -> m.RoleDefinition:
     """A Microsoft.Authorization/roleDefinitions body or an ``az role definition`` file."""
-    props = cur.get("properties") or cur
+    cur = bound_depth(cur)
+    props = typed(cur.get("properties"), "the role definition's 'properties'", dict) or cur
+    role_name = text(props, "roleName")
     return m.RoleDefinition(
-        id=res_id,
-        role_name=props.value_at("roleName", default=props.value_at("Name")),
-        permissions=props.value_at("permissions", default=props.value_at("Actions")),
-        assignable_scopes=props.value_at("assignableScopes"),
+        id=_id(res_id, cur),
+        role_name=role_name if role_name is not None else text(props, "Name"),
+        permissions=_either(_array(props, "permissions"), _array(props, "Actions")),
+        assignable_scopes=_array(props, "assignableScopes"),
         origin=cur.origin(),
     )
+
+
+def _array(cur: Cursor, key: str) -> Any:
+    """The array (or Unknown) at ``cur[key]``; another JSON type is reported and read as Unknown."""
+    if is_unknown(cur.value):
+        return cur.value
+    found = typed(cur.get(key), f"'{key}'", list)
+    return None if found is None else found.value
 
 
 def policy_assignment(
     name: Any, cur: Cursor, res_id: Any = None, deployment_scope: Any = None
 ) -> m.PolicyAssignment:
     """A Microsoft.Authorization/policyAssignments body (``deployment_scope`` only for template resources)."""
-    props = cur.get("properties") or cur
-    raw_scope = cur.value_at("scope")  # a template's extension scope, or the flat `az` export's
+    cur = bound_depth(cur)
+    props = typed(cur.get("properties"), "the policy assignment's 'properties'", dict) or cur
+    raw_scope = text(cur, "scope")  # a template's extension scope, or the flat `az` export's
     if raw_scope is None:
-        raw_scope = props.value_at("scope")  # REST bodies carry it in properties
+        raw_scope = text(props, "scope")  # REST bodies carry it in properties
     params: dict[str, Any] = {}
-    raw = props.value_at("parameters")
-    if isinstance(raw, dict):
-        for key, spec in raw.items():
+    raw = (
+        typed(props.get("parameters"), "the assignment's 'parameters'", dict)
+        if not is_unknown(props.value)
+        else None
+    )
+    if raw is not None and isinstance(raw.value, dict):
+        for key, spec in raw.value.items():
             params[key] = spec.get("value") if isinstance(spec, dict) and "value" in spec else spec
-    exported_id = cur.value_at("id")
+    exported_id = text(cur, "id")
     return m.PolicyAssignment(
-        name=name,
-        id=exported_id if isinstance(exported_id, str) else res_id,
+        name=_name(name, cur),
+        id=exported_id if isinstance(exported_id, str) else _id(res_id, cur),
         scope=effective_scope(raw_scope, deployment_scope),
         from_template=deployment_scope is not None,
-        policy_definition_id=props.value_at("policyDefinitionId"),
+        policy_definition_id=text(props, "policyDefinitionId"),
         parameters=params,
         identity=identity(cur.get("identity")),
         origin=cur.origin(),
@@ -439,7 +783,8 @@ def assessment_metadata(name: Any, cur: Cursor) -> m.AssessmentMetadata | None:
     """A Microsoft.Security/assessmentMetadata body (live or exported); None without a usable key."""
     if not isinstance(name, str) or not name.strip():
         return None
-    props = cur.get("properties")
+    cur = bound_depth(cur)
+    props = typed(cur.get("properties"), "the assessment metadata's 'properties'", dict)
     display = props.value_at("displayName") if props else None
     planned = props.value_at("plannedDeprecationDate") if props else None
     preview = props.value_at("preview") if props else None

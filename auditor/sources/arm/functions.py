@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+from auditor.budget import Budget
 from auditor.unknown import CallbackUrl, ResourceReference, Unknown
 
 if TYPE_CHECKING:
@@ -55,8 +56,6 @@ LAZY: Final = "lazy"
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
-#: Largest string padLeft() may build: bounded so a typo cannot exhaust memory.
-_MAX_PAD = 1_000_000
 #: Placeholder namespace for guid(); results are stable but not Azure's values.
 _GUID_NAMESPACE = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
 _SCALARS = (str, int, float, bool, type(None))
@@ -167,8 +166,13 @@ def _describe(value: Any) -> str:
     return type_name(value)
 
 
-def find_unknown(value: Any) -> Unknown | None:
-    """The first Unknown in ``value`` (itself, or nested in lists/dicts), else None."""
+def find_unknown(value: Any, budget: Budget | None = None) -> Unknown | None:
+    """The first Unknown in ``value`` (itself, or nested in lists/dicts, depth first), else None.
+
+    Iterative, so a deeply nested value cannot exhaust the Python stack; when ``budget`` is
+    given, the elements walked are charged to it as steps (a value that repeats a shared
+    part is walked, and charged, once per repetition).
+    """
     if isinstance(value, Unknown):
         return value
     if isinstance(value, list):
@@ -177,13 +181,76 @@ def find_unknown(value: Any) -> Unknown | None:
         items = value.values()
     else:
         return None
-    for item in items:
-        if isinstance(item, _SCALARS):
-            continue
-        found = find_unknown(item)
-        if found is not None:
-            return found
-    return None
+    walked = len(value)
+    stack = [iter(items)]
+    found: Unknown | None = None
+    while stack and found is None:
+        for item in stack[-1]:
+            if isinstance(item, _SCALARS):
+                continue
+            if isinstance(item, Unknown):
+                found = item
+                break
+            if isinstance(item, list):
+                walked += len(item)
+                stack.append(iter(item))
+                break
+            if isinstance(item, dict):
+                walked += len(item)
+                stack.append(iter(item.values()))
+                break
+        else:
+            stack.pop()
+    if budget is not None and walked > 64:
+        budget.step(walked)
+    return found
+
+
+def weigh(value: Any, cap: int) -> tuple[int, int]:
+    """``(size, walked)``: the characters of every string plus the elements of every array and
+    object in ``value``, counted through all levels, and the number of elements the count walked.
+
+    A value that holds one shared part many times (``createArray(v, v)`` through twenty
+    variables) counts it once per occurrence, because that is what every later walk, comparison
+    and serialisation pays. The count stops as soon as ``size`` passes ``cap``, so it never
+    costs more than the limit it checks.
+    """
+    if isinstance(value, str):
+        return len(value), 0
+    if not isinstance(value, (list, dict)):
+        return 0, 0
+    size = walked = 0
+    stack: list[Any] = [value]
+    while stack:
+        current = stack.pop()
+        size += len(current)
+        walked += len(current) + 1
+        if size > cap:
+            break
+        for item in current if isinstance(current, list) else current.values():
+            if isinstance(item, str):
+                size += len(item)
+            elif isinstance(item, (list, dict)):
+                stack.append(item)
+        if size > cap:
+            break
+    return size, walked
+
+
+def check_size(budget: Budget, what: str, *values: Any, extra: int = 0) -> None:
+    """Refuse (BudgetExceeded) to build ``what`` from ``values`` when their size together
+    (see :func:`weigh`) plus ``extra`` is above the value-size limit; the walk is charged as steps."""
+    cap = budget.limits.max_value_size
+    total, walked = extra, 0
+    for value in values:
+        if total > cap:
+            break
+        size, steps = weigh(value, cap - total)
+        total += size
+        walked += steps
+    if walked:
+        budget.step(walked)
+    budget.value(total, what)
 
 
 def derived_unknown(unknown: Unknown) -> Unknown:
@@ -301,6 +368,25 @@ def _text(fn: str, value: Any, *, containers: bool) -> str:
     if containers and isinstance(value, (list, dict)):
         return _json_text(value)
     raise EvalError(f"{fn}() cannot turn {_describe(value)} into a string")
+
+
+def _container_text(fn: str, value: Any, budget: Budget) -> str:
+    """:func:`_text` with containers as JSON, within the value-size budget: the JSON text of an
+    array that repeats one large part is far larger than the array, so its size is counted
+    first (at least one character per element and per string character), and checked again
+    once written (escapes can only make it longer, by a bounded factor)."""
+    if not isinstance(value, (list, dict)):
+        return _text(fn, value, containers=True)
+    check_size(budget, f"{fn}() of {_describe(value)}", value)
+    text = _json_text(value)
+    budget.value(len(text), f"{fn}() of {_describe(value)}")
+    return text
+
+
+def _digits(text: str) -> int:
+    """A run of decimal digits as an int; absurdly long runs (beyond Python's int-parsing limit)
+    become a number above every budget instead of a ValueError."""
+    return int(text) if len(text) <= 18 else 10**18
 
 
 def _want_str(fn: str, value: Any, what: str) -> str:
@@ -655,30 +741,38 @@ def _list_callback_url(ev: Evaluator, nodes: Sequence[Node]) -> CallbackUrl:
 def _concat(ev: Evaluator, args: list[Any]) -> Any:
     """concat(): all strings (scalars are turned into text, as ARM does with copyIndex()) or all arrays."""
     if any(isinstance(a, list) for a in args):
-        joined: list[Any] = []
         for i, a in enumerate(args):
-            if a is None:
-                continue
-            if not isinstance(a, list):
+            if a is not None and not isinstance(a, list):
                 raise EvalError(f"concat() cannot mix arrays and {type_name(a)}s ({_ordinal(i)})")
-            joined.extend(a)
+        check_size(ev.budget, "concat()", *args)
+        joined: list[Any] = []
+        for a in args:
+            if a is not None:
+                joined.extend(a)
         return joined
     for i, a in enumerate(args):
         if isinstance(a, dict):
             raise EvalError(f"concat() cannot concatenate an object ({_ordinal(i)})")
-    return "".join(_text("concat", a, containers=False) for a in args)
+    parts = [_text("concat", a, containers=False) for a in args]
+    ev.budget.value(sum(len(p) for p in parts), "concat()")
+    return "".join(parts)
 
 
 _FORMAT_ITEM = re.compile(r"\s*([0-9]+)\s*(?:,\s*(-?[0-9]+)\s*)?(?::(.*))?", re.DOTALL)
 
 
-def _format_value(value: Any, spec: str | None) -> str:
+def _format_value(value: Any, spec: str | None, budget: Budget) -> str:
     """One ``{n:spec}`` item. Common .NET numeric specs (D, N, F, X) are honoured; any other
-    spec falls back to the plain value rather than failing (a placeholder beats an Unknown)."""
+    spec falls back to the plain value rather than failing (a placeholder beats an Unknown).
+
+    A precision is a length the result is padded to (``{0:D999999999}`` asks for a gigabyte
+    of zeros), so it is checked against the value-size budget before anything is built."""
     if spec and isinstance(value, (int, float)) and not isinstance(value, bool):
         letter, digits = spec[0].upper(), spec[1:]
         if digits == "" or digits.isdigit():
-            precision = int(digits) if digits else None
+            precision = _digits(digits) if digits else None
+            if precision is not None and letter in "DXNF":
+                budget.value(precision, f"format() with '{{0:{spec[:20]}}}'")
             if letter == "D" and isinstance(value, int):
                 body = str(abs(value)).rjust(precision or 0, "0")
                 return ("-" if value < 0 else "") + body
@@ -689,18 +783,20 @@ def _format_value(value: Any, spec: str | None) -> str:
                 return format(value, f",.{2 if precision is None else precision}f")
             if letter == "F":
                 return format(value, f".{2 if precision is None else precision}f")
-    return _text("format", value, containers=True)
+    return _container_text("format", value, budget)
 
 
-def _dotnet_format(template: str, args: list[Any]) -> str:
+def _dotnet_format(template: str, args: list[Any], budget: Budget) -> str:
     """.NET composite formatting: ``{index[,alignment][:format]}``, ``{{`` and ``}}`` escapes."""
     out: list[str] = []
+    built = 0  # characters in ``out``: each item is checked before it is added
     i, n = 0, len(template)
     while i < n:
         ch = template[i]
         if ch == "{":
             if template.startswith("{{", i):
                 out.append("{")
+                built += 1
                 i += 2
                 continue
             close = template.find("}", i + 1)
@@ -709,34 +805,41 @@ def _dotnet_format(template: str, args: list[Any]) -> str:
             m = _FORMAT_ITEM.fullmatch(template, i + 1, close)
             if m is None:
                 raise EvalError(f"format(): '{template[i : close + 1]}' is not a valid format item")
-            index = int(m.group(1))
+            index = _digits(m.group(1))
             if index >= len(args):
                 raise EvalError(
                     f"format(): '{{{index}}}' refers to argument {index}, but only {len(args)} were given"
                 )
-            text = _format_value(args[index], m.group(3))
+            text = _format_value(args[index], m.group(3), budget)
             if m.group(2) is not None:
-                width = int(m.group(2))
+                sign, magnitude = m.group(2).startswith("-"), m.group(2).lstrip("-")
+                width = -_digits(magnitude) if sign else _digits(magnitude)
+                budget.value(built + max(abs(width), len(text)), "format()")
                 text = text.ljust(-width) if width < 0 else text.rjust(width)
+            built += len(text)
+            budget.value(built, "format()")
             out.append(text)
             i = close + 1
         elif ch == "}":
             if template.startswith("}}", i):
                 out.append("}")
+                built += 1
                 i += 2
                 continue
             raise EvalError(f"format(): the format string has an unmatched '}}' at position {i}")
         else:
             stop = min((p for p in (template.find("{", i), template.find("}", i)) if p >= 0), default=n)
             out.append(template[i:stop])
+            built += stop - i
             i = stop
+    budget.value(built, "format()")
     return "".join(out)
 
 
 @_fn("format", 1, None)
 def _format(ev: Evaluator, args: list[Any]) -> str:
     """format(formatString, args...): .NET composite formatting."""
-    return _dotnet_format(_want_str("format", args[0], "the format string"), args[1:])
+    return _dotnet_format(_want_str("format", args[0], "the format string"), args[1:], ev.budget)
 
 
 @_fn("toLower", 1, 1)
@@ -759,6 +862,8 @@ def _replace(ev: Evaluator, args: list[Any]) -> str:
     new = _want_str("replace", args[2], "the replacement")
     if not old:
         raise EvalError("replace(): the string to replace cannot be empty")
+    if len(new) > len(old):
+        ev.budget.value(len(text) + text.count(old) * (len(new) - len(old)), "replace()")
     return text.replace(old, new)
 
 
@@ -787,7 +892,10 @@ def _join(ev: Evaluator, args: list[Any]) -> str:
     """join(array, delimiter)."""
     items = _want_list("join", args[0], "the array to join")
     delimiter = _want_str("join", args[1], "the delimiter")
-    return delimiter.join(_text("join", item, containers=False) for item in items)
+    ev.budget.step(len(items))
+    parts = [_text("join", item, containers=False) for item in items]
+    ev.budget.value(sum(len(p) for p in parts) + len(delimiter) * max(len(parts) - 1, 0), "join()")
+    return delimiter.join(parts)
 
 
 @_fn("substring", 1, 3)
@@ -817,6 +925,7 @@ def _find_in_array(items: list[Any], item: Any, last: bool) -> int:
 def _index_of(ev: Evaluator, args: list[Any]) -> int:
     """indexOf(string, find) is case-insensitive (ARM docs); on an array it is element equality."""
     if isinstance(args[0], list):
+        ev.budget.step(len(args[0]))
         return _find_in_array(args[0], args[1], last=False)
     text = _want_str("indexOf", args[0], "the string to search")
     return text.lower().find(_want_str("indexOf", args[1], "the string to find").lower())
@@ -826,6 +935,7 @@ def _index_of(ev: Evaluator, args: list[Any]) -> int:
 def _last_index_of(ev: Evaluator, args: list[Any]) -> int:
     """lastIndexOf(): like indexOf(), from the end."""
     if isinstance(args[0], list):
+        ev.budget.step(len(args[0]))
         return _find_in_array(args[0], args[1], last=True)
     text = _want_str("lastIndexOf", args[0], "the string to search")
     return text.lower().rfind(_want_str("lastIndexOf", args[1], "the string to find").lower())
@@ -861,15 +971,16 @@ def _pad_left(ev: Evaluator, args: list[Any]) -> str:
     pad = _want_str("padLeft", args[2], "the padding character") if len(args) > 2 else " "
     if len(pad) != 1:
         raise EvalError(f"padLeft() expects a single padding character, got {pad!r}")
-    if total < 0 or total > _MAX_PAD:
+    if total < 0:
         raise EvalError(f"padLeft(): the total length {total} is out of range")
+    ev.budget.value(total, "padLeft() (total length out of range)")
     return str(value).rjust(total, pad)
 
 
 @_fn("string", 1, 1)
 def _string(ev: Evaluator, args: list[Any]) -> str:
     """string(value): objects/arrays as compact JSON, bools as 'True'/'False', null as ''."""
-    return _text("string", args[0], containers=True)
+    return _container_text("string", args[0], ev.budget)
 
 
 @_fn("uri", 2, 2)
@@ -877,22 +988,55 @@ def _uri(ev: Evaluator, args: list[Any]) -> str:
     """uri(base, relative): RFC 3986 resolution, as .NET's Uri(Uri, string) does."""
     base = _want_str("uri", args[0], "the base URI")
     relative = _want_str("uri", args[1], "the relative URI")
-    parts = urlsplit(base)
-    if not parts.scheme or not parts.netloc:
-        raise EvalError(f"uri(): the base URI {base!r} is not an absolute URI")
-    return urljoin(base, relative)
+    try:
+        parts = urlsplit(base)
+        if not parts.scheme or not parts.netloc:
+            raise EvalError(f"uri(): the base URI {_describe(base)} is not an absolute URI")
+        return urljoin(base, relative)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise EvalError(f"uri(): {_describe(base)} is not a valid URI ({exc})") from None
 
 
 @_fn("uriComponent", 1, 1)
 def _uri_component(ev: Evaluator, args: list[Any]) -> str:
-    """uriComponent(string): percent-encodes everything but the unreserved characters."""
-    return quote(_want_str("uriComponent", args[0], "its argument"), safe="")
+    """uriComponent(string): percent-encodes everything but the unreserved characters (the
+    result may be up to nine times longer, so ``uriComponent(uriComponent(…))`` is budgeted)."""
+    text = _want_str("uriComponent", args[0], "its argument")
+    ev.budget.value(len(text), "uriComponent()")
+    encoded = quote(_utf8(text), safe="")
+    ev.budget.value(len(encoded), "uriComponent()")
+    return encoded
 
 
 @_fn("uriComponentToString", 1, 1)
 def _uri_component_to_string(ev: Evaluator, args: list[Any]) -> str:
     """uriComponentToString(string): percent-decoding."""
-    return unquote(_want_str("uriComponentToString", args[0], "its argument"), errors="strict")
+    text = _want_str("uriComponentToString", args[0], "its argument")
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        raise EvalError("uriComponentToString(): the percent-encoded bytes are not valid UTF-8") from None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 bytes as .NET writes them: a lone surrogate (JSON allows ``"\\ud800"``) becomes
+    U+FFFD instead of an encoding error."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text).encode("utf-8")
+
+
+def _b64encode(fn: str, text: str, budget: Budget) -> str:
+    """base64 of the UTF-8 bytes: a third longer than the bytes, so a chain of base64() calls
+    grows geometrically and each link is checked before it is built."""
+    budget.value(len(text), f"{fn}()")
+    data = _utf8(text)
+    budget.value((len(data) + 2) // 3 * 4, f"{fn}()")
+    return base64.b64encode(data).decode("ascii")
 
 
 def _b64decode(fn: str, text: str) -> str:
@@ -906,7 +1050,7 @@ def _b64decode(fn: str, text: str) -> str:
 @_fn("base64", 1, 1)
 def _base64(ev: Evaluator, args: list[Any]) -> str:
     """base64(string) of the UTF-8 bytes."""
-    return base64.b64encode(_want_str("base64", args[0], "its argument").encode("utf-8")).decode("ascii")
+    return _b64encode("base64", _want_str("base64", args[0], "its argument"), ev.budget)
 
 
 @_fn("base64ToString", 1, 1)
@@ -926,7 +1070,7 @@ def _base64_to_json(ev: Evaluator, args: list[Any]) -> Any:
 @_fn("dataUri", 1, 1)
 def _data_uri(ev: Evaluator, args: list[Any]) -> str:
     """dataUri(string) in ARM's exact shape (``charset=utf8``)."""
-    data = base64.b64encode(_want_str("dataUri", args[0], "its argument").encode("utf-8")).decode("ascii")
+    data = _b64encode("dataUri", _want_str("dataUri", args[0], "its argument"), ev.budget)
     return f"data:text/plain;charset=utf8;base64,{data}"
 
 
@@ -950,13 +1094,13 @@ def _hash_input(fn: str, args: list[Any]) -> str:
 @_fn("guid", 1, None)
 def _guid(ev: Evaluator, args: list[Any]) -> str:
     """Deterministic placeholder: uuid5 over the '-'-joined arguments (stable, not Azure's value)."""
-    return str(uuid.uuid5(_GUID_NAMESPACE, _hash_input("guid", args)))
+    return str(uuid.uuid5(_GUID_NAMESPACE, _LONE_SURROGATE.sub("\ufffd", _hash_input("guid", args))))
 
 
 @_fn("uniqueString", 1, None)
 def _unique_string(ev: Evaluator, args: list[Any]) -> str:
     """Deterministic placeholder in uniqueString()'s shape (13 lower-case base32 characters)."""
-    digest = hashlib.sha256(_hash_input("uniqueString", args).encode("utf-8")).digest()
+    digest = hashlib.sha256(_utf8(_hash_input("uniqueString", args))).digest()
     return base64.b32encode(digest).decode("ascii").lower()[:13]
 
 
@@ -978,6 +1122,7 @@ def _contains(ev: Evaluator, args: list[Any]) -> Any:
     if isinstance(container, dict):
         return _find_key(container, _text("contains", item, containers=False)) is not None
     if isinstance(container, list):
+        ev.budget.step(len(container))
         pending: Unknown | None = None
         for element in container:
             inner = find_unknown(element)
@@ -1189,6 +1334,8 @@ def _int(ev: Evaluator, args: list[Any]) -> int:
     if isinstance(value, float):
         return _int64("int", round(value))
     if isinstance(value, str) and _INT_TEXT.fullmatch(value):
+        if len(value.strip().lstrip("+-").lstrip("0")) > 19:  # beyond 64 bits (and Python's parse limit)
+            raise EvalError(f"int(): {_describe(value)} does not fit in a 64-bit integer")
         return _int64("int", int(value))
     raise EvalError(f"int() cannot convert {_describe(value)} to an integer")
 
@@ -1295,6 +1442,7 @@ def _array(ev: Evaluator, args: list[Any]) -> list[Any]:
 @_fn("createArray", 0, None, ACCEPT)
 def _create_array(ev: Evaluator, args: list[Any]) -> list[Any]:
     """createArray(items...): items may be Unknown (the array itself is still known)."""
+    check_size(ev.budget, "createArray()", *args, extra=len(args))
     return list(args)
 
 
@@ -1303,6 +1451,7 @@ def _create_object(ev: Evaluator, args: list[Any]) -> Any:
     """createObject(key, value, ...): values may be Unknown, keys must be known strings."""
     if len(args) % 2:
         raise EvalError(f"createObject() takes key/value pairs, got an odd number of arguments ({len(args)})")
+    check_size(ev.budget, "createObject()", *args[1::2], extra=len(args) // 2)
     result: dict[str, Any] = {}
     for i in range(0, len(args), 2):
         key = args[i]
@@ -1331,6 +1480,8 @@ def _union(ev: Evaluator, args: list[Any]) -> Any:
     """union(objects...) deep-merges objects (later wins); union(arrays...) keeps the first of
     equal elements in order. Unknown values are carried, never compared.
     """
+    if all(isinstance(a, (dict, list)) for a in args):
+        check_size(ev.budget, "union()", *args)
     if all(isinstance(a, dict) for a in args):
         result: dict[str, Any] = {}
         for a in args:
@@ -1340,6 +1491,7 @@ def _union(ev: Evaluator, args: list[Any]) -> Any:
         items: list[Any] = []
         for a in args:
             for item in a:
+                ev.budget.step(len(items) + 1)  # each new item is compared with those kept
                 # An item holding an Unknown cannot be compared, so it is kept.
                 if find_unknown(item) is not None or not any(
                     find_unknown(x) is None and arm_equals(x, item) for x in items
@@ -1354,6 +1506,9 @@ def _union(ev: Evaluator, args: list[Any]) -> Any:
 def _intersection(ev: Evaluator, args: list[Any]) -> Any:
     """intersection(objects...) keeps equal key/value pairs; intersection(arrays...) common elements."""
     first, rest = args[0], args[1:]
+    if all(isinstance(a, (dict, list)) for a in args):
+        # Every element of the first is compared with every element of the others.
+        ev.budget.step(len(first) * (1 + sum(len(other) for other in rest)))
     if all(isinstance(a, dict) for a in args):
         return {
             k: v for k, v in first.items() if all(k in other and arm_equals(other[k], v) for other in rest)
@@ -1422,6 +1577,7 @@ def _json(ev: Evaluator, args: list[Any]) -> Any:
 def _items(ev: Evaluator, args: list[Any]) -> list[dict[str, Any]]:
     """ARM returns the entries sorted by key."""
     obj = _want_dict("items", args[0], "its argument")
+    ev.budget.step(len(obj))
     return [{"key": k, "value": obj[k]} for k in sorted(obj, key=lambda k: _culture_key(str(k)))]
 
 
@@ -1462,6 +1618,7 @@ def _try_get(ev: Evaluator, args: list[Any]) -> Any:
 def _shallow_merge(ev: Evaluator, args: list[Any]) -> Any:
     """shallowMerge([objects]): top-level merge, later wins."""
     merged: dict[str, Any] = {}
+    ev.budget.step(len(args[0]) if isinstance(args[0], list) else 1)
     for item in _want_list("shallowMerge", args[0], "its argument"):
         if isinstance(item, Unknown):
             return derived_unknown(item)
@@ -1473,7 +1630,9 @@ def _shallow_merge(ev: Evaluator, args: list[Any]) -> Any:
 def _flatten(ev: Evaluator, args: list[Any]) -> Any:
     """flatten([arrays]): one level."""
     flat: list[Any] = []
-    for item in _want_list("flatten", args[0], "its argument"):
+    outer = _want_list("flatten", args[0], "its argument")
+    check_size(ev.budget, "flatten()", outer)
+    for item in outer:
         if isinstance(item, Unknown):
             return derived_unknown(item)
         flat.extend(_want_list("flatten", item, "an array item"))
@@ -1529,7 +1688,28 @@ def _input_list(ev: Evaluator, node: Node, fn: str) -> list[Any] | Unknown:
     value = ev.eval(node)
     if isinstance(value, Unknown):
         return derived_unknown(value)
-    return _want_list(fn, value, "argument 1")
+    items = _want_list(fn, value, "argument 1")
+    ev.budget.step(len(items))  # the lambda runs once per item (sort: more), whatever its body
+    return items
+
+
+class _Growing:
+    """The size of a result a lambda function builds item by item (``map`` over ``range`` of
+    ranges), checked against the value-size budget as it grows."""
+
+    __slots__ = ("budget", "size", "what")
+
+    def __init__(self, budget: Budget, what: str) -> None:
+        self.budget, self.size, self.what = budget, 0, what
+
+    def add(self, value: Any) -> Any:
+        cap = self.budget.limits.max_value_size
+        size, walked = weigh(value, cap - self.size)
+        self.size += size + 1
+        if walked:
+            self.budget.step(walked)
+        self.budget.value(self.size, self.what)
+        return value
 
 
 @_fn("lambda", 0, None, LAZY)
@@ -1571,7 +1751,8 @@ def _map(ev: Evaluator, nodes: Sequence[Node]) -> Any:
     if isinstance(items, Unknown):
         return items
     fn = _lambda_arg(ev, nodes[1], "map", 2, 1, 2)
-    return [_invoke(ev, fn, (item, i)) for i, item in enumerate(items)]
+    result = _Growing(ev.budget, "map()")
+    return [result.add(_invoke(ev, fn, (item, i))) for i, item in enumerate(items)]
 
 
 @_fn("reduce", 3, 3, LAZY)
@@ -1602,6 +1783,7 @@ def _sort(ev: Evaluator, nodes: Sequence[Node]) -> Any:
         return _want_bool("sort", result, "the lambda result")
 
     def compare(a: Any, b: Any) -> int:
+        ev.budget.step()
         if before(a, b):
             return -1
         return 1 if before(b, a) else 0
@@ -1621,12 +1803,13 @@ def _to_object(ev: Evaluator, nodes: Sequence[Node]) -> Any:
     key_fn = _lambda_arg(ev, nodes[1], "toObject", 2, 1, 1)
     value_fn = _lambda_arg(ev, nodes[2], "toObject", 3, 1, 1) if len(nodes) > 2 else None
     result: dict[str, Any] = {}
+    size = _Growing(ev.budget, "toObject()")
     for item in items:
         key = _invoke(ev, key_fn, (item,))
         if isinstance(key, Unknown):
             return derived_unknown(key)
         key = _want_str("toObject", key, "the key lambda result")
-        result[key] = _invoke(ev, value_fn, (item,)) if value_fn is not None else item
+        result[key] = size.add(_invoke(ev, value_fn, (item,)) if value_fn is not None else item)
     return result
 
 
@@ -1638,7 +1821,9 @@ def _map_values(ev: Evaluator, nodes: Sequence[Node]) -> Any:
         return derived_unknown(obj)
     obj = _want_dict("mapValues", obj, "argument 1")
     fn = _lambda_arg(ev, nodes[1], "mapValues", 2, 1, 1)
-    return {key: _invoke(ev, fn, (value,)) for key, value in obj.items()}
+    ev.budget.step(len(obj))
+    result = _Growing(ev.budget, "mapValues()")
+    return {key: result.add(_invoke(ev, fn, (value,))) for key, value in obj.items()}
 
 
 @_fn("groupBy", 2, 2, LAZY)

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Iterator
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditor import model as m
+from auditor.budget import Budget, use
 from auditor.sources.arm import extract, policy
 from auditor.sources.arm.classify import classify
 from auditor.sources.arm.cursor import LIVE_SOURCE, Context, Cursor, SourceFile
-from auditor.sources.arm.jsonpos import DecodeError, JsonSyntaxError, PDict, decode, loads
+from auditor.sources.arm.jsonpos import DecodeError, JsonSyntaxError, LineIndex, PDict, decode, loads
 from auditor.sources.arm.template import (
     PLACEHOLDER_RESOURCE_GROUP,
     PLACEHOLDER_SUBSCRIPTION,
@@ -32,6 +34,7 @@ from auditor.sources.arm.template import (
     build_resource_id,
     scope_level_from_schema,
 )
+from auditor.sources.files import file_kind, is_within, read_regular, resolved_roots
 from auditor.unknown import ResourceReference, Unknown, is_unknown
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", ".tox"})
@@ -81,27 +84,54 @@ def display_path(path: Path) -> str:
     return rel.replace(os.sep, "/")
 
 
-def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Every file under ``paths`` (files given explicitly are always included), sorted, skipping VCS dirs."""
+def discover(paths: Iterable[Path], on_error: Callable[[OSError], None] | None = None) -> Iterator[Path]:
+    """Every file under ``paths`` (anything given explicitly that is not a folder is yielded as it is, so
+    a FIFO or a device named on the command line is reported, not silently walked), sorted, skipping VCS
+    dirs. A link to a folder is yielded, not walked (a link out of the scanned roots is then reported);
+    ``on_error`` hears of folders that could not be listed."""
     for root in paths:
-        if root.is_file() or not root.exists():
+        try:
+            is_dir = root.is_dir()
+        except OSError:  # e.g. a name too long: reported when it is read
+            is_dir = False
+        if not is_dir:
             yield root
             continue
         found: list[Path] = []
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
+            kept = []
+            for d in sorted(dirnames):
+                if d in SKIP_DIRS:
+                    continue
+                if os.path.islink(os.path.join(dirpath, d)):
+                    found.append(Path(dirpath) / d)  # os.walk does not follow it; scan() decides
+                else:
+                    kept.append(d)
+            dirnames[:] = kept
             found.extend(Path(dirpath) / f for f in filenames)
         yield from sorted(found)
 
 
 def parameters_file_for(template: Path) -> Path | None:
-    """The conventional parameters file beside a template (``x.parameters.json`` for ``x.json``)."""
-    candidate = template.with_name(template.stem + ".parameters" + template.suffix)
-    return candidate if candidate.is_file() else None
+    """The conventional parameters file beside a template (``x.parameters.json`` for ``x.json``).
+
+    A name the file system cannot hold (``ENAMETOOLONG``: the template's own name is near the limit) or a
+    folder that cannot be searched means there is no such file to use.
+    """
+    try:
+        candidate = template.with_name(template.stem + ".parameters" + template.suffix)
+        return candidate if candidate.is_file() else None
+    except (OSError, ValueError):
+        return None
 
 
 class ArmSource:
     """Builds an inventory from template, policy and exported-resource files."""
+
+    # Set by scan(): the resolved folders files may be read from (None: anywhere, for direct _read use),
+    # how many discovered files the exclude patterns dropped, and what was wrong with parameters files.
+    _roots: tuple[Path, ...] | None = None
+    excluded: int = 0
 
     def __init__(
         self,
@@ -127,12 +157,7 @@ class ArmSource:
     def _read(self, path: Path) -> _Parsed | None:
         display = display_path(path)
         try:
-            if not path.exists():
-                raise FileNotFoundError("no such file or directory")
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise OSError(f"file is {size} bytes, larger than the {MAX_FILE_BYTES} byte limit")
-            data = path.read_bytes()
+            data = read_regular(path, max_bytes=MAX_FILE_BYTES, roots=self._roots)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             self._problem("unreadable", f"cannot read file: {reason}", display)
@@ -188,18 +213,35 @@ class ArmSource:
     # ------------------------------------------------------------ driving
 
     def scan(self, paths: Iterable[Path]) -> m.Inventory:
-        """Read, classify and evaluate every file under ``paths``."""
-        for path in discover(paths):
-            if self.exclude and _excluded(display_path(path), self.exclude):
+        """Read, classify and evaluate every file under ``paths``.
+
+        Only regular files inside the scanned roots are read (:mod:`auditor.sources.files`): a link out of
+        them, a FIFO, a device or a folder that cannot be listed is an SRC001 problem, never a hang or a
+        silent gap. Files dropped by ``exclude`` are counted in :attr:`excluded`.
+        """
+        paths = list(paths)
+        self._roots = resolved_roots(paths)
+        self._param_problems: dict[str, ParametersProblem] = {}
+        self.excluded = 0
+        explicit = set(paths)
+        for path in discover(paths, on_error=self._unlistable):
+            display = display_path(path)
+            if self.exclude and _excluded(display, self.exclude):
+                self.excluded += 1
                 continue
             suffix = path.suffix.lower()
-            if suffix in TERRAFORM_SUFFIXES and path.exists():
+            refusal = _refusal(path, self._roots, path in explicit or suffix in _READ_SUFFIXES)
+            if refusal == "skip":
+                continue
+            if refusal is not None:
+                self._problem("unreadable", f"cannot read file: {refusal}", display)
+                self._b.files.append(m.FileRecord(path=display, kind="unreadable", detail=refusal))
+                continue
+            if suffix in TERRAFORM_SUFFIXES:
                 self._terraform_file(path)
                 continue
-            if suffix not in JSON_SUFFIXES and path.exists():
-                self._b.files.append(
-                    m.FileRecord(path=display_path(path), kind="not-ours", detail=_skip_reason(path))
-                )
+            if suffix not in JSON_SUFFIXES:
+                self._b.files.append(m.FileRecord(path=display, kind="not-ours", detail=_skip_reason(path)))
                 continue
             parsed = self._read(path)
             if parsed is None:
@@ -209,8 +251,19 @@ class ArmSource:
                 continue
             self._b.files.append(m.FileRecord(path=parsed.display, kind=parsed.kind, detail=parsed.detail))  # type: ignore[arg-type]
             self._process(parsed)
+            self._b.problems.extend(parsed.src.take_problems())  # wrong JSON types, depth cuts
         self._process_policies()
+        for parsed, _root in self._policies:
+            self._b.problems.extend(parsed.src.take_problems())
+        self._report_parameter_problems()
         return self._b.inventory()
+
+    def _unlistable(self, exc: OSError) -> None:
+        """A folder os.walk could not list: nothing in it was checked."""
+        display = display_path(Path(exc.filename)) if exc.filename else "?"
+        reason = exc.strerror or str(exc)
+        self._problem("unreadable", f"cannot list folder: {reason}", display)
+        self._b.files.append(m.FileRecord(path=display, kind="unreadable", detail=reason))
 
     def _process(self, p: _Parsed) -> None:
         root = Cursor(p.doc, "", getattr(p.doc, "start", 0), Context(p.src))
@@ -274,24 +327,30 @@ class ArmSource:
         if params_path is None:
             return {}
         if params_path not in self._param_cache:
-            self._param_cache[params_path] = self._load_parameters(params_path)
+            # one given explicitly (command line, configuration) was checked by the CLI; one found beside
+            # the template is untrusted like the template: it must lie inside the scanned roots
+            roots = None if explicit else self._roots
+            self._param_cache[params_path] = self._load_parameters(params_path, roots)
         return self._param_cache[params_path] or {}
 
-    def _load_parameters(self, path: Path) -> dict[str, Any] | None:
-        try:
-            doc = loads(decode(path.read_bytes()), src=None)
-        except (OSError, DecodeError, JsonSyntaxError):
-            return None  # reported when the file itself is scanned, or by the CLI for --parameters
-        params = doc.get("parameters") if isinstance(doc, dict) else None
-        if not isinstance(params, dict):
-            return None
-        out: dict[str, Any] = {}
-        for name, spec in params.items():
-            if isinstance(spec, dict) and "value" in spec:
-                out[name] = spec["value"]
-            elif isinstance(spec, dict) and "reference" in spec:
-                out[name] = Unknown(f"parameter '{name}' is a Key Vault secret reference")
-        return out
+    def _load_parameters(self, path: Path, roots: tuple[Path, ...] | None = None) -> dict[str, Any] | None:
+        """The values of a parameters file; what is wrong with it is kept for :meth:`scan` to report."""
+        values, problem = read_parameters(path, roots)
+        if problem is not None:
+            self._param_problems.setdefault(display_path(path), problem)
+        return values
+
+    def _report_parameter_problems(self) -> None:
+        """A parameters file used for a template that could not be used is a finding on that file, once:
+        not again when the file was scanned itself and already reported."""
+        reported = {(p.origin.file, p.code) for p in self._b.problems}
+        for display, problem in self._param_problems.items():
+            if (display, problem.code) in reported or (
+                problem.code != "invalid-template-shape"
+                and {(display, "unreadable"), (display, "invalid-json")} & reported
+            ):
+                continue
+            self._problem(problem.code, problem.message, display, problem.line, problem.column)
 
     def _template(self, p: _Parsed, root: Cursor) -> None:
         scope = Scope(level=scope_level_from_schema(p.doc.get("$schema")))
@@ -299,9 +358,11 @@ class ArmSource:
             scope.subscription_id = self.subscription
         if self.resource_group:
             scope.resource_group = self.resource_group
-        evaluator = TemplateEvaluator(p.doc, root, supplied=self._supplied_parameters(p.path), scope=scope)
-        first = len(self._b.role_assignments)
-        self._collect(evaluator.resources(), evaluator.problems)
+        supplied = self._supplied_parameters(p.path)
+        with use(Budget()) as budget:  # one per file: nested deployments and copies share it
+            evaluator = TemplateEvaluator(p.doc, root, supplied=supplied, scope=scope, budget=budget)
+            first = len(self._b.role_assignments)
+            self._collect(evaluator.resources(), evaluator.problems)
         self._follow_outputs(first, evaluator.outputs)
 
     def _follow_outputs(self, first: int, outputs: dict[str, Any]) -> None:
@@ -316,27 +377,24 @@ class ArmSource:
                     assignments[i] = ra.model_copy(update={"principal_of": owner})
 
     def _collect(self, resources: Iterable[EvaluatedResource], problems: list[ExpressionProblem]) -> None:
+        """Dispatch the evaluated resources, then turn what evaluating met into problems
+        (``invalid-expression``: SRC004, ``evaluation-limit``: SRC005)."""
         for res in resources:
             self._dispatch(res)
         for problem in problems:
-            line, column = problem.src.index.position(problem.offset())
-            self._problem(
-                "invalid-expression",
-                f"invalid ARM expression {problem.expression!r}: {problem.message}",
-                problem.src.path,
-                line,
-                column,
-                problem.fallback.path,
-            )
+            line, column = problem.src.index.position(max(problem.offset(), 0))
+            self._problem(problem.code, problem.text(), problem.src.path, line, column, problem.fallback.path)
         problems.clear()
 
     def _dispatch(self, res: EvaluatedResource, from_policy: str | None = None) -> None:
         type_ = res.type.lower() if isinstance(res.type, str) else ""
         cur = res.cursor
         self._inline_suppression(cur)
+        if type_ in _READ_TYPES:
+            res = _checked_top_level(res)
         if type_ == "microsoft.security/automations":
             self._b.automations.append(
-                extract.automation(res.id, res.name, cur.value_at("apiVersion"), cur, from_policy)
+                extract.automation(res.id, res.name, _api_version(cur), cur, from_policy)
             )
         elif type_ == "microsoft.logic/workflows":
             self._b.logic_apps.append(extract.logic_app(res.id, res.name, cur))
@@ -354,7 +412,7 @@ class ArmSource:
             self._b.policy_assignments.append(
                 extract.policy_assignment(res.name, cur, res.id, _deployment_scope(res))
             )
-        elif type_ == "microsoft.authorization/policydefinitions":
+        elif type_ == "microsoft.authorization/policydefinitions" and isinstance(cur.value, dict):
             self._policies.append(
                 (
                     _Parsed(
@@ -368,6 +426,8 @@ class ArmSource:
                     cur,
                 )
             )
+        # what reading the body found wrong (wrong JSON types, nesting cut at the walk-depth limit)
+        self._b.problems.extend(cur.ctx.src.take_problems())
 
     def _inline_suppression(self, cur: Cursor) -> None:
         """Record ``metadata.auditor.ignore`` (and its ``reason``) on any resource."""
@@ -402,12 +462,24 @@ class ArmSource:
 
     def _exported(self, cur: Cursor) -> None:
         body = cur.value
+        if not isinstance(body, dict):
+            return
+        if cur.ctx.src is LIVE_SOURCE:
+            # each live body gets its own problem list: live reads may run side by side
+            cur = cur.with_context(Context(SourceFile("", "")))
         type_ = body.get("type")
-        name = body.get("name")
+        if not isinstance(type_, str):
+            at = cur.get("type") or cur
+            extract.wrong_type(at, "the resource's 'type'", "a string")
+            self._b.problems.extend(cur.ctx.src.take_problems())
+            return
+        name: Any = body.get("name")  # any JSON type: _dispatch reports one that is not text
         res_id = body.get("id")
+        if res_id is not None and not isinstance(res_id, str):
+            res_id = extract.checked_text(res_id, cur.get("id"), "the resource's 'id'")
         if not isinstance(res_id, str):
             res_id = build_resource_id(Scope(), type_, name) if isinstance(name, str) else Unknown("no id")
-        display = res_id if isinstance(res_id, str) else f"{type_}/{name}"
+        display = res_id if isinstance(res_id, str) else f"{type_}/{name if isinstance(name, str) else '?'}"
         ctx = Context(cur.ctx.src, resource=display)
         res = EvaluatedResource(type_, name, res_id, display, cur.with_context(ctx), None, None)
         self._dispatch(res)
@@ -425,11 +497,20 @@ class ArmSource:
             self._policy(parsed, root, assignments)
 
     def _policy(self, p: _Parsed, root: Cursor, assignments: dict[str, list[m.PolicyAssignment]]) -> None:
+        """A policy definition, evaluated with its own budget (its defaults and every assignment
+        that evaluates its deployment again pay from the same one)."""
+        with use(Budget()):
+            self._policy_evaluated(p, root, assignments)
+
+    def _policy_evaluated(
+        self, p: _Parsed, root: Cursor, assignments: dict[str, list[m.PolicyAssignment]]
+    ) -> None:
         props = root.get("properties") if isinstance(root.value.get("properties"), dict) else root
         assert props is not None
         name = root.value.get("name")
         if not isinstance(name, str):
-            name = props.value_at("displayName") or p.path.stem
+            display = props.value_at("displayName")  # any JSON type: no truth test, no list as a name
+            name = display if isinstance(display, str) and display else p.path.stem
         ctx = Context(p.src, resource=f"Microsoft.Authorization/policyDefinitions/{name}")
         root, props = root.with_context(ctx), props.with_context(ctx)
         params_decl = (
@@ -487,6 +568,111 @@ class ArmSource:
         self._collect([], problems)
 
 
+_READ_SUFFIXES = JSON_SUFFIXES | TERRAFORM_SUFFIXES
+
+
+def _refusal(path: Path, roots: tuple[Path, ...], would_read: bool) -> str | None:
+    """Why a discovered ``path`` is not read (None: go on; ``"skip"``: nothing to say).
+
+    ``would_read``: it was named explicitly or has a suffix auditor reads; other files are never opened,
+    so they are only recorded as not ours (a FIFO named ``notes.txt`` is harmless).
+    """
+    try:
+        st = path.stat()
+    except OSError as exc:  # a broken link, a name too long, a link loop
+        return exc.strerror or str(exc)
+    if not would_read and not stat.S_ISDIR(st.st_mode):
+        return None
+    try:
+        real = Path(os.path.realpath(path, strict=True))
+    except (OSError, RuntimeError, ValueError) as exc:
+        return getattr(exc, "strerror", None) or str(exc)
+    if not is_within(real, roots):
+        return "symbolic link to a path outside the scanned paths: not followed"
+    if stat.S_ISDIR(st.st_mode):  # a link to a folder inside the roots: its files are scanned where they are
+        return "skip"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{file_kind(st.st_mode)}, not a regular file: not read"
+    return None
+
+
+@dataclass(frozen=True)
+class ParametersProblem:
+    """Why a parameters file cannot be used (``code`` is a :data:`auditor.model.ProblemCode`)."""
+
+    code: str
+    message: str
+    line: int = 0
+    column: int = 0
+
+
+def read_parameters(
+    path: Path, roots: tuple[Path, ...] | None = None
+) -> tuple[dict[str, Any] | None, ParametersProblem | None]:
+    """A parameters file's values (``{name: value}``; a Key Vault reference becomes Unknown) and what is
+    wrong with it. ``roots``: the file must lie inside them (see :func:`auditor.sources.files.read_regular`).
+
+    The values are None when the file cannot be read or parsed or is not a parameters document; entries of
+    the wrong shape are left out (the template's defaults apply) and reported.
+    """
+    try:
+        text = decode(read_regular(path, max_bytes=MAX_FILE_BYTES, roots=roots))
+    except OSError as exc:
+        return None, ParametersProblem("unreadable", f"cannot read parameters file: {exc.strerror or exc}")
+    except DecodeError as exc:
+        return None, ParametersProblem("unreadable", f"cannot decode parameters file: {exc.message}")
+    try:
+        doc = loads(text, src=None)
+    except JsonSyntaxError as exc:
+        return None, ParametersProblem("invalid-json", str(exc), exc.line, exc.column)
+    index = LineIndex(text)
+
+    def at(offset: int, message: str) -> ParametersProblem:
+        line, column = index.position(offset) if 0 <= offset <= len(text) else (0, 0)
+        return ParametersProblem("invalid-template-shape", message, line, column)
+
+    if not isinstance(doc, dict):
+        start = getattr(doc, "start", 0)
+        return None, at(start, f"a parameters file must be a JSON object, not {_json_type(doc)}")
+    params = doc.get("parameters")
+    if not isinstance(params, dict):
+        offset = doc.key_pos.get("parameters", doc.start) if isinstance(doc, PDict) else 0
+        what = "has no 'parameters' object" if params is None else f"'parameters' is {_json_type(params)}"
+        return None, at(offset, f"not a parameters file: {what}, so none of its values were used")
+    out: dict[str, Any] = {}
+    problem: ParametersProblem | None = None
+    for name, spec in params.items():
+        if isinstance(spec, dict) and "value" in spec:
+            out[name] = spec["value"]
+        elif isinstance(spec, dict) and "reference" in spec:
+            out[name] = Unknown(f"parameter '{name}' is a Key Vault secret reference")
+        elif problem is None:
+            offset = params.key_pos.get(name, params.start) if isinstance(params, PDict) else 0
+            shown = name if len(name) <= 80 else name[:80] + "…"
+            what = (
+                "has neither 'value' nor 'reference'"
+                if isinstance(spec, dict)
+                else f"is {_json_type(spec)}, not an object with 'value' or 'reference'"
+            )
+            problem = at(offset, f"parameter '{shown}' {what}: not used (the template's default applies)")
+    return out, problem
+
+
+def _json_type(value: Any) -> str:
+    """The JSON type of a parsed value, for messages."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null" if value is None else type(value).__name__
+
+
 def _through_outputs(value: Any, outputs: dict[str, Any]) -> Any:
     """What ``reference('<deployment>'[, api, 'full']).[properties.]outputs.<x>.value`` evaluates to,
     when that nested deployment's outputs were recorded (None otherwise)."""
@@ -502,6 +688,64 @@ def _through_outputs(value: Any, outputs: dict[str, Any]) -> Any:
         return None
     recorded = outputs.get(target.rsplit("/", 1)[-1].lower())
     return recorded.get(path[1]) if isinstance(recorded, dict) else None
+
+
+# The resource types auditor reads: their top-level keys are checked for the JSON type Azure requires.
+_READ_TYPES = frozenset(
+    {
+        "microsoft.security/automations",
+        "microsoft.logic/workflows",
+        "microsoft.web/connections",
+        "microsoft.authorization/roleassignments",
+        "microsoft.authorization/roledefinitions",
+        "microsoft.security/assessmentmetadata",
+        "microsoft.authorization/policyassignments",
+        "microsoft.authorization/policydefinitions",
+    }
+)
+_TEXT_KEYS = ("name", "apiVersion", "location", "kind")
+
+
+def _checked_top_level(res: EvaluatedResource) -> EvaluatedResource:
+    """Report top-level keys of a read resource that are not text (a ``name`` of 5, a list ``location``).
+
+    The name the element gets is then an Unknown, never the wrong-typed value.
+    """
+    cur = res.cursor
+    if not isinstance(cur.value, dict):
+        return res
+    name = res.name
+    for key in _TEXT_KEYS:
+        at = cur.get(key)
+        if at is None or at.value is None or isinstance(at.value, str | Unknown):
+            continue
+        unknown = extract.wrong_type(at, f"the resource's '{key}'", "a string")
+        if key == "name":
+            name = unknown
+    if name is None:
+        name = Unknown("the resource has no name")
+    elif not isinstance(name, str | Unknown):
+        name = Unknown("the resource's name is not a string")
+    if name is res.name:
+        return res
+    return EvaluatedResource(
+        res.type,
+        name,
+        res.id,
+        res.display,
+        cur,
+        res.scope_subscription,
+        res.scope_resource_group,
+        res.scope_level,
+    )
+
+
+def _api_version(cur: Cursor) -> Any:
+    """``apiVersion`` when it is text or Unknown (another type was reported by :func:`_checked_top_level`)."""
+    value = cur.value_at("apiVersion")
+    return (
+        value if value is None or isinstance(value, str | Unknown) else Unknown("apiVersion is not a string")
+    )
 
 
 def _deployment_scope(res: EvaluatedResource) -> str | None:

@@ -18,13 +18,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.budget import LIMITS, Budget, BudgetExceeded, current
 from auditor.sources.arm import expressions
 from auditor.sources.arm.cursor import Context, Cursor, SourceFile, child_path
+from auditor.sources.arm.extract import json_kind, wrong_type
+from auditor.sources.arm.functions import weigh
 from auditor.sources.arm.jsonpos import PDict, PList
 from auditor.unknown import Unknown, is_unknown
 
 MAX_COPY = 800  # ARM's own limit on copy count
-MAX_NESTING = 12  # nested deployments deeper than this are not followed
+#: Nested deployments deeper than this are not followed (SRC005); the file's budget says how deep.
+MAX_NESTING = LIMITS.max_nesting
+#: Longest expression text an SRC005 message quotes.
+_SHOWN = 120
 
 PLACEHOLDER_SUBSCRIPTION = "{subscriptionId}"
 PLACEHOLDER_RESOURCE_GROUP = "{resourceGroup}"
@@ -34,24 +40,51 @@ PLACEHOLDER_TENANT = "{tenantId}"
 
 @dataclass
 class ExpressionProblem:
-    """An expression that is not valid ARM syntax (ARM would reject the deployment).
+    """A problem met while evaluating: by ``code``, an expression that is not valid ARM syntax
+    (``invalid-expression``, SRC004: ARM would reject the deployment) or a budget the file
+    exceeded (``evaluation-limit``, SRC005: ``message`` is then the whole text, see
+    :func:`limit_message`).
 
-    Invalid expressions are rare, so instead of tracking a path for every
-    string we evaluate, the position is found afterwards by searching the file
-    for the expression's JSON text.
+    Such problems are rare, so instead of tracking a path for every string we
+    evaluate, the position is found afterwards by searching the file for the
+    expression's JSON text, unless ``at`` gives the offset.
     """
 
     message: str
     expression: str
     src: SourceFile
     fallback: Cursor
+    code: str = "invalid-expression"
+    at: int | None = None
 
     def offset(self) -> int:
         """Offset of the expression in its file, or of the resource around it."""
         import json
 
-        found = self.src.text.find(json.dumps(self.expression)[1:-1])
-        return found - 1 if found > 0 else self.fallback.offset
+        if self.at is not None:
+            return self.at
+        if self.expression:
+            found = self.src.text.find(json.dumps(self.expression)[1:-1])
+            if found > 0:
+                return found - 1
+        return self.fallback.offset
+
+    def text(self) -> str:
+        """The message a finding shows."""
+        if self.code == "invalid-expression":
+            return f"invalid ARM expression {self.expression!r}: {self.message}"
+        return self.message
+
+
+def limit_message(exc: BudgetExceeded, where: str) -> str:
+    """``evaluation limit: value size limit exceeded in '[concat(…)]': concat() would have …``."""
+    return f"evaluation limit: {exc.limit} limit exceeded{where}: {exc.detail}"
+
+
+def quoted(expression: str) -> str:
+    """`` in '<expression>'``, cut to a readable length."""
+    shown = expression if len(expression) <= _SHOWN else expression[: _SHOWN - 1] + "…"
+    return f" in '{shown}'"
 
 
 @dataclass
@@ -123,6 +156,11 @@ class TemplateEvaluator:
     parent deployment, policy); they are already evaluated. ``parent`` is the
     evaluator whose parameters and variables an ``outer``-scoped nested
     template uses.
+
+    ``budget`` is the file's (:mod:`auditor.budget`; the current one when not
+    given): every expression, value, copy iteration and nested deployment of
+    this template and of the templates nested in it is paid from it. What
+    exceeds it becomes an Unknown and one ``evaluation-limit`` problem per place.
     """
 
     def __init__(
@@ -137,7 +175,18 @@ class TemplateEvaluator:
         problems: list[ExpressionProblem] | None = None,
         missing_parameter_hint: str = "pass a parameters file with --parameters",
         outputs: dict[str, Any] | None = None,
+        budget: Budget | None = None,
+        enclosing: int = 1,
     ) -> None:
+        self.budget = budget if budget is not None else current()
+        # How many times the copy loops around the point being evaluated will still run it (the
+        # product of their remaining iterations, through nested deployments): a loop met there costs
+        # its count that many times. ``_base`` is the value where this template itself is deployed,
+        # the one its parameters and variables (evaluated once, then cached) are evaluated at.
+        self._base = enclosing
+        self._enclosing = enclosing
+        self._step = self.budget.step  # the hot path: one bound method, looked up once
+        self._max_depth = self.budget.limits.max_walk_depth
         self.template = template if isinstance(template, dict) else PDict()
         self.cursor = cursor
         self.src: SourceFile = cursor.ctx.src
@@ -174,10 +223,12 @@ class TemplateEvaluator:
             if key in self._evaluating:
                 return Unknown(f"parameter '{decl_name}' refers to itself")
             self._evaluating.add(key)
+            saved, self._enclosing = self._enclosing, self._base  # evaluated once, whatever loop asks
             try:
                 value = self.evaluate_node(decl["defaultValue"])
             finally:
                 self._evaluating.discard(key)
+                self._enclosing = saved
         else:
             value = Unknown(f"parameter '{decl_name}' has no value ({self.missing_parameter_hint})")
         self._param_values[key] = value
@@ -188,6 +239,13 @@ class TemplateEvaluator:
         key = name.lower()
         if key in self._var_values:
             return self._var_values[key]
+        saved, self._enclosing = self._enclosing, self._base  # evaluated once, whatever loop asks
+        try:
+            return self._variable(key, name)
+        finally:
+            self._enclosing = saved
+
+    def _variable(self, key: str, name: str) -> Any:
         if key not in self._var_decls:
             copy_value = self._copy_variable(key)
             if copy_value is None:
@@ -214,7 +272,7 @@ class TemplateEvaluator:
         if not isinstance(copies, list):
             return None
         for spec in copies:
-            if isinstance(spec, dict) and str(spec.get("name", "")).lower() == key:
+            if isinstance(spec, dict) and isinstance(spec.get("name"), str) and spec["name"].lower() == key:
                 value = self._expand_copy(spec, spec.get("name"))
                 self._var_values[key] = value
                 return value
@@ -281,6 +339,42 @@ class TemplateEvaluator:
         """Defaults for resourceId()."""
         return {"subscriptionId": self.scope.subscription_id, "resourceGroup": self.scope.resource_group}
 
+    # ------------------------------------------------------------ problems
+
+    def limit_exceeded(self, exc: BudgetExceeded, expression: str = "", at: int | None = None) -> None:
+        """Record an exceeded budget (SRC005) once per place; a spent (sticky) budget once per file.
+
+        ``expression`` is the text that asked (located by search), or ``at`` the offset of
+        the value or loop when there is no expression.
+        """
+        sticky = exc is self.budget.spent
+        site = self.src.path if sticky else f"{self.src.path}\0{expression if at is None else at}"
+        if not self.budget.first_report(exc.limit, site):
+            return
+        where = quoted(expression) if expression else ""
+        self.problems.append(
+            ExpressionProblem(
+                limit_message(exc, where), expression, self.src, self._current, "evaluation-limit", at
+            )
+        )
+
+    def _on_limit(self, exc: BudgetExceeded, expression: str) -> None:
+        """The handler :func:`expressions.evaluate` calls."""
+        self.limit_exceeded(exc, expression)
+
+    def _wrong_shape(self, cur: Cursor, what: str, expected: str) -> Unknown:
+        """Report a value of the wrong JSON type (``invalid-template-shape``), once per place
+        (a resource copied 800 times, a policy evaluated once per assignment: one problem)."""
+        if self.budget.first_report("template shape", f"{self.src.path}\0{cur.offset}\0{what}"):
+            return wrong_type(cur, what, expected)
+        return Unknown(f"{what} is {json_kind(cur.value)}, not {expected}")
+
+    def _offset(self, node: Any) -> int | None:
+        """Where a raw value of this file starts (None for values from elsewhere)."""
+        if isinstance(node, (PDict, PList)) and node.src is self.src:
+            return node.start
+        return None
+
     # ------------------------------------------------------------ evaluation
 
     def evaluate_string(self, text: str) -> Any:
@@ -288,17 +382,53 @@ class TemplateEvaluator:
         if not expressions.is_expression(text):
             return expressions.unescape(text) if text.startswith("[[") and text.endswith("]") else text
         try:
-            return expressions.evaluate(text, self)
+            value = expressions.evaluate(text, self, self.budget, self._on_limit)
         except expressions.ExpressionError as exc:
             self.problems.append(ExpressionProblem(str(exc), text, self.src, self._current))
             return Unknown(f"invalid expression: {exc}", text)
-        except RecursionError:
-            return Unknown("expression nested too deeply", text)
+        if isinstance(value, (list, dict)):
+            # Placing a value in the document costs its size: a variable that holds one large
+            # part many times, used in every property of an 800-copy loop, would otherwise hand
+            # every later walk (checks, comparisons, output) billions of elements.
+            _size, walked = weigh(value, self.budget.limits.max_value_size)
+            try:
+                self.budget.step(walked)
+            except BudgetExceeded as exc:
+                self.limit_exceeded(exc, text)
+                return Unknown(exc.reason, text)
+        return value
 
     def evaluate_node(self, node: Any) -> Any:
-        """Evaluate a raw JSON value, expanding property copy loops; keeps position tables."""
+        """Evaluate a raw JSON value, expanding property copy loops; keeps position tables.
+
+        Never raises for what the document asks: a value nested deeper than the walk-depth
+        limit, or than Python's stack allows, becomes Unknown (SRC005).
+        """
+        try:
+            return self._node(node, 0)
+        except RecursionError:
+            exceeded = BudgetExceeded("walk depth", "the template's values nest too deeply for auditor")
+            self.limit_exceeded(exceeded, at=self._offset(node))
+            return Unknown(exceeded.reason)
+
+    def _node(self, node: Any, depth: int) -> Any:
         if isinstance(node, str):
             return self.evaluate_string(node)
+        if not isinstance(node, (dict, list)):
+            return node
+        if depth > self._max_depth:
+            exceeded = BudgetExceeded(
+                "walk depth", f"a value is nested more than {self._max_depth} levels deep"
+            )
+            self.limit_exceeded(exceeded, at=self._offset(node))
+            return Unknown(exceeded.reason)
+        try:
+            self._step(len(node) + 1)
+        except BudgetExceeded as exc:
+            # Once the budget is spent the walk still goes on (its expressions are unknown at
+            # once, and every copy loop stops), so the resources stay in the inventory.
+            self.limit_exceeded(exc, at=self._offset(node))
+        depth += 1
         if isinstance(node, dict):
             out = PDict()
             if isinstance(node, PDict):
@@ -306,44 +436,99 @@ class TemplateEvaluator:
             for key, value in node.items():
                 if key == "copy" and isinstance(value, list) and _is_property_copy(value):
                     for spec in value:
-                        out[spec["name"]] = self._expand_copy(spec, spec["name"])
+                        out[spec["name"]] = self._expand_copy(spec, spec["name"], depth)
                         if isinstance(node, PDict) and spec["name"] not in out.key_pos:
                             out.key_pos = {**out.key_pos, spec["name"]: node.key_pos.get("copy", node.start)}
                     continue
-                out[key] = self.evaluate_node(value)
+                out[key] = self._node(value, depth)
             return out
-        if isinstance(node, list):
-            items = PList(self.evaluate_node(v) for v in node)
-            if isinstance(node, PList):
-                items.start, items.item_pos, items.src = node.start, node.item_pos, node.src
-            return items
-        return node
+        items = PList()
+        for v in node:
+            items.append(self._node(v, depth))
+        if isinstance(node, PList):
+            items.start, items.item_pos, items.src = node.start, node.item_pos, node.src
+        return items
 
-    def _expand_copy(self, spec: dict[str, Any], name: Any) -> Any:
-        count = self.evaluate_node(spec.get("count"))
+    def _copy_count(self, copy: dict[str, Any], name: Any) -> Any:
+        """A copy loop's ``count``: a non-negative int up to ARM's 800, or an Unknown (a count of
+        the wrong type or out of range is reported as ``invalid-template-shape``)."""
+        count = self.evaluate_node(copy.get("count"))
         if is_unknown(count):
             return Unknown(f"copy '{name}' count is unknown: {count.reason}")
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            return Unknown(f"copy '{name}' count {count!r} is not a non-negative integer")
-        count = min(count, MAX_COPY)
+        at = self._cursor_at(copy, "count")
+        if not isinstance(count, int) or isinstance(count, bool):
+            if "count" not in copy:
+                return Unknown(f"copy '{name}' has no count")
+            return self._wrong_shape(
+                Cursor(count, at.path, at.offset, at.ctx), f"the count of copy '{name}'", "an integer"
+            )
+        if count < 0 or count > MAX_COPY:
+            if self.budget.first_report("template shape", f"{self.src.path}\0{at.offset}\0count"):
+                read = "no copies" if count < 0 else f"only the first {MAX_COPY}"
+                at.report(
+                    "invalid-template-shape",
+                    f"the count of copy '{name}' is {count:,}, but must be between 0 and {MAX_COPY}: "
+                    f"Azure rejects this, and auditor reads {read}",
+                )
+            count = min(max(count, 0), MAX_COPY)
+        return count
+
+    def _cursor_at(self, holder: dict[str, Any], key: str) -> Cursor:
+        """A cursor on ``holder[key]`` (at its key when ``holder`` is a raw object of this file,
+        else at the resource being evaluated)."""
+        base = self._current
+        offset = base.offset
+        if isinstance(holder, PDict) and holder.src is self.src:
+            offset = holder.key_pos.get(key, holder.start)
+        return Cursor(holder.get(key), child_path(base.path, key), offset, base.ctx)
+
+    def _expand_copy(self, spec: dict[str, Any], name: Any, depth: int = 0) -> Any:
+        count = self._copy_count(spec, name)
+        if is_unknown(count):
+            return count
+        try:
+            self._pay_copies(count, f"copy '{name}'")
+        except BudgetExceeded as exc:
+            self.limit_exceeded(exc, at=self._offset(spec))
+            return Unknown(exc.reason)
         items = PList()
         input_node = spec.get("input")
         if isinstance(input_node, (PDict, PList)):
             items.src = input_node.src
             items.start = input_node.start
             items.item_pos = [input_node.start] * count
+        loop = name if isinstance(name, str) else None
+        enclosing = self._enclosing
         for i in range(count):
-            self._loops.append(_Loop(str(name) if name is not None else None, i))
+            self._loops.append(_Loop(loop, i))
+            self._enclosing = enclosing * (count - i)
             try:
-                items.append(self.evaluate_node(input_node))
+                items.append(self._node(input_node, depth))
             finally:
                 self._loops.pop()
+                self._enclosing = enclosing
         return items
+
+    def _pay_copies(self, count: int, what: str) -> None:
+        """Charge a copy loop of ``count`` to the file's budget, as often as the loops around it run it.
+
+        Only the loop's own ``count`` is spent now (the loops around pay again for each of their
+        iterations), but when the loops around will still run it more times than the budget has left,
+        the budget is spent at once: three nested loops of 800 (through nested deployments) stop at
+        the second, after a few resources, instead of evaluating 100,000 of them first.
+        """
+        times = self._enclosing
+        if times > 1 and self.budget.copies + count * times > self.budget.limits.max_copy_iterations:
+            self.budget.copy(
+                count * times, f"{what} of {count:,}, run {times:,} times by the copy loops around it,"
+            )
+        self.budget.copy(count, what)
 
     # ------------------------------------------------------------ resources
 
     def resources(self) -> Iterator[EvaluatedResource]:
         """Every resource this template would deploy, nested deployments included."""
+        self._check_shape()
         cur = self.cursor.get("resources")
         if cur is None:
             return
@@ -353,31 +538,66 @@ class TemplateEvaluator:
         elif isinstance(cur.value, dict):  # languageVersion 2.0: symbolic names
             for _symbol, element in cur.items():
                 yield from self._resource(element, parent=None)
+        elif not is_unknown(cur.value):
+            self._wrong_shape(cur, "the template's 'resources'", "an array (or an object of symbolic names)")
+
+    def _check_shape(self) -> None:
+        """Report the template's top-level values of the wrong JSON type (``invalid-template-shape``):
+        Azure rejects such a template, and auditor would otherwise read them as absent."""
+        cur = self.cursor
+        for key, expected, kind in _TEMPLATE_KEYS:
+            at = cur.get(key)
+            if at is None or at.value is None or is_unknown(at.value):
+                continue  # absent, or (in a policy's deployment) left to the policy's parameters
+            if not isinstance(at.value, kind):
+                self._wrong_shape(at, f"the template's '{key}'", expected)
+        params = cur.get("parameters")
+        if params is not None and isinstance(params.value, dict):
+            for name, decl in params.items():
+                if not isinstance(decl.value, dict) and not is_unknown(decl.value):
+                    self._wrong_shape(decl, f"the declaration of parameter '{_clip(name)}'", "an object")
 
     def _resource(self, raw: Cursor, parent: tuple[str, str] | None) -> Iterator[EvaluatedResource]:
         body = raw.value
         if not isinstance(body, dict):
+            if not is_unknown(body):
+                self._wrong_shape(raw, "a resource", "an object")
             return
         if body.get("existing") is True:
             return
         copy = body.get("copy")
+        if copy is not None and not isinstance(copy, dict):
+            self._wrong_shape(raw.get("copy") or raw, "a resource's 'copy'", "an object")
         if isinstance(copy, dict) and "count" in copy:
             self._current = raw
-            count = self.evaluate_node(copy.get("count"))
-            if is_unknown(count) or not isinstance(count, int) or isinstance(count, bool):
+            name = copy.get("name")
+            loop = name if isinstance(name, str) else None
+            count = self._copy_count(copy, loop or "?")
+            if not is_unknown(count):
+                try:
+                    self._pay_copies(count, f"copy '{loop or '?'}'")
+                except BudgetExceeded as exc:
+                    self.limit_exceeded(exc, at=raw.offset)
+                    count = Unknown(exc.reason)
+            if is_unknown(count):
                 # Evaluate one representative instance with an unknown index.
-                self._loops.append(_Loop(str(copy.get("name")), Unknown("copy count is unknown")))
+                self._loops.append(_Loop(loop, Unknown("copy count is unknown")))
                 try:
                     yield from self._resource_instance(raw, parent)
                 finally:
                     self._loops.pop()
                 return
-            for i in range(min(max(count, 0), MAX_COPY)):
-                self._loops.append(_Loop(str(copy.get("name")), i))
+            enclosing = self._enclosing
+            for i in range(count):
+                if i and self.budget.spent is not None:
+                    break  # the file's budget is spent: the instances so far stand for the rest
+                self._loops.append(_Loop(loop, i))
+                self._enclosing = enclosing * (count - i)
                 try:
                     yield from self._resource_instance(raw, parent)
                 finally:
                     self._loops.pop()
+                    self._enclosing = enclosing
             return
         yield from self._resource_instance(raw, parent)
 
@@ -389,22 +609,35 @@ class TemplateEvaluator:
             if condition is False:
                 return
         evaluated = self.evaluate_node(_without_nested(body))
+        if not isinstance(evaluated, dict):
+            return  # cut by a budget, already reported
         type_ = evaluated.get("type")
+        if not isinstance(type_, str):
+            if type_ is None:
+                self._missing_type(raw)
+            elif not is_unknown(type_):
+                self._wrong_shape(_key(raw, "type", type_), "the resource's 'type'", "a string")
+            return
+        for key in ("name", "apiVersion"):
+            value = evaluated.get(key)
+            if value is not None and not isinstance(value, (str, Unknown)):
+                evaluated[key] = self._wrong_shape(
+                    _key(raw, key, value), f"the resource's '{key}'", "a string"
+                )
         name = evaluated.get("name")
-        if parent is not None and isinstance(type_, str) and isinstance(name, str) and "/" not in type_:
+        if parent is not None and isinstance(name, str) and "/" not in type_:
             type_ = f"{parent[0]}/{type_}"
             name = f"{parent[1]}/{name}"
-        if not isinstance(type_, str):
-            return
         resource_id = self._resource_id(type_, name, evaluated)
         display = _display(type_, name, body.get("name"))
         ctx = Context(self.src, resource=display, deployment=self.deployment)
         cursor = Cursor(evaluated, raw.path, raw.offset, ctx)
+        raw_name = body.get("name")
         yield EvaluatedResource(
             type=type_,
             name=name
             if isinstance(name, str)
-            else Unknown("resource name is unknown", str(body.get("name"))),
+            else Unknown("resource name is unknown", raw_name if isinstance(raw_name, str) else None),
             id=resource_id,
             display=display,
             cursor=cursor,
@@ -412,12 +645,23 @@ class TemplateEvaluator:
             scope_resource_group=self.scope.resource_group,
             scope_level=self.scope.level,
         )
-        if type_.lower() == "microsoft.resources/deployments" and self.depth < MAX_NESTING:
+        if type_.lower() == "microsoft.resources/deployments":
             yield from self._nested_deployment(raw, cursor)
         children = raw.get("resources")
-        if children is not None and isinstance(name, str):
+        if children is not None and not isinstance(children.value, list):
+            if children.value is not None and not is_unknown(children.value):
+                self._wrong_shape(children, "a resource's child 'resources'", "an array")
+        elif children is not None and isinstance(name, str):
             for child in children.elements():
                 yield from self._resource(child, parent=(type_, name))
+
+    def _missing_type(self, raw: Cursor) -> None:
+        """A resource without ``type``: Azure rejects it, and auditor cannot tell what it is."""
+        if self.budget.first_report("template shape", f"{self.src.path}\0{raw.offset}\0type"):
+            raw.report(
+                "invalid-template-shape",
+                "the resource has no 'type': Azure rejects this, and auditor checks nothing about it",
+            )
 
     def _resource_id(self, type_: str, name: Any, evaluated: dict[str, Any]) -> str | Unknown:
         if not isinstance(name, str):
@@ -427,15 +671,26 @@ class TemplateEvaluator:
         )
 
     def _nested_deployment(self, raw: Cursor, evaluated: Cursor) -> Iterator[EvaluatedResource]:
-        """Follow an inline nested deployment (``properties.template``)."""
+        """Follow an inline nested deployment (``properties.template``), within the file's nesting budget."""
         template_cur = raw.at("properties", "template")
         if template_cur is None or not isinstance(template_cur.value, dict):
+            if (
+                template_cur is not None
+                and template_cur.value is not None
+                and not is_unknown(template_cur.value)
+            ):
+                self._wrong_shape(template_cur, "a nested deployment's 'template'", "an object")
+            return
+        name = evaluated.value.get("name")
+        label = f"nested deployment '{name if isinstance(name, str) else '?'}'"
+        try:
+            self.budget.depth(self.depth + 1, label)
+        except BudgetExceeded as exc:
+            self.limit_exceeded(exc, at=raw.offset)
             return
         eval_props = evaluated.value.get("properties")
         options = eval_props.get("expressionEvaluationOptions") if isinstance(eval_props, dict) else None
         inner = isinstance(options, dict) and str(options.get("scope", "")).lower() == "inner"
-        name = evaluated.value.get("name")
-        label = f"nested deployment '{name if isinstance(name, str) else '?'}'"
         deployment = f"{self.deployment} / {label}" if self.deployment else label
         scope = Scope(
             level=self.scope.level,
@@ -464,6 +719,8 @@ class TemplateEvaluator:
                 depth=self.depth + 1,
                 problems=self.problems,
                 outputs=self.outputs,
+                budget=self.budget,
+                enclosing=self._enclosing,
             )
             yield from child.resources()
             self._record_outputs(name, template_cur, child)
@@ -491,7 +748,9 @@ class TemplateEvaluator:
         for key, spec in raw.items():
             if isinstance(key, str) and isinstance(spec, dict) and "value" in spec:
                 values[key.lower()] = evaluator.evaluate_node(spec["value"])
-        del self.problems[problems:]  # outputs are read only to follow references; SRC004 is not theirs
+        # Outputs are read only to follow references; SRC004 is not theirs (an exceeded budget
+        # is: it was reported once for the place, and only here).
+        self.problems[problems:] = [p for p in self.problems[problems:] if p.code != "invalid-expression"]
         self.outputs[name.lower()] = values
 
 
@@ -530,6 +789,29 @@ def _is_property_copy(value: list[Any]) -> bool:
     return all(
         isinstance(s, dict) and isinstance(s.get("name"), str) and "input" in s for s in value
     ) and bool(value)
+
+
+#: Top-level template keys and the JSON type each must have: (key, in words, Python types).
+_TEMPLATE_KEYS: tuple[tuple[str, str, type | tuple[type, ...]], ...] = (
+    ("$schema", "a string", str),
+    ("contentVersion", "a string", str),
+    ("languageVersion", "a string", str),
+    ("parameters", "an object", dict),
+    ("variables", "an object", dict),
+    ("functions", "an array", list),
+    ("outputs", "an object", dict),
+)
+
+
+def _clip(text: str, keep: int = 80) -> str:
+    """A name from the document, cut for a message."""
+    return text if len(text) <= keep else text[:keep] + "…"
+
+
+def _key(raw: Cursor, key: str, value: Any) -> Cursor:
+    """A cursor on the evaluated ``value`` at the raw position of ``key`` (the resource when absent)."""
+    at = raw.get(key) or raw
+    return Cursor(value, at.path, at.offset, at.ctx)
 
 
 def _lower_keys(node: Any) -> dict[str, tuple[str, Any]]:

@@ -24,6 +24,24 @@ Everything else (computed attributes, data sources, module outputs,
 functions not implemented, template directives) is an
 :class:`~auditor.unknown.Unknown` with a reason, never a guess.
 
+Every module is evaluated within one :class:`~auditor.budget.Budget` (parse,
+evaluation and mapping together): each node and function call is a step, no
+string, list or map grows past the value-size limit (``"${local.a}${local.a}"``
+doubled through locals, ``join``, ``format("%999999999d")``, ``range``,
+``concat``, …), ``count``/``for_each``/``dynamic`` instances add up to the
+copy budget, expressions and blocks nest no deeper than the walk-depth limit,
+and the module's wall clock is checked while Lark parses (an HCL file over
+:data:`MAX_HCL_BYTES` is not parsed at all: SRC001). What exceeds a budget is
+an Unknown plus one ``evaluation-limit`` problem (SRC005) at the expression
+that asked. A cycle between locals or resource attributes is an Unknown plus
+an ``invalid-hcl`` problem (SRC002: Terraform rejects the configuration).
+
+Functions that read files (``file``, ``templatefile``, ``filebase64``,
+``fileexists``, ``filemd5``/``filesha*``) read only regular files inside the
+scanned folder the module was found under (:func:`_guarded_path`): an absolute
+path or ``..`` out of it, a link out of it, a device or a FIFO is an Unknown
+saying why, and nothing of such a file is ever opened.
+
 JSON written in HCL (``jsonencode({...})``, heredocs) keeps its positions:
 objects built from HCL literals remember where each key was, and a heredoc is
 parsed at its place in the file (interpolations are substituted and the
@@ -33,7 +51,9 @@ own line.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import json
 import math
 import os
@@ -44,9 +64,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.budget import Budget, BudgetExceeded, Limits, current, reraise_bugs, use
+from auditor.model import Origin, Problem
 from auditor.sources.arm.cursor import Context, Cursor, SourceFile
+from auditor.sources.arm.functions import weigh
 from auditor.sources.arm.jsonpos import DecodeError, JsonSyntaxError, PDict, PList, decode, loads
-from auditor.sources.arm.template import PLACEHOLDER_SUBSCRIPTION
+from auditor.sources.arm.template import PLACEHOLDER_SUBSCRIPTION, limit_message, quoted
+from auditor.sources.files import is_within, read_regular
 from auditor.sources.terraform import (
     TRIGGER_TYPES,
     Mapper,
@@ -60,8 +84,13 @@ from auditor.sources.terraform import (
 )
 from auditor.unknown import CallbackUrl, Unknown
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_INSTANCES = 256
+MAX_FILE_BYTES = 50 * 1024 * 1024  # .tfvars.json (JSON parses fast)
+#: HCL source larger than this is not parsed (SRC001). python-hcl2's Lark parser reads dense HCL at
+#: 0.1-0.25 MB/s on this project's 2-core machines (comments and long strings: 5-20 MB/s), so 2 MiB
+#: is about ten seconds at the worst rate; real .tf files are rarely over 100 KB.
+MAX_HCL_BYTES = 2 * 1024 * 1024
+#: Tokens Lark reads between two looks at the module's clock.
+_CLOCK_TOKENS = 2048
 MAX_CACHED_MODULES = 64
 _META_ATTRIBUTES = frozenset({"count", "for_each", "depends_on", "provider"})
 _META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
@@ -99,9 +128,29 @@ def _lark() -> Any:
     return hcl2
 
 
-def _parse(text: str) -> Any:
-    """The raw Lark tree (with positions) of an HCL document."""
-    return _lark().parses_to_tree(text)
+def _parse(text: str, budget: Budget | None = None) -> Any:
+    """The raw Lark tree (with positions) of an HCL document, within ``budget``'s wall clock.
+
+    Lark's LALR parser is iterative (1,000 nested blocks parse fine), but one call cannot be
+    interrupted, so the tokens are fed one by one (:meth:`lark.Lark.parse_interactive`, the same
+    lexer and post-lexer as ``hcl2.parses_to_tree``) and the clock is read every
+    :data:`_CLOCK_TOKENS` tokens. The garbage collector is paused meanwhile: the parse allocates
+    millions of small objects and no cycles, and the collector's passes over them were 40-75 % of
+    the parse time.
+    """
+    from hcl2.parser import parser
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        interactive = parser().parse_interactive(text + "\n")  # the newline: as hcl2.parses_to_tree
+        for count, _token in enumerate(interactive.iter_parse()):
+            if budget is not None and not count % _CLOCK_TOKENS:
+                budget.check_time()
+        return interactive.resume_parse()
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @functools.lru_cache(maxsize=2048)
@@ -236,7 +285,8 @@ class _Block:
     file: _File
 
 
-def _read_body(body: Any, file: _File) -> tuple[dict[str, _Attr], list[_Block]]:
+def _read_body(body: Any, file: _File, depth: int = 0) -> tuple[dict[str, _Attr], list[_Block]]:
+    """Attributes and nested blocks of a body; blocks deeper than the walk-depth limit are cut (SRC005)."""
     attrs: dict[str, _Attr] = {}
     blocks: list[_Block] = []
     for child in _subtrees(body):
@@ -248,18 +298,70 @@ def _read_body(body: Any, file: _File) -> tuple[dict[str, _Attr], list[_Block]]:
             parts = _subtrees(child)
             inner = next((p for p in parts if p.data == "body"), None)
             names = [_name(p) for p in parts if p.data != "body"]
-            sub_attrs, sub_blocks = _read_body(inner, file) if inner is not None else ({}, [])
+            sub_attrs: dict[str, _Attr] = {}
+            sub_blocks: list[_Block] = []
+            if inner is not None:
+                budget = current()
+                limit = budget.limits.max_walk_depth
+                try:
+                    budget.depth(depth + 1, "an HCL block", limit=limit)
+                    sub_attrs, sub_blocks = _read_body(inner, file, depth + 1)
+                except BudgetExceeded as exc:
+                    _report_limit(file.src, _start(child), exc, names[0] if names else "", budget)
             blocks.append(_Block(names[0], tuple(names[1:]), sub_attrs, sub_blocks, _start(child), file))
     return attrs, blocks
 
 
-def _load_file(path: Path, display: str) -> _File:
-    """Read and parse one file; problems are recorded on it, never raised."""
+def _report_limit(src: SourceFile, offset: int, exc: BudgetExceeded, expression: str, budget: Budget) -> None:
+    """One ``evaluation-limit`` problem (SRC005) per place; a spent (sticky) budget once per file.
+
+    ``expression`` is text of the scanned file itself (an expression, a block type), shown
+    collapsed to one line and cut to 120 characters.
+    """
+    sticky = exc is budget.spent
+    site = src.path if sticky else f"{src.path}\0{offset}"
+    if not budget.first_report(exc.limit, site):
+        return
+    line, column = src.index.position(min(max(offset, 0), len(src.text))) if src.text else (0, 0)
+    shown = " ".join(expression.split())
+    src.problems.append(
+        Problem(
+            code="evaluation-limit",
+            message=limit_message(exc, quoted(shown) if shown else ""),
+            origin=Origin(file=src.path, line=line, column=column),
+        )
+    )
+
+
+def _as_limit(exc: BaseException) -> BudgetExceeded:
+    """A budget, or Python's own limit hit instead of one, as the exceedance SRC005 reports."""
+    if isinstance(exc, BudgetExceeded):
+        return exc
+    if isinstance(exc, RecursionError):
+        return BudgetExceeded("walk depth", "values or expressions nest too deeply for auditor")
+    return BudgetExceeded("memory", "evaluating this ran out of memory")
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"file is {size:,} bytes: too large to parse within budget (auditor parses HCL files of at most "
+        f"{MAX_HCL_BYTES:,} bytes; Lark reads dense HCL at about 0.2 MB/s)"
+    )
+
+
+def _load_file(path: Path, display: str, roots: tuple[Path, ...] | None = None) -> _File:
+    """Read and parse one file within the current budget; problems are recorded on it, never raised.
+
+    Only a regular file inside ``roots`` is read (:func:`auditor.sources.files.read_regular`):
+    a sibling ``.tf`` that links to ``/dev/zero`` or out of the scanned folder is not opened.
+    """
+    is_json = path.name.endswith(".json")
+    limit = MAX_FILE_BYTES if is_json else MAX_HCL_BYTES
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise OSError(f"file is {size} bytes, larger than the {MAX_FILE_BYTES} byte limit")
-        text = decode(path.read_bytes())
+        if size > limit and not is_json:
+            return _File(path, display, SourceFile(display, ""), unreadable=_too_large(size))
+        text = decode(read_regular(path, max_bytes=limit, roots=roots))
     except OSError as exc:
         return _File(
             path, display, SourceFile(display, ""), unreadable=f"cannot read file: {exc.strerror or exc}"
@@ -275,9 +377,17 @@ def _load_file(path: Path, display: str) -> _File:
             return file
         file.tree = doc
         return file
+    budget = current()
     try:
-        file.tree = _parse(text)
+        file.tree = _parse(text, budget)
+    except (BudgetExceeded, RecursionError, MemoryError) as exc:
+        _report_limit(file.src, 0, _as_limit(exc), "", budget)
+        return file
     except Exception as exc:  # lark errors, and anything python-hcl2 raises on odd input
+        from lark.exceptions import LarkError
+
+        if not isinstance(exc, LarkError) and reraise_bugs():
+            raise
         message, line, column = _syntax_message(exc)
         file.problems.append(TerraformProblem(message, line, column))
         return file
@@ -301,6 +411,7 @@ class _Json:
             return Unknown(
                 f"jsonencode() of a value that is not fully known ({unknown.reason})", unknown.expression
             )
+        _check_size(plain, "the text of jsonencode()")
         return json_dumps(plain)
 
 
@@ -366,8 +477,22 @@ def _first_unknown(value: Any) -> Unknown | None:
     return None
 
 
+def _check_size(value: Any, what: str) -> None:
+    """Refuse a value whose strings and elements, counted through every level, pass the value-size limit.
+
+    A list that holds one shared part many times (``[local.a, local.a]`` through twenty locals) is
+    small in memory but costs its full size to every copy, walk and serialisation after it.
+    """
+    budget = current()
+    size, walked = weigh(value, budget.limits.max_value_size)
+    budget.step(walked)
+    budget.value(size, what)
+
+
 def _finalize(value: Any) -> Any:
     """A value as the model sees it: ``jsonencode()`` results as text, references as Unknown."""
+    if isinstance(value, dict | list):
+        current().step(len(value) + 1)
     if isinstance(value, _Json):
         return value.text()
     if isinstance(value, _Lazy):
@@ -490,12 +615,15 @@ def _is_child_module(display_dir: str) -> bool:
 
 def _auto_var_files(directory: Path) -> list[Path]:
     names = ["terraform.tfvars", "terraform.tfvars.json"]
-    found = [directory / n for n in names if (directory / n).is_file()]
-    autos = sorted(
-        p
-        for p in directory.iterdir()
-        if p.is_file() and p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
-    )
+    try:
+        found = [directory / n for n in names if (directory / n).is_file()]
+        autos = sorted(
+            p
+            for p in directory.iterdir()
+            if p.is_file() and p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+        )
+    except OSError:
+        return []
     return found + autos
 
 
@@ -511,19 +639,47 @@ def _sibling_display(display: str, name: str) -> str:
     return f"{head}{sep}{name}" if sep else name
 
 
+def _module_roots(directory: Path, roots: tuple[Path, ...] | None) -> tuple[Path, ...]:
+    """The scanned folders the module was found under (its own folder when scanned without roots)."""
+    try:
+        real = directory.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return ()
+    inside = tuple(root for root in roots or () if is_within(real, (root,)))
+    return inside or (real,)
+
+
 class _Module:
-    """The files of one directory, evaluated together."""
+    """The files of one directory, evaluated together within one budget.
+
+    ``roots`` are the scanned folders the module was found under: its files and the
+    files that ``file()`` and friends read must lie inside one of them.
+    """
 
     def __init__(
-        self, directory: Path, display_of: Callable[[Path], str], var_files: tuple[Path, ...]
+        self,
+        directory: Path,
+        display_of: Callable[[Path], str],
+        var_files: tuple[Path, ...],
+        roots: tuple[Path, ...] | None = None,
+        limits: Limits | None = None,
     ) -> None:
+        self.budget = Budget(limits if limits is not None else current().limits)
+        self.roots = _module_roots(directory, roots)
+        self.depth = 0  # how deep evaluation is nested right now (expressions and the references they follow)
+        self._stack: list[tuple[Any, str]] = []  # what is being evaluated, for cycle messages
+        with use(self.budget):
+            self._load(directory, display_of, var_files)
+
+    def _load(self, directory: Path, display_of: Callable[[Path], str], var_files: tuple[Path, ...]) -> None:
         self.dir = directory
-        self.files: list[_File] = [_load_file(p, display_of(p)) for p in _module_files(directory)]
+        roots = self.roots or None
+        self.files: list[_File] = [_load_file(p, display_of(p), roots) for p in _module_files(directory)]
         self.display_dir = _sibling_display(display_of(directory / "x"), "").rstrip("/")
         self.is_child = _is_child_module(self.display_dir)
         self.var_files: list[_File] = [
-            _load_file(p, display_of(p)) for p in [*_auto_var_files(directory), *var_files]
-        ]
+            _load_file(p, display_of(p), roots) for p in _auto_var_files(directory)
+        ] + [_load_file(p, display_of(p)) for p in var_files]  # -var-file: named by the user
         self.variables: dict[str, _Block] = {}
         self.locals: dict[str, _Attr] = {}
         self.local_file: dict[str, _File] = {}
@@ -553,6 +709,10 @@ class _Module:
             self._read_var_file(vf)
         self.results: dict[int, TerraformResult] = {}
         self._evaluate()
+        # What the mapping and the budget recorded on each file (SRC005, wrong types), once.
+        self.source_problems: dict[int, list[Problem]] = {
+            id(f.src): f.src.take_problems() for f in [*self.files, *self.var_files]
+        }
 
     # ------------------------------------------------------------ problems
 
@@ -568,7 +728,9 @@ class _Module:
 
     def _read_var_file(self, vf: _File) -> None:
         if isinstance(vf.tree, dict):  # .tfvars.json
-            self.var_values.update(vf.tree)
+            positions: dict[str, int] = getattr(vf.tree, "key_pos", {})
+            for name, value in vf.tree.items():
+                self.var_values[name] = _bounded(value, vf.src, positions.get(name, 0), name)
             return
         ev = _Evaluator(self, vf, literal_only=True)
         for name, attr in vf.attrs.items():
@@ -610,15 +772,36 @@ class _Module:
                 f"local value '{name}' is not declared in the files of this module", f"local.{name}"
             )
         key = ("local", name)
+        src = self.local_file[name].src
         if key in self._in_progress:
-            return Unknown(f"local value '{name}' refers to itself", f"local.{name}")
-        self._in_progress.add(key)
-        try:
+            return self._cycle(key, f"local.{name}", src, attr.offset)
+        with self._evaluating(key, f"local.{name}"):
             value = _Evaluator(self, self.local_file[name]).evaluate(attr.expr)
-        finally:
-            self._in_progress.discard(key)
         self._local_cache[name] = value
         return value
+
+    @contextlib.contextmanager
+    def _evaluating(self, key: Any, label: str) -> Iterator[None]:
+        """Mark ``key`` (a local, a resource attribute, an expansion) as being evaluated."""
+        self._in_progress.add(key)
+        self._stack.append((key, label))
+        try:
+            yield
+        finally:
+            self._stack.pop()
+            self._in_progress.discard(key)
+
+    def _cycle(self, key: Any, label: str, src: SourceFile, offset: int) -> Unknown:
+        """A value that depends on itself: Terraform rejects the configuration (SRC002), the value is Unknown."""
+        keys = [k for k, _label in self._stack]
+        start = keys.index(key) if key in keys else len(keys)
+        chain = " → ".join([*(lbl for _k, lbl in self._stack[start:]), label])
+        self.problem(
+            src,
+            offset,
+            f"invalid Terraform configuration: {label} depends on itself (cycle {chain}); Terraform rejects this",
+        )
+        return Unknown(f"{label} depends on itself (cycle {chain})", label)
 
     # ------------------------------------------------------------ resource instances
 
@@ -626,32 +809,53 @@ class _Module:
         """Instance keys and bindings of a ``count``/``for_each`` resource; None when it has neither."""
         if id(block) in self._instances:
             return self._instances[id(block)]
-        result: Any = None
+        meta = "count" if "count" in block.attrs else "for_each" if "for_each" in block.attrs else None
+        if meta is None:
+            return None
+        attr = block.attrs[meta]
+        key = ("expansion", id(block))
+        label = f"{_address(block, None)}.{meta}"
+        if key in self._in_progress:
+            return self._cycle(key, label, block.file.src, attr.offset)
+        with self._evaluating(key, label):
+            result = self._expand(block, meta, attr)
+        self._instances[id(block)] = result
+        return result
+
+    def _expand(self, block: _Block, meta: str, attr: _Attr) -> list[tuple[Any, dict[str, Any]]] | Unknown:
         ev = _Evaluator(self, block.file)
-        if "count" in block.attrs:
-            count = ev.evaluate(block.attrs["count"].expr)
+        result: list[tuple[Any, dict[str, Any]]] | Unknown
+        if meta == "count":
+            count = ev.evaluate(attr.expr)
             if isinstance(count, Unknown):
-                result = Unknown(f"count is not known ({count.reason})", count.expression)
-            elif isinstance(count, int) and not isinstance(count, bool):
-                result = [(i, {"count": {"index": i}}) for i in range(min(max(count, 0), MAX_INSTANCES))]
-            else:
-                result = Unknown("count is not a whole number")
-        elif "for_each" in block.attrs:
-            each = ev.evaluate(block.attrs["for_each"].expr)
+                return Unknown(f"count is not known ({count.reason})", count.expression)
+            if not isinstance(count, int) or isinstance(count, bool):
+                return Unknown("count is not a whole number")
+            size = max(count, 0)
+        else:
+            each = ev.evaluate(attr.expr)
             if isinstance(each, _ResourceRef):  # for_each = azurerm_x.y: one instance per instance of y
                 each = each.collection()
             if isinstance(each, Unknown):
-                result = Unknown(f"for_each is not known ({each.reason})", each.expression)
-            elif isinstance(each, dict):
-                result = [
-                    (k, {"each": {"key": k, "value": v}}) for k, v in list(each.items())[:MAX_INSTANCES]
-                ]
+                return Unknown(f"for_each is not known ({each.reason})", each.expression)
+            if isinstance(each, dict):
+                size = len(each)
             elif isinstance(each, list) and all(isinstance(v, str) for v in each):
-                keys = sorted(set(each))[:MAX_INSTANCES]
-                result = [(k, {"each": {"key": k, "value": k}}) for k in keys]
+                each = sorted(set(each))
+                size = len(each)
             else:
-                result = Unknown(f"for_each is a {_type_name(each)}, not a map or a set of strings")
-        self._instances[id(block)] = result
+                return Unknown(f"for_each is a {_type_name(each)}, not a map or a set of strings")
+        try:
+            self.budget.copy(size, f"{meta} of {_address(block, None)}")
+        except BudgetExceeded as exc:
+            _report_limit(block.file.src, attr.offset, exc, ev._source(attr.expr), self.budget)
+            return Unknown(exc.reason, ev._source(attr.expr))
+        if meta == "count":
+            result = [(i, {"count": {"index": i}}) for i in range(size)]
+        elif isinstance(each, dict):
+            result = [(k, {"each": {"key": k, "value": v}}) for k, v in each.items()]
+        else:
+            result = [(k, {"each": {"key": k, "value": k}}) for k in each]
         return result
 
     def bindings(self, block: _Block, key: Any) -> dict[str, Any]:
@@ -682,17 +886,15 @@ class _Module:
         cache_key = (id(block), key if not isinstance(key, Unknown) else "?", name)
         if cache_key in self._attr_cache:
             return self._attr_cache[cache_key]
+        attr = block.attrs.get(name)
+        label = f"{_address(block, key)}.{name}"
         if cache_key in self._in_progress:
-            return Unknown(f"{_address(block, key)}.{name} refers to itself")
-        self._in_progress.add(cache_key)
-        try:
-            attr = block.attrs.get(name)
+            return self._cycle(cache_key, label, block.file.src, attr.offset if attr else block.offset)
+        with self._evaluating(cache_key, label):
             if attr is None:
                 value = None
             else:
                 value = _Evaluator(self, block.file, self.bindings(block, key)).evaluate(attr.expr)
-        finally:
-            self._in_progress.discard(cache_key)
         self._attr_cache[cache_key] = value
         return value
 
@@ -721,7 +923,12 @@ class _Module:
         mapper = Mapper(lambda src, offset, message: self.problem(src, offset, message))
         for f in self.files:
             mapper.result_for(f.src)
-        mapper.map(instances)
+        try:
+            mapper.map(instances)
+        except (BudgetExceeded, RecursionError, MemoryError) as exc:  # the mapping walks what was evaluated
+            first = next((f for f in self.files if f.tree is not None), None)
+            if first is not None:
+                _report_limit(first.src, 0, _as_limit(exc), "", self.budget)
         for f in self.files:
             self.results[id(f.src)] = mapper.result_for(f.src)
 
@@ -743,17 +950,61 @@ class _Module:
             elif isinstance(key, str):  # always bracketed: connector['mail'] is an instance, not an attribute
                 quoted = key.replace("\\", "\\\\").replace("'", "\\'")
                 path += f"['{quoted}']"
-            ev = _Evaluator(
-                self, block.file, self.bindings(block, key if not isinstance(key, Unknown) else None)
-            )
-            values = ev.block_values(block, type_, top=True)
+            known = key if not isinstance(key, Unknown) else None
+            try:
+                ev = _Evaluator(self, block.file, self.bindings(block, known))
+                values = ev.block_values(block, type_, top=True)
+                res_id = self.instance_id(block, known)
+            except (BudgetExceeded, RecursionError, MemoryError) as exc:
+                # Outside any one expression (walking the block, its nested blocks, its id):
+                # the whole instance is unknown, never a resource without attributes.
+                limit = _as_limit(exc)
+                _report_limit(block.file.src, block.offset, limit, address, self.budget)
+                values = _unknown_block(block, Unknown(limit.reason, address))
+                res_id = Unknown(limit.reason, f"{address}.id")
             ctx = Context(block.file.src, resource=address)
             yield ResourceInstance(
                 type=type_,
                 address=address,
                 cursor=Cursor(values, path, block.offset, ctx),
-                id=self.instance_id(block, key if not isinstance(key, Unknown) else None),
+                id=res_id,
             )
+            if self.budget.spent is not None and isinstance(expansion, list) and len(keys) > 1:
+                break  # the budget is spent: every further instance would be unknown the same way
+
+
+def _unknown_block(block: _Block, unknown: Unknown) -> PDict:
+    """A block whose every attribute and nested block is ``unknown`` (so no check reads it as absent)."""
+    out = PDict()
+    out.src, out.start = block.file.src, block.offset
+    for name, attr in block.attrs.items():
+        if name not in _META_ATTRIBUTES:
+            out[name] = unknown
+            out.key_pos[name] = attr.offset
+    for nested in block.blocks:
+        kind = nested.labels[0] if nested.type == "dynamic" and nested.labels else nested.type
+        if nested.type not in _META_BLOCKS and kind not in out:
+            out[kind] = unknown
+            out.key_pos[kind] = nested.offset
+    return out
+
+
+def _bounded(value: Any, src: SourceFile, offset: int, what: str) -> Any:
+    """``value`` when it nests no deeper than the walk-depth limit, else Unknown (SRC005 at ``offset``)."""
+    budget = current()
+    limit = budget.limits.max_walk_depth
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, dict | list):
+            continue
+        if depth >= limit:
+            exc = BudgetExceeded("walk depth", f"a value is nested more than {limit} levels deep")
+            _report_limit(src, offset, exc, what, budget)
+            return Unknown(exc.reason, what)
+        budget.step(len(item) + 1)
+        stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return value
 
 
 def _address(block: _Block, key: Any) -> str:
@@ -1100,8 +1351,14 @@ class _Evaluator:
             items = _collection_items(collection)
         except _EvalError as exc:
             return Unknown(f"dynamic block '{kind}': {exc}")
+        try:
+            self.module.budget.copy(len(items), f"dynamic block '{kind}'")
+        except BudgetExceeded as exc:
+            expr = self._source(block.attrs["for_each"].expr).strip()
+            _report_limit(self.file.src, block.offset, exc, expr, self.module.budget)
+            return Unknown(exc.reason, expr)
         out: list[tuple[PDict, int]] = []
-        for key, value in items[:MAX_INSTANCES]:
+        for key, value in items:
             ev = self.child({iterator: {"key": key, "value": value}})
             out.append((ev.block_values(content, type_, top=False), block.offset))
         return out
@@ -2039,7 +2296,9 @@ def _fn_substr(text: Any, offset: Any, length: Any) -> Any:
 
 def _fn_range(*args: Any) -> Any:
     numbers = [int(_to_number(a)) for a in args]
-    return PList(range(*numbers)[:MAX_INSTANCES])
+    span = range(*numbers)
+    current().value(len(span), "range()")
+    return PList(span)
 
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
