@@ -58,13 +58,15 @@ class Limits:
     #: Expression nodes evaluated and functions called in one file.
     max_steps: int = 5_000_000
     #: Copy-loop / count / for_each iterations in one file, all nesting levels together.
-    max_copy_iterations: int = 100_000
+    #: 20,000 is an ARM copy at its cap of 800 run by 25 outer iterations (say, one per subscription);
+    #: beyond that each instance costs evaluation, checks and findings and a file takes seconds.
+    max_copy_iterations: int = 20_000
     #: Nested deployments (ARM) or module calls (Terraform) followed below the file's own template.
     max_nesting: int = 12
     #: Depth of structural walks (resource properties, Logic App actions, HCL blocks).
     max_walk_depth: int = 256
-    #: Wall-clock seconds for evaluating one file.
-    max_seconds: float = 10.0
+    #: Wall-clock seconds for evaluating one file (the largest corpus file needs 0.2 s).
+    max_seconds: float = 5.0
 
 
 LIMITS = Limits()

@@ -4,9 +4,9 @@
 Templates and Terraform modules are programs. auditor evaluates them with a
 budget per file (see ``auditor/budget.py``): no string over a million
 characters, no array or object over a million elements, at most five million
-evaluation steps, 100,000 copy-loop iterations for all loops of the file
+evaluation steps, 20,000 copy-loop iterations for all loops of the file
 together, 12 levels of nested deployments or modules, 256 levels of nesting in
-resource properties and Logic App actions, and ten seconds of evaluation. A file
+resource properties and Logic App actions, and five seconds of evaluation. A file
 that asks for more (``concat(v, v)`` doubled through variables, copy loops
 nested three deep, ``format('{0:D999999999}')``) is reported here with the
 expression, the limit and the place. The value it was building becomes

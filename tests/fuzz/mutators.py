@@ -78,7 +78,9 @@ def _slots(doc: Any, limit: int = 20000) -> list[tuple[Any, Any]]:
     return out
 
 
-def _pick(rng: random.Random, slots: list[tuple[Any, Any]], want: Callable[[Any, Any], bool]) -> tuple[Any, Any] | None:
+def _pick(
+    rng: random.Random, slots: list[tuple[Any, Any]], want: Callable[[Any, Any], bool]
+) -> tuple[Any, Any] | None:
     chosen = [s for s in slots if want(*s)]
     return rng.choice(chosen) if chosen else None
 
@@ -139,7 +141,11 @@ def _mutate_tree(rng: random.Random, doc: Any, raw: _Raw) -> tuple[Any, str]:
         parent[key] = _nest(rng, parent[key], depth)
         return doc, f"deep-nest-{depth}"
     if k in (3, 4):
-        wanted = _pick(rng, slots, lambda p, k: isinstance(p[k], str) and k in ("name", "displayName", "description", "type"))
+        wanted = _pick(
+            rng,
+            slots,
+            lambda p, k: isinstance(p[k], str) and k in ("name", "displayName", "description", "type"),
+        )
         parent, key = wanted or rng.choice(slots)
         hostile = rng.choice(_HOSTILE)
         old = parent[key] if isinstance(parent[key], str) else ""
@@ -147,7 +153,9 @@ def _mutate_tree(rng: random.Random, doc: Any, raw: _Raw) -> tuple[Any, str]:
         return doc, "hostile-string"
     if k == 5:
         parent, key = rng.choice(slots)
-        parent[key] = raw.token(rng.choice(["1e99999", "-1e99999", "NaN", "Infinity", "1" * 5000, "0.0e-99999", "-0"]))
+        parent[key] = raw.token(
+            rng.choice(["1e99999", "-1e99999", "NaN", "Infinity", "1" * 5000, "0.0e-99999", "-0"])
+        )
         return doc, "huge-number"
     if k == 6:  # duplicate key
         wanted = _pick(rng, slots, lambda p, k: isinstance(p, dict) and isinstance(k, str))
@@ -163,11 +171,17 @@ def _mutate_tree(rng: random.Random, doc: Any, raw: _Raw) -> tuple[Any, str]:
         return doc, "duplicate-key"
     if k == 7:  # typed edges on the top-level shape
         if isinstance(doc, dict):
-            field = rng.choice(["$schema", "resources", "parameters", "variables", "contentVersion", "outputs"])
+            field = rng.choice(
+                ["$schema", "resources", "parameters", "variables", "contentVersion", "outputs"]
+            )
             doc[field] = _other_type(rng, doc.get(field))
         return doc, "shape"
     if k == 8:  # an apiVersion/name/type of the wrong type inside a resource
-        wanted = _pick(rng, slots, lambda p, k: k in ("apiVersion", "name", "type", "displayName", "statuses", "location"))
+        wanted = _pick(
+            rng,
+            slots,
+            lambda p, k: k in ("apiVersion", "name", "type", "displayName", "statuses", "location"),
+        )
         if wanted:
             parent, key = wanted
             parent[key] = _other_type(rng, parent[key])
@@ -177,7 +191,9 @@ def _mutate_tree(rng: random.Random, doc: Any, raw: _Raw) -> tuple[Any, str]:
         if wanted:
             parent, key = wanted
             c = g.RandomChooser(rng)
-            parent[key] = rng.choice([parent[key][:-1], parent[key] + ")", g.template_string(c), "[" + "(" * 500])
+            parent[key] = rng.choice(
+                [parent[key][:-1], parent[key] + ")", g.template_string(c), "[" + "(" * 500]
+            )
         return doc, "expression"
     # a subtree copied somewhere else (can grow the file)
     src_parent, src_key = rng.choice(slots)
@@ -266,6 +282,9 @@ def arm_bomb(rng: random.Random, doc: dict[str, Any]) -> tuple[dict[str, Any], s
         reported = levels >= 24 and not kind.startswith("[createObject")
         return doc, f"doubling-{levels}", reported
     if k == 1:
+        if rng.random() < 0.2:
+            _add_bomb_resource(doc, rng.choice(g.REFUSED_EXPRESSIONS))
+            return doc, "refused-expression", False
         _add_bomb_resource(doc, rng.choice(g.BOMB_EXPRESSIONS))
         return doc, "bomb-expression", True
     if k == 2:  # nested copy loops: 800 x 800 (x 800) across property copies and nested deployments
@@ -288,7 +307,11 @@ def arm_bomb(rng: random.Random, doc: dict[str, Any]) -> tuple[dict[str, Any], s
             "apiVersion": "2022-09-01",
             "name": "[concat('nested', copyIndex())]",
             "copy": {"name": "outer", "count": 800},
-            "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"}, "template": inner},
+            "properties": {
+                "mode": "Incremental",
+                "expressionEvaluationOptions": {"scope": "inner"},
+                "template": inner,
+            },
         }
         if isinstance(resources, list):
             resources.append(nested)
@@ -316,11 +339,15 @@ def mutate_bytes(rng: random.Random, data: bytes) -> tuple[bytes, str]:
             buf[rng.randrange(n)] ^= 1 << rng.randrange(8)
         return bytes(buf), "bit-flip"
     if k == 2:
-        bom = rng.choice([b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\x00\x00", b"\xef\xbb\xbf\xef\xbb\xbf"])
+        bom = rng.choice(
+            [b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\x00\x00", b"\xef\xbb\xbf\xef\xbb\xbf"]
+        )
         at = 0 if rng.random() < 0.5 or not n else rng.randrange(n)
         return data[:at] + bom + data[at:], "bom"
     if k == 3:
-        bad = rng.choice([b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\x80", b"\x00", b"\xe2\x80"])
+        bad = rng.choice(
+            [b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\x80", b"\x00", b"\xe2\x80"]
+        )
         at = rng.randrange(n + 1)
         return data[:at] + bad + data[at:], "invalid-utf8"
     if k == 4 and n:
@@ -332,11 +359,17 @@ def mutate_bytes(rng: random.Random, data: bytes) -> tuple[bytes, str]:
         return data[:a] + chunk * rng.randint(2, 50) + data[a:], "repeat-chunk"
     if k == 6:
         text = data.decode("utf-8", "replace")
-        return text.encode(rng.choice(["utf-16", "utf-16-le", "utf-32", "utf-16-be"]), "surrogatepass"), "re-encode"
+        return text.encode(
+            rng.choice(["utf-16", "utf-16-le", "utf-32", "utf-16-be"]), "surrogatepass"
+        ), "re-encode"
     if k == 7:
-        return data.replace(b"\n", rng.choice([b"\r\n", b"\r", b"\n\n", b"\x0b", b"\xe2\x80\xa8"])), "newlines"
+        return data.replace(
+            b"\n", rng.choice([b"\r\n", b"\r", b"\n\n", b"\x0b", b"\xe2\x80\xa8"])
+        ), "newlines"
     at = rng.randrange(n + 1)
-    return data[:at] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 16))) + data[at:], "insert-bytes"
+    return data[:at] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 16))) + data[
+        at:
+    ], "insert-bytes"
 
 
 # --------------------------------------------------------------------------- HCL text
@@ -387,9 +420,14 @@ def mutate_hcl(rng: random.Random, text: str) -> tuple[str, str]:
     depth = rng.choice([50, 300, 1000, 3000])
     if k == 0:
         body = "a {\n" * depth + "x = 1\n" + "}\n" * depth
-        return text + f'\nresource "azurerm_logic_app_workflow" "deep" {{\n{body}}}\n', f"hcl-deep-blocks-{depth}"
+        return (
+            text + f'\nresource "azurerm_logic_app_workflow" "deep" {{\n{body}}}\n',
+            f"hcl-deep-blocks-{depth}",
+        )
     if k == 1:
-        open_, close = rng.choice([("(", ")"), ("[", "]"), ("{a=", "}"), ("tolist(", ")"), ("-", ""), ("!", "")])
+        open_, close = rng.choice(
+            [("(", ")"), ("[", "]"), ("{a=", "}"), ("tolist(", ")"), ("-", ""), ("!", "")]
+        )
         return text + f"\nlocals {{\n  deep = {open_ * depth}1{close * depth}\n}}\n", f"hcl-deep-expr-{depth}"
     if k == 2:
         positions = [i for i, ch in enumerate(text) if ch == "}"]
@@ -399,13 +437,15 @@ def mutate_hcl(rng: random.Random, text: str) -> tuple[str, str]:
         return text + "{", "hcl-open-brace"
     if k == 3:
         at = rng.randrange(len(text) + 1)
-        return text[:at] + rng.choice(["{", "${", "%{", '"', "<<EOT\n", "/*", "]", "\\"]) + text[at:], "hcl-insert-token"
+        return text[:at] + rng.choice(["{", "${", "%{", '"', "<<EOT\n", "/*", "]", "\\"]) + text[
+            at:
+        ], "hcl-insert-token"
     if k == 4:
         heredoc = rng.choice(
             [
-                'locals {\n  h = <<EOT\nline ${var.x}\n%{ for x in [1] }${x}%{ endfor }\nEOT\n}\n',
+                "locals {\n  h = <<EOT\nline ${var.x}\n%{ for x in [1] }${x}%{ endfor }\nEOT\n}\n",
                 "locals {\n  h = <<-EOT\n  never closed\n",
-                'locals {\n  h = <<EOT\n\r\n::error::x\n##vso[task.setvariable variable=a]b\nEOT\n}\n',
+                "locals {\n  h = <<EOT\n\r\n::error::x\n##vso[task.setvariable variable=a]b\nEOT\n}\n",
             ]
         )
         return text + "\n" + heredoc, "hcl-heredoc"
@@ -461,17 +501,40 @@ def _json_mutant(rng: random.Random, f: CorpusFile, count: int) -> tuple[bytes, 
 
 
 def _templates(corpus: list[CorpusFile]) -> list[CorpusFile]:
-    return [
-        f
-        for f in corpus
-        if isinstance(f.doc, dict) and "deploymentTemplate" in str(f.doc.get("$schema", "")) and isinstance(f.doc.get("resources"), list)
-    ]
+    return _parts(corpus)[2]
+
+
+_Parts = tuple[list[CorpusFile], list[CorpusFile], list[CorpusFile], list[CorpusFile]]
+#: The corpus list last asked about and its parts (held, so its id cannot be reused by another list).
+_PARTS: list[tuple[list[CorpusFile], int, _Parts]] = []
+
+
+def _parts(corpus: list[CorpusFile]) -> _Parts:
+    """(JSON files, .tf/.tfvars files, templates, .tf files) of ``corpus``, computed once per corpus list.
+
+    The campaign asks for these on every input; over 152 files that was ~1 ms each time.
+    """
+    if _PARTS and _PARTS[0][0] is corpus and _PARTS[0][1] == len(corpus):
+        return _PARTS[0][2]
+    parts: _Parts = (
+        [f for f in corpus if f.doc is not None],
+        [f for f in corpus if f.suffix in (".tf", ".tfvars")],
+        [
+            f
+            for f in corpus
+            if isinstance(f.doc, dict)
+            and "deploymentTemplate" in str(f.doc.get("$schema", ""))
+            and isinstance(f.doc.get("resources"), list)
+        ],
+        [f for f in corpus if f.suffix == ".tf"],
+    )
+    _PARTS[:] = [(corpus, len(corpus), parts)]
+    return parts
 
 
 def make_case(rng: random.Random, corpus: list[CorpusFile]) -> Case:
     """One input: mostly corpus mutations, some generated, a minority of expensive or file-system shapes."""
-    json_files = [f for f in corpus if f.doc is not None]
-    tf_files = [f for f in corpus if f.suffix in (".tf", ".tfvars")]
+    json_files, tf_files, _, _ = _parts(corpus)
     roll = rng.randrange(1000)
     c = g.RandomChooser(rng)
     if not corpus:  # no corpus: generated input only
@@ -526,7 +589,7 @@ def make_case(rng: random.Random, corpus: list[CorpusFile]) -> Case:
 
 def _bomb_case(rng: random.Random, corpus: list[CorpusFile]) -> Case:
     templates = _templates(corpus)
-    tf_files = [f for f in corpus if f.suffix == ".tf"]
+    tf_files = _parts(corpus)[3]
     if rng.random() < 0.35:
         text = rng.choice(tf_files).data.decode("utf-8", "replace") if tf_files and rng.random() < 0.5 else ""
         text, name, reported = tf_bomb(rng, text)
@@ -541,7 +604,10 @@ def _bomb_case(rng: random.Random, corpus: list[CorpusFile]) -> Case:
             doc["resources"], doc["$schema"] = [], g.SCHEMAS[0]
     doc, name, reported = arm_bomb(rng, doc)
     return Case(
-        "bomb:" + name, {"azuredeploy.json": json.dumps(doc).encode()}, expect="bomb" if reported else None, origin=origin
+        "bomb:" + name,
+        {"azuredeploy.json": json.dumps(doc).encode()},
+        expect="bomb" if reported else None,
+        origin=origin,
     )
 
 
@@ -567,28 +633,34 @@ def _filesystem_case(rng: random.Random, corpus: list[CorpusFile]) -> Case:
     if k == 1:
         return Case("fs:symlink-out-explicit", {}, symlinks={"leak.json": "@CANARY"}, target="leak.json")
     if k == 2:
-        return Case("fs:symlink-device", {}, symlinks={"zero.json": rng.choice(["/dev/zero", "/dev/urandom", "/dev/null"])})
+        return Case(
+            "fs:symlink-device",
+            {},
+            symlinks={"zero.json": rng.choice(["/dev/zero", "/dev/urandom", "/dev/null"])},
+        )
     if k == 3:
         return Case("fs:fifo", {"ok.json": sample}, fifos=("pipe.json",))
     if k == 4:
         return Case("fs:fifo-explicit", {}, fifos=("pipe.json",), target="pipe.json")
     if k == 5:
         stem = "a" * rng.choice([230, 240, 250])
-        return Case("fs:long-name", {stem + ".json": sample}, target=stem + ".json" if rng.random() < 0.5 else "")
+        return Case(
+            "fs:long-name", {stem + ".json": sample}, target=stem + ".json" if rng.random() < 0.5 else ""
+        )
     return Case("fs:dev-null-target", {}, target="/dev/null")
 
 
 _CONFIGS: tuple[bytes, ...] = (
     b'exclude = ["**"]\n',
     b'ignore = ["LIV001"]\n',
-    b'select = []\n',
+    b"select = []\n",
     b'fail-on = "nope"\n',
-    b"baseline = \"../secret.txt\"\n",
+    b'baseline = "../secret.txt"\n',
     b'access = "/etc/passwd"\n',
     b'[parameters]\n"t.json" = "../secret.txt"\n',
     b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n",
     b"x = " + b"{a=" * 3000 + b"1" + b"}" * 3000 + b"\n",
-    b"select = [\"\xff\xfe\"]\n",
+    b'select = ["\xff\xfe"]\n',
     b'severity-overrides = { SRC001 = "info", SRC002 = "info", SRC005 = "info" }\n',
     b'[[suppressions]]\nrule = "SRC002"\npath = "**"\nreason = "x"\n',
     b"select = 5\n",
@@ -617,8 +689,12 @@ def _large_case(rng: random.Random, corpus: list[CorpusFile]) -> Case:
     templates = _templates(corpus)
     if k == 0 and templates:
         doc = json.loads(rng.choice(templates).data.decode("utf-8-sig"))
-        resources = doc["resources"] or [{"type": "Microsoft.Web/connections", "apiVersion": "2016-06-01", "name": "c"}]
-        doc["resources"] = [dict(resources[i % len(resources)], name=f"r{i}") for i in range(rng.choice([2000, 8000]))]
+        resources = doc["resources"] or [
+            {"type": "Microsoft.Web/connections", "apiVersion": "2016-06-01", "name": "c"}
+        ]
+        doc["resources"] = [
+            dict(resources[i % len(resources)], name=f"r{i}") for i in range(rng.choice([2000, 8000]))
+        ]
         return Case("large:resources", {"big.json": json.dumps(doc).encode()})
     if k == 1:
         block = 'resource "azurerm_api_connection" "c{i}" {{\n  name = "c{i}"\n  resource_group_name = "rg"\n  managed_api_id = "x"\n}}\n'

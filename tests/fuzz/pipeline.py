@@ -29,10 +29,13 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from auditor.budget import Budget, Limits
 
 from .case import CANARY_NAME, CASE_DIR, Case
 from .mutators import CANARY_MARK, CANARY_TEXT
@@ -91,7 +94,9 @@ def _signature(exc: BaseException) -> tuple[str, str]:
         where = _frame_text((name, func, None))
     else:
         where = _project_frame(tb)
-    key_where = where.rsplit(":", 1)[0] if not isinstance(exc, RecursionError) and where.count(":") >= 2 else where
+    key_where = (
+        where.rsplit(":", 1)[0] if not isinstance(exc, RecursionError) and where.count(":") >= 2 else where
+    )
     return f"{type(exc).__name__} @ {key_where}", where
 
 
@@ -115,14 +120,19 @@ def _short(text: str, limit: int = 300) -> str:
 class Pipeline:
     """Runs cases below ``base`` (a scratch folder holding the canary file) with a per-case timeout."""
 
-    def __init__(self, base: Path, timeout: float = 10.0, template_cache: bool = True) -> None:
+    def __init__(
+        self, base: Path, timeout: float = 10.0, template_cache: bool = True, limits: Limits | None = None
+    ) -> None:
         from auditor.cli import build_parser
         from auditor.registry import load_checks
 
         if template_cache:
             cache_templates()
+            cache_sarif_rules()
         self.base = base.resolve()
         self.timeout = timeout
+        #: Budgets for every file of a case instead of the defaults (small ones keep the test suite fast).
+        self.limits = limits
         self.parser = build_parser()
         self.checks = load_checks()
         (self.base / CANARY_NAME).write_bytes(CANARY_TEXT)
@@ -155,13 +165,19 @@ class Pipeline:
             if alarm:
                 previous = signal.signal(signal.SIGALRM, _on_alarm)
                 signal.setitimer(signal.ITIMER_REAL, self.timeout)
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            with (
+                contextlib.redirect_stdout(out),
+                contextlib.redirect_stderr(err),
+                default_limits(self.limits),
+            ):
                 args = self.parser.parse_args(self.argv(case))
                 try:
                     options = prepare(args, self.checks)
                     result = execute(options)
                 except UsageError as exc:
-                    return Outcome("usage-error", time.perf_counter() - start, detail=_short(str(exc)), exit_code=2)
+                    return Outcome(
+                        "usage-error", time.perf_counter() - start, detail=_short(str(exc)), exit_code=2
+                    )
                 paths = [str(p) for p in args.paths]
                 for fmt in FORMATS:
                     buf = io.StringIO()
@@ -181,7 +197,12 @@ class Pipeline:
             raise
         except FuzzTimeout:
             family = re.sub(r"-?[0-9]+", "", case.label)
-            return Outcome("slow", time.perf_counter() - start, f"slow @ {family}", f"still running after {self.timeout:g} s")
+            return Outcome(
+                "slow",
+                time.perf_counter() - start,
+                f"slow @ {family}",
+                f"still running after {self.timeout:g} s",
+            )
         except BaseException as exc:  # an exception escaping the pipeline: the CLI's "internal error"
             sig, where = _signature(exc)
             detail = f"{type(exc).__name__}: {_short(str(exc))} at {where}\n" + "".join(
@@ -198,14 +219,23 @@ class Pipeline:
 
     # ------------------------------------------------------------------ verdict
 
-    def _verdict(self, case: Case, result: Any, options: Any, outputs: dict[str, str], stderr: str, seconds: float) -> Outcome:
+    def _verdict(
+        self, case: Case, result: Any, options: Any, outputs: dict[str, str], stderr: str, seconds: float
+    ) -> Outcome:
         from auditor.findings import Severity
 
         rules = tuple(sorted({f.rule.id for f in result.findings}))
         if result.errors:
             e = result.errors[0]
             sig = f"CheckError {e.rule_id}: {e.message.split(':', 1)[0]} @ {_signature_from_text(e.detail)}"
-            return Outcome("crash", seconds, sig, f"check {e.rule_id} crashed: {_short(e.message)}\n{e.detail[-3000:]}", rules, 2)
+            return Outcome(
+                "crash",
+                seconds,
+                sig,
+                f"check {e.rule_id} crashed: {_short(e.message)}\n{e.detail[-3000:]}",
+                rules,
+                2,
+            )
         defects: list[str] = []
         detail: list[str] = []
         findings = result.findings
@@ -214,13 +244,19 @@ class Pipeline:
                 f.rule.id.startswith("SRC") and f.location.file == record.path for f in findings
             ):
                 defects.append("silent-failed-file")
-                detail.append(f"{record.path} is {record.kind} ({_short(record.detail or '', 120)}) without an SRC finding")
+                detail.append(
+                    f"{record.path} is {record.kind} ({_short(record.detail or '', 120)}) without an SRC finding"
+                )
         summary = result.summary
         if summary.scanned + summary.failed + summary.skipped == 0:
             defects.append("nothing-scanned")
-            detail.append(f"0 files in the result of {' '.join(self.argv(case))} (a gate that checked nothing)")
+            detail.append(
+                f"0 files in the result of {' '.join(self.argv(case))} (a gate that checked nothing)"
+            )
         gate = result.at_or_above(Severity.parse(options.fail_on))
-        hard = [f for f in findings if f.suppressed_by is None and f.rule.id in ("SRC001", "SRC002", "SRC005")]
+        hard = [
+            f for f in findings if f.suppressed_by is None and f.rule.id in ("SRC001", "SRC002", "SRC005")
+        ]
         if hard and not gate and case.config is None:
             defects.append("green-gate-with-SRC")
             detail.append(f"{hard[0].rule.id} reported but the gate passes")
@@ -228,12 +264,20 @@ class Pipeline:
             defects.append("silent-bomb")
             detail.append(f"bomb {case.label} reported nothing (rules: {', '.join(rules) or 'none'})")
         for fmt, text in [*outputs.items(), ("stderr", stderr)]:
-            for mark, what in ((CANARY_MARK, "canary file"), (ENV_CANARY, "environment"), ("root:x:0:0", "/etc/passwd")):
+            for mark, what in (
+                (CANARY_MARK, "canary file"),
+                (ENV_CANARY, "environment"),
+                ("root:x:0:0", "/etc/passwd"),
+            ):
                 if mark in text:
                     defects.append(f"leak:{fmt}")
                     detail.append(f"{what} content in the {fmt} output")
         for fmt, text in (("text", outputs.get("text", "")), ("stderr", stderr)):
-            bad = [ln for ln in _LINE_BREAK.split(text) if ln.startswith("::") or ln.startswith("##[") or "##vso[" in ln]
+            bad = [
+                ln
+                for ln in _LINE_BREAK.split(text)
+                if ln.startswith("::") or ln.startswith("##[") or "##vso[" in ln
+            ]
             if bad:
                 defects.append(f"workflow-command:{fmt}")
                 detail.append(f"{fmt} line starts a workflow command: {_short(bad[0], 120)}")
@@ -246,7 +290,15 @@ class Pipeline:
         exit_code = 1 if gate else 0
         if defects:
             unique = list(dict.fromkeys(defects))
-            return Outcome("defect", seconds, _defect_signature(unique, case), "\n".join(detail), rules, exit_code, unique)
+            return Outcome(
+                "defect",
+                seconds,
+                _defect_signature(unique, case),
+                "\n".join(detail),
+                rules,
+                exit_code,
+                unique,
+            )
         return Outcome("findings" if gate else "ok", seconds, rules=rules, exit_code=exit_code)
 
 
@@ -284,7 +336,11 @@ def cache_templates() -> None:
 
     def key_of(kwargs: dict[str, Any]) -> Any:
         loader = kwargs.get("loader")
-        where = (type(loader).__name__, getattr(loader, "package_name", None), str(getattr(loader, "package_path", "")))
+        where = (
+            type(loader).__name__,
+            getattr(loader, "package_name", None),
+            str(getattr(loader, "package_path", "")),
+        )
         return (where, tuple(sorted((k, repr(v)) for k, v in kwargs.items() if k != "loader")))
 
     class CachedEnvironment(original):  # type: ignore[misc, valid-type]
@@ -306,6 +362,76 @@ def cache_templates() -> None:
             self._fuzz_ready = True
 
     jinja2.Environment = CachedEnvironment  # type: ignore[misc]
+
+
+def cache_sarif_rules() -> None:
+    """Build and serialise each rule's SARIF descriptor once per process instead of once per case.
+
+    The SARIF log lists every selected rule (``tool.driver.rules``) with its
+    documentation; building and serialising those ~40 descriptors was 60 % of
+    the SARIF render and the largest part of the harness's own time per input.
+    A descriptor depends on its ``Rule`` object alone (rule metadata from
+    ``checks/``, never on scanned input; a severity override makes a new Rule,
+    hence a new entry), so the text written is byte for byte the same.
+    ``--no-template-cache`` turns this off.
+    """
+    from reports import sarif
+
+    builder: Any = sarif._Builder
+    if getattr(builder.descriptor, "_fuzz_cached", False):
+        return
+    original_descriptor = builder.descriptor
+    original_to_data = sarif.to_data
+    made: dict[
+        int, tuple[Any, Any]
+    ] = {}  # id(rule) → (rule, descriptor): the rule is held, its id stays its own
+    data_of: dict[int, tuple[Any, Any]] = {}  # id(descriptor) → (descriptor, its JSON data)
+
+    def descriptor(self: Any, rule: Any) -> Any:
+        hit = made.get(id(rule))
+        if hit is not None and hit[0] is rule:
+            return hit[1]
+        if len(made) > 2000:  # configuration cases make new Rule objects: keep the memo small
+            made.clear()
+            data_of.clear()
+        value = original_descriptor(self, rule)
+        made[id(rule)] = (rule, value)
+        return value
+
+    def to_data(obj: Any) -> Any:
+        if type(obj).__name__ != "ReportingDescriptor":
+            return original_to_data(obj)
+        hit = data_of.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]  # shared, not copied: the log is only serialised, never changed
+        value = original_to_data(obj)
+        data_of[id(obj)] = (obj, value)
+        return value
+
+    descriptor._fuzz_cached = True  # type: ignore[attr-defined]
+    builder.descriptor = descriptor
+    sarif.to_data = to_data
+
+
+@contextlib.contextmanager
+def default_limits(limits: Limits | None) -> Iterator[None]:
+    """Make ``limits`` what every ``Budget()`` built meanwhile starts from (``None``: leave the defaults).
+
+    The sources build one ``Budget()`` per file (ARM loader, Terraform module,
+    ``budget.current()`` outside a file); changing the constructor's default is
+    the one place that reaches all of them without a parameter threaded through
+    the CLI path, so the pipeline stays the CLI's.
+    """
+    if limits is None:
+        yield
+        return
+    init: Any = Budget.__init__
+    saved = init.__defaults__
+    init.__defaults__ = (limits, *saved[1:])
+    try:
+        yield
+    finally:
+        init.__defaults__ = saved
 
 
 def _on_alarm(signum: int, frame: Any) -> None:

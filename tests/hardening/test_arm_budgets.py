@@ -225,7 +225,7 @@ def test_copy_loops_in_nested_deployments_multiply_against_one_budget(tmp_path: 
     (found,) = limits_of(result)
     assert found.message == (
         "evaluation limit: copy iterations limit exceeded: copy 'd2' of 800, run 800 times by the copy "
-        "loops around it, brings the file to 640,800 copy iterations, above the 100,000 limit for all "
+        "loops around it, brings the file to 640,800 copy iterations, above the 20,000 limit for all "
         "loops together"
     )
     assert found.location.file == str(path)

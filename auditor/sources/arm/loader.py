@@ -284,7 +284,7 @@ class ArmSource:
         from auditor.sources.terraform import scan_terraform_file
 
         display = display_path(path)
-        self._terraform_result(display, scan_terraform_file(path, display))
+        self._terraform_result(display, scan_terraform_file(path, display, roots=self._roots))
 
     def _terraform_plan(self, parsed: _Parsed) -> None:
         from auditor.sources.terraform import scan_terraform_plan
@@ -310,6 +310,8 @@ class ArmSource:
             self._problem(code, problem.message, display, problem.line, problem.column)
         for problem in result.expression_problems:
             self._problem("invalid-expression", problem.message, display, problem.line, problem.column)
+        for code, problem in result.coded_problems:
+            self._problem(code, problem.message, display, problem.line, problem.column)
         self._b.automations.extend(result.automations)
         self._b.logic_apps.extend(result.logic_apps)
         self._b.connections.extend(result.connections)

@@ -96,13 +96,18 @@ class TerraformResult:
     policy_assignments: list[m.PolicyAssignment] = field(default_factory=list)
     problems: list[TerraformProblem] = field(default_factory=list)
     expression_problems: list[TerraformProblem] = field(default_factory=list)
+    #: Problems the shared core recorded in this file, with their problem code (``evaluation-limit``:
+    #: SRC005, a budget exceeded; ``invalid-template-shape``: SRC006, a wrongly typed value; …).
+    coded_problems: list[tuple[str, TerraformProblem]] = field(default_factory=list)
     unreadable: str | None = None
 
 
 # ---------------------------------------------------------------- public entry points
 
 
-def scan_terraform_file(path: Path, display: str, *, var_files: Sequence[Path] = ()) -> TerraformResult:
+def scan_terraform_file(
+    path: Path, display: str, *, var_files: Sequence[Path] = (), roots: Sequence[Path] | None = None
+) -> TerraformResult:
     """Read one ``.tf`` or ``.tfvars`` file as part of its module (the files of its directory).
 
     Only the elements declared in ``path`` are returned (a Logic App's triggers
@@ -111,11 +116,13 @@ def scan_terraform_file(path: Path, display: str, *, var_files: Sequence[Path] =
     get ``<display's folder>/<name>``. ``var_files`` are what ``-var-file``
     would pass (``terraform.tfvars`` and ``*.auto.tfvars`` are always read).
     Modules are parsed once and cached, so scanning every file of a module
-    costs one evaluation.
+    costs one evaluation. ``roots`` are the scanned folders: the module's files and
+    what ``file()`` / ``templatefile()`` read must lie inside them (without roots:
+    inside the module's own folder).
     """
     from auditor.sources.terraform.hcl import scan_file
 
-    return scan_file(path, display, tuple(var_files))
+    return scan_file(path, display, tuple(var_files), tuple(roots) if roots is not None else None)
 
 
 def is_terraform_plan(doc: object) -> bool:

@@ -70,7 +70,7 @@ from auditor.sources.arm.cursor import Context, Cursor, SourceFile
 from auditor.sources.arm.functions import weigh
 from auditor.sources.arm.jsonpos import DecodeError, JsonSyntaxError, PDict, PList, decode, loads
 from auditor.sources.arm.template import PLACEHOLDER_SUBSCRIPTION, limit_message, quoted
-from auditor.sources.files import is_within, read_regular
+from auditor.sources.files import FileRefused, is_within, read_regular
 from auditor.sources.terraform import (
     TRIGGER_TYPES,
     Mapper,
@@ -140,6 +140,8 @@ def _parse(text: str, budget: Budget | None = None) -> Any:
     """
     from hcl2.parser import parser
 
+    _bind_lark()
+
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -162,38 +164,46 @@ def _parse_expression(expr: str) -> Any:
     return attr.children[-1]
 
 
-def _is_tree(node: Any, data: str | None = None) -> bool:
-    from lark import Tree
+class _Unbound:
+    """Stands for lark's classes until the first document is parsed (nothing is a tree before that)."""
 
-    return isinstance(node, Tree) and (data is None or node.data == data)
+
+#: lark's Tree and Token, bound by :func:`_bind_lark` when the first document is parsed. Module
+#: globals, not a function-local import: the evaluator tests node types millions of times.
+_Tree: Any = _Unbound
+_Token: Any = _Unbound
+
+
+def _bind_lark() -> None:
+    global _Tree, _Token
+    if _Tree is _Unbound:
+        from lark import Token, Tree
+
+        _Tree, _Token = Tree, Token
+
+
+def _is_tree(node: Any, data: str | None = None) -> bool:
+    return isinstance(node, _Tree) and (data is None or node.data == data)
 
 
 def _subtrees(node: Any) -> list[Any]:
     """Child trees that carry meaning (no tokens, no newlines or comments)."""
-    from lark import Tree
-
-    return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+    return [c for c in node.children if isinstance(c, _Tree) and c.data != "new_line_or_comment"]
 
 
 def _tokens(node: Any) -> list[Any]:
-    from lark import Token
-
-    return [c for c in node.children if isinstance(c, Token)]
+    return [c for c in node.children if isinstance(c, _Token)]
 
 
 def _start(node: Any) -> int:
-    from lark import Token
-
-    if isinstance(node, Token):
+    if isinstance(node, _Token):
         return node.start_pos or 0
     meta = node.meta
     return 0 if meta.empty else meta.start_pos
 
 
 def _end(node: Any) -> int:
-    from lark import Token
-
-    if isinstance(node, Token):
+    if isinstance(node, _Token):
         return node.end_pos or 0
     meta = node.meta
     return 0 if meta.empty else meta.end_pos
@@ -588,7 +598,9 @@ def _equal(a: Any, b: Any) -> Any:
             return v.unknown()
         if isinstance(v, _Json):
             return _equal(v.text(), b if v is a else a) if not isinstance(v.text(), Unknown) else v.text()
-    unknown = _first_unknown(a) or _first_unknown(b)
+    unknown = _first_unknown(a)
+    if unknown is None:
+        unknown = _first_unknown(b)
     if unknown is not None:
         return unknown
     if isinstance(a, bool) != isinstance(b, bool):
@@ -701,6 +713,7 @@ class _Module:
         self._var_cache: dict[str, Any] = {}
         self._local_cache: dict[str, Any] = {}
         self._attr_cache: dict[tuple[int, Any, str], Any] = {}
+        self._binding_index: dict[int, tuple[Any, dict[Any, dict[str, Any]]]] = {}
         self._in_progress: set[Any] = set()
         self._instances: dict[int, Any] = {}
         self.problems: dict[int, list[TerraformProblem]] = {id(f.src): list(f.problems) for f in self.files}
@@ -876,9 +889,13 @@ class _Module:
                 if "count" in block.attrs
                 else {"each": {"key": unknown, "value": unknown}}
             )
-        for k, b in expansion:
-            if k == key:
-                return b
+        index = self._binding_index.get(id(block))
+        if index is None or index[0] is not expansion:  # one dict per expansion: no scan per instance
+            index = (expansion, {_hashable(k): b for k, b in expansion})
+            self._binding_index[id(block)] = index
+        found = index[1].get(_hashable(key))
+        if found is not None:
+            return found
         raise _EvalError(f"{_address(block, key)} does not exist (no such count index or for_each key)")
 
     def attribute(self, block: _Block, key: Any, name: str) -> Any:
@@ -1005,6 +1022,15 @@ def _bounded(value: Any, src: SourceFile, offset: int, what: str) -> Any:
         budget.step(len(item) + 1)
         stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
     return value
+
+
+def _hashable(key: Any) -> Any:
+    """An instance key as a dict key (count indexes and for_each keys are; anything else by its text)."""
+    try:
+        hash(key)
+    except TypeError:
+        return ("unhashable", repr(key))
+    return (type(key).__name__, key)
 
 
 def _address(block: _Block, key: Any) -> str:
@@ -1195,6 +1221,8 @@ class _Evaluator:
         self.literal_only = literal_only
         self.template_only = template_only
         self.base_dir = base_dir or module.dir
+        #: The templatefile() templates being expanded (a template that includes itself is an error).
+        self.templates: tuple[Path, ...] = ()
 
     def child(self, bindings: dict[str, Any]) -> _Evaluator:
         """The same evaluator with more names bound (for expressions, dynamic blocks)."""
@@ -1212,14 +1240,26 @@ class _Evaluator:
     # ------------------------------------------------------------ entry points
 
     def evaluate(self, node: Any) -> Any:
-        """Evaluate; a Terraform error becomes an Unknown saying what went wrong."""
+        """Evaluate; a Terraform error becomes an Unknown saying what went wrong.
+
+        A budget exceeded (or Python's own recursion or memory limit) is reported as
+        SRC005 at this expression and makes the value unknown, never a silent one.
+        Inside a ``templatefile()`` template (no scanned source to point at) it goes
+        up to the ``.tf`` expression that called the template.
+        """
         try:
             return self.eval(node)
         except _EvalError as exc:
             return Unknown(str(exc), self._source(node))
-        except RecursionError:
-            return Unknown("expression nested too deeply", self._source(node))
+        except (BudgetExceeded, RecursionError, MemoryError) as exc:
+            if self.src is None:
+                raise
+            limit = _as_limit(exc)
+            _report_limit(self.src, self._offset(node), limit, self._source(node)[:200], self.module.budget)
+            return Unknown(limit.reason, self._source(node))
         except Exception as exc:  # an input auditor did not foresee must not stop the scan
+            if reraise_bugs():
+                raise
             return Unknown(
                 f"auditor could not evaluate this expression ({type(exc).__name__}: {exc})",
                 self._source(node),
@@ -1366,7 +1406,15 @@ class _Evaluator:
     # ------------------------------------------------------------ expressions
 
     def eval(self, node: Any) -> Any:
-        """Evaluate an expression tree (raises :class:`_EvalError` for what Terraform rejects)."""
+        """Evaluate an expression tree (raises :class:`_EvalError` for what Terraform rejects).
+
+        Every node is one evaluation step of the module's budget (so nested ``for``
+        expressions over ranges stop on the step or time limit), and no string, list
+        or object it yields may pass the value-size limit (so doubling through locals
+        stops at twice the limit, not at the machine's memory).
+        """
+        budget = self.module.budget
+        budget.step()
         data = node.data
         if data == "expr_term":
             inner = _subtrees(node)
@@ -1376,7 +1424,10 @@ class _Evaluator:
         method = getattr(self, f"_e_{data}", None)
         if method is None:
             return Unknown(f"'{self._source(node)}' is not evaluated by auditor", self._source(node))
-        return method(node)
+        value = method(node)
+        if isinstance(value, str | list | dict) and len(value) > budget.limits.max_value_size:
+            budget.value(len(value), "the value of this expression")
+        return value
 
     def _e_int_lit(self, node: Any) -> Any:
         return int(str(_tokens(node)[0]))
@@ -1403,7 +1454,7 @@ class _Evaluator:
             elif token.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
                 parts.append(str(token)[1:])
             else:
-                parts.append(_lark().utils.process_escape_sequences(str(token)))
+                parts.append(_unescape(str(token)))
         if len(parts) == 1 and len([p for p in node.children if _is_tree(p, "string_part")]) == 1:
             only = next(p for p in node.children if _is_tree(p, "string_part")).children[0]
             if _is_tree(only, "interpolation"):
@@ -1654,7 +1705,9 @@ class _Evaluator:
         return names, collection
 
     def _for_items(self, names: list[str], collection: Any) -> Iterator[_Evaluator]:
+        budget = self.module.budget
         for key, value in _collection_items(collection):
+            budget.step()  # an iteration binds names and builds an element, beyond its nodes
             bound = {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
             yield self.child(bound)
 
@@ -1771,39 +1824,74 @@ class _Evaluator:
         return values
 
     def _file_function(self, name: str, values: list[Any], text: str) -> Any:
+        """``file()`` / ``templatefile()``, reading only regular files inside the scanned folders.
+
+        The path comes from the pull request: ``/proc/self/environ``, ``../../x`` or a
+        link out of the repository would otherwise put CI secrets into a finding and
+        from there into every report. Such a read is refused and the value is unknown
+        (SRC003 where a check needs it); the message names the path as written, never
+        what the file holds. A missing file is a Terraform error, as in Terraform.
+        """
         if not values or not isinstance(values[0], str):
             return (
                 values[0]
                 if values and isinstance(values[0], Unknown)
                 else Unknown(f"{name}() of an unknown path", text)
             )
-        path = Path(values[0])
-        if not path.is_absolute():
-            path = self.base_dir / path
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise _EvalError(f"{name}(): {values[0]} is too large")
-            content = decode(path.read_bytes())
-        except (OSError, DecodeError) as exc:
-            raise _EvalError(f"{name}(): cannot read {values[0]}: {exc}") from None
-        if name == "file":
+        content = self._read_confined(name, values[0], text)
+        if not isinstance(content, tuple):
             return content
+        path, body = content
+        if name == "file":
+            return body
         variables = values[1] if len(values) > 1 else {}
         if isinstance(variables, Unknown):
             return variables
         if not isinstance(variables, dict):
             raise _EvalError("templatefile(): the variables must be an object")
-        template_file = _File(path, str(path), SourceFile(str(path), content))
+        if path in self.templates:
+            raise _EvalError(f"templatefile(): {values[0]} includes itself")
+        template_file = _File(path, str(path), SourceFile(str(path), body))
         ev = _Evaluator(
             self.module,
             template_file,
             dict(variables),
-            text=content,
+            text=body,
             src=None,
             template_only=True,
             base_dir=path.parent,
         )
-        return ev.template(content, 0, trim=False)
+        ev.templates = (*self.templates, path)
+        return ev.template(body, 0, trim=False)
+
+    def _read_confined(self, name: str, given: str, text: str) -> tuple[Path, str] | Unknown:
+        """The resolved path and text of the file ``given`` names, or why it is not read."""
+        path = Path(given)
+        if not path.is_absolute():
+            path = self.base_dir / path
+        roots = self.module.roots
+        try:
+            real = Path(os.path.realpath(path))  # not strict: whether a file outside exists is not told
+        except (OSError, RuntimeError, ValueError):
+            return Unknown(f"{name}(): {given} is not a path auditor can read", text)
+        if not roots or not is_within(real, roots):
+            return Unknown(
+                f"{name}(): {given} is outside the scanned folders, so auditor does not read it", text
+            )
+        try:
+            data = read_regular(real, max_bytes=MAX_HCL_BYTES, roots=roots)
+        except FileNotFoundError:
+            raise _EvalError(f"{name}(): no file {given}") from None
+        except FileRefused as exc:
+            return Unknown(f"{name}(): {given} is not read ({exc.strerror})", text)
+        except OSError as exc:
+            return Unknown(f"{name}(): {given} cannot be read ({exc.strerror or type(exc).__name__})", text)
+        try:
+            body = decode(data)
+        except DecodeError:
+            return Unknown(f"{name}(): {given} is not UTF-8 text", text)
+        self.module.budget.value(len(body), f"the text {name}() reads")
+        return real, body
 
     # ------------------------------------------------------------ templates (heredocs, templatefile)
 
@@ -1961,6 +2049,12 @@ def _plist(src: SourceFile, start: int) -> PList:
     return items
 
 
+@functools.lru_cache(maxsize=4096)
+def _unescape(literal: str) -> str:
+    """A string literal's text with its escapes processed (cached: loops evaluate one literal often)."""
+    return str(_lark().utils.process_escape_sequences(literal))
+
+
 def _join_parts(parts: list[Any]) -> Any:
     texts: list[str] = []
     for part in parts:
@@ -1969,6 +2063,7 @@ def _join_parts(parts: list[Any]) -> Any:
             # Text around a callback URL is no longer the callback URL.
             return text if len(parts) == 1 else Unknown(text.reason, text.expression)
         texts.append(text)
+    current().value(sum(map(len, texts)), "an interpolated string")
     return "".join(texts)
 
 
@@ -2115,6 +2210,13 @@ def _fn_jsondecode(value: Any) -> Any:
 _FORMAT_VERB = re.compile(r"%(%|[-+# 0]*\d*(?:\.\d+)?[sdvqftbeExXo])")
 
 
+def _charge_format_width(verb: str) -> None:
+    """Refuse a width or precision (``%999999999d``) that alone passes the value-size limit."""
+    for digits in re.findall(r"\d+", verb):
+        if len(digits) > 12 or int(digits) > current().limits.max_value_size:
+            current().value(int(digits[:13]), f"format() verb %{verb}")
+
+
 def _fn_format(fmt: Any, *args: Any) -> Any:
     text = _str_arg(fmt, "format")
     values = list(args)
@@ -2133,6 +2235,7 @@ def _fn_format(fmt: Any, *args: Any) -> Any:
         if isinstance(value, Unknown):
             return value
         kind = verb[-1]
+        _charge_format_width(verb)
         if kind == "q":
             out.append(json.dumps(_str_arg(value)))
         elif kind in "dfeEtxXob":
@@ -2177,7 +2280,9 @@ def _fn_concat(*lists: Any) -> Any:
     for item in lists:
         if isinstance(item, Unknown):
             return item
-        out.extend(_list_arg(item))
+        part = _list_arg(item)
+        current().value(len(out) + len(part), "concat()")
+        out.extend(part)
     return out
 
 
@@ -2207,13 +2312,45 @@ def _fn_join(sep: Any, *lists: Any) -> Any:
     texts = _strings_or_unknown(items)
     if isinstance(texts, Unknown):
         return texts
-    return _str_arg(sep).join(texts)
+    separator = _str_arg(sep)
+    current().value(sum(map(len, texts)) + len(separator) * max(len(texts) - 1, 0), "join()")
+    return separator.join(texts)
+
+
+def _re2(pattern: str) -> Any:
+    """``pattern`` compiled by RE2, the engine (and syntax) of Terraform's own regular expressions.
+
+    RE2 runs in time linear in the text, so a pattern from a pull request cannot
+    backtrack for minutes the way Python's ``re`` would (``(a+)+$``); its C++ log
+    is off, so an invalid pattern is not echoed raw to stderr.
+    """
+    import re2  # google-re2: imported only when a regex replace() is evaluated
+
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error:
+        raise _EvalError("replace(): the search pattern is not a valid regular expression") from None
 
 
 def _fn_replace(text: Any, search: Any, replacement: Any) -> Any:
     s, sub, rep = _str_arg(text), _str_arg(search), _str_arg(replacement)
+    budget = current()
     if len(sub) > 1 and sub.startswith("/") and sub.endswith("/"):
-        return re.sub(sub[1:-1], re.sub(r"\$(\d+)", r"\\\1", rep), s)
+        template = re.sub(r"\$(\d+)", r"\\\1", rep)
+        grown = [len(s)]
+
+        def expand(match: re.Match[str]) -> str:
+            out = match.expand(template)
+            grown[0] += len(out) - (match.end() - match.start())
+            budget.step()
+            budget.value(grown[0], "replace()")
+            return out
+
+        return _re2(sub[1:-1]).sub(expand, s)
+    matches = s.count(sub) if sub else len(s) + 1
+    budget.value(len(s) + matches * (len(rep) - len(sub)), "replace()")
     return s.replace(sub, rep)
 
 
@@ -2226,7 +2363,9 @@ def _fn_element(items: Any, index: Any) -> Any:
 
 def _fn_flatten(items: Any) -> Any:
     out = PList()
+    budget = current()
     for item in _list_arg(items):
+        budget.step()
         if isinstance(item, Unknown):
             return item
         if isinstance(item, list):
@@ -2236,6 +2375,8 @@ def _fn_flatten(items: Any) -> Any:
             out.extend(flat)
         else:
             out.append(item)
+        if len(out) > budget.limits.max_value_size:
+            budget.value(len(out), "flatten()")
     return out
 
 
@@ -2376,11 +2517,13 @@ def _signature(directory: Path, var_files: tuple[Path, ...]) -> tuple[Any, ...]:
     return tuple(entries)
 
 
-def _module_for(path: Path, display: str, var_files: tuple[Path, ...]) -> _Module:
+def _module_for(
+    path: Path, display: str, var_files: tuple[Path, ...], roots: tuple[Path, ...] | None = None
+) -> _Module:
     directory = path.parent
     resolved = directory.resolve()
     display_head = _sibling_display(display, "")
-    key = (str(resolved), display_head, tuple(str(v.resolve()) for v in var_files))
+    key = (str(resolved), display_head, tuple(str(v.resolve()) for v in var_files), roots)
     signature = _signature(directory, var_files)
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == signature:
@@ -2394,14 +2537,16 @@ def _module_for(path: Path, display: str, var_files: tuple[Path, ...]) -> _Modul
             pass
         return str(p).replace(os.sep, "/")
 
-    module = _Module(directory, display_of, var_files)
+    module = _Module(directory, display_of, var_files, roots=roots)
     if len(_CACHE) >= MAX_CACHED_MODULES:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = (signature, module)
     return module
 
 
-def scan_file(path: Path, display: str, var_files: tuple[Path, ...] = ()) -> TerraformResult:
+def scan_file(
+    path: Path, display: str, var_files: tuple[Path, ...] = (), roots: tuple[Path, ...] | None = None
+) -> TerraformResult:
     """See :func:`auditor.sources.terraform.scan_terraform_file`."""
     try:
         import hcl2  # noqa: F401
@@ -2412,7 +2557,7 @@ def scan_file(path: Path, display: str, var_files: tuple[Path, ...] = ()) -> Ter
         )
     if not path.is_file():
         return TerraformResult(kind="unreadable", unreadable="cannot read file: no such file or directory")
-    module = _module_for(path, display, var_files)
+    module = _module_for(path, display, var_files, roots)
     resolved = path.resolve()
     file = next((f for f in [*module.files, *module.var_files] if f.path.resolve() == resolved), None)
     if file is None:  # a .tfvars that only -var-file would load: check its syntax
@@ -2440,6 +2585,11 @@ def scan_file(path: Path, display: str, var_files: tuple[Path, ...] = ()) -> Ter
         result.policy_definitions = list(found.policy_definitions)
         result.policy_assignments = list(found.policy_assignments)
         result.expression_problems = list(found.expression_problems)
+    result.coded_problems = [
+        (p.code, TerraformProblem(p.message, p.origin.line, p.origin.column))
+        for p in module.source_problems.get(id(file.src), ())
+        if p.origin is not None
+    ]
     return result
 
 
