@@ -119,12 +119,14 @@ def terminal(text: str) -> str:
 
 # What GitHub turns into a link or a notification inside plain text, so it must end up in a code span:
 # URLs with a scheme and www. autolinks (GFM "extended autolinks"), @user / @org/team mentions and
-# e-mail addresses, #123 / owner/repo#123 / GH-123 issue references.
+# e-mail addresses, #123 / owner/repo#123 / GH-123 issue references. The scheme and the e-mail local
+# part start only where their character run starts (the look-behinds): without them each position of
+# a long run of letters would rescan the rest of it, quadratic in a 100 kB name from a pull request.
 _MD_LIVE = re.compile(
-    r"[A-Za-z][A-Za-z0-9+.\-]*:/{2}[^\s<>`|]*"
+    r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*:/{2}[^\s<>`|]*"
     r"|(?<![\w.])www\.[^\s<>`|]*"
     r"|(?<!\w)(?:mailto|xmpp):[^\s<>`|]+"
-    r"|[\w.+\-]*@[\w\-]+(?:[./][\w\-]+)*"
+    r"|(?<![\w.+\-])[\w.+\-]*@[\w\-]+(?:[./][\w\-]+)*"
     r"|#\d+"
     r"|\bGH-\d+",
     re.IGNORECASE,

@@ -406,3 +406,12 @@ def test_fingerprint_of_a_surrogate_is_stable_and_plain_text_unchanged() -> None
         :32
     ]
     assert plain.fingerprint == expected  # fingerprints of ordinary names (baselines) did not move
+
+
+def test_markdown_text_is_linear_in_a_long_run_of_letters() -> None:
+    """A 200 kB name (base64 doubled through variables) took 70 s: each position of a letter run
+    rescanned the rest of it looking for a URL scheme or an e-mail address. Quadratic, 1 MB would
+    be hours; linear, it is milliseconds (no timing asserted: finishing is the point)."""
+    for run in ("a" * 1_000_000, "a." * 500_000, "x:" * 500_000, "a-b+c" * 200_000):
+        assert neutral.markdown_text(run).replace("\\", "") == run
+    assert neutral.markdown_text("ping me@example.org or @team") == "ping `me@example.org` or `@team`"
