@@ -9,7 +9,7 @@ still read nothing but the ScanResult.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from auditor.findings import Finding, Location
@@ -44,23 +44,42 @@ class Chain:
 
 
 class _FindingIndex:
-    """Findings by (file, JSON path). SRC003 ("could not check …") marks a link unknown, not broken."""
+    """Findings by file and JSON path. SRC003 ("could not check …") marks a link unknown, not broken.
+
+    The instances of a copy loop share one place (``resources[0]``), so a finding that names its
+    resource belongs only to the element of that resource: automation ``a0``'s chain shows ``a0``'s
+    findings, not those of the 799 copies beside it (which also made the HTML report quadratic).
+    """
 
     def __init__(self, findings: Sequence[Finding]) -> None:
-        self._by_place: dict[tuple[str | None, str], list[tuple[str, bool]]] = {}
+        # (file, path) → findings exactly there; (file, path) → findings there or below (every
+        # dot-separated prefix of a finding's path holds it), so a subtree lookup is one dict access.
+        self._at: dict[tuple[str | None, str], list[tuple[str, bool, str | None]]] = {}
+        self._under: dict[tuple[str | None, str], list[tuple[str, bool, str | None]]] = {}
         for f in findings:
             if f.suppressed_by is None:
-                key = (f.location.file, f.location.json_path)
-                self._by_place.setdefault(key, []).append((f.fingerprint, f.rule.id == "SRC003"))
+                file, path = f.location.file, f.location.json_path
+                entry = (f.fingerprint, f.rule.id == "SRC003", f.location.resource)
+                self._at.setdefault((file, path), []).append(entry)
+                for prefix in _prefixes(path):
+                    self._under.setdefault((file, prefix), []).append(entry)
 
     def at(self, origin: Origin, *, subtree: bool = False) -> list[tuple[str, bool]]:
-        if not subtree:
-            return list(self._by_place.get((origin.file, origin.json_path), ()))
-        out: list[tuple[str, bool]] = []
-        for (file, path), prints in self._by_place.items():
-            if file == origin.file and (path == origin.json_path or path.startswith(origin.json_path + ".")):
-                out.extend(prints)
-        return out
+        found = (self._under if subtree else self._at).get((origin.file, origin.json_path), [])
+        own = origin.resource
+        return [(p, unresolved) for p, unresolved, res in found if res is None or own is None or res == own]
+
+
+def _prefixes(path: str) -> Iterator[str]:
+    """``a.b[0].c`` → ``a``, ``a.b[0]``, ``a.b[0].c`` (the places a subtree lookup may start)."""
+    start = 0
+    while True:
+        dot = path.find(".", start)
+        if dot < 0:
+            yield path
+            return
+        yield path[:dot]
+        start = dot + 1
 
 
 def _link(

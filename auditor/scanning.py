@@ -51,6 +51,10 @@ from auditor.suppressions import BaselineEntry, BaselineError, ConfiguredSuppres
 _FORMAT_PREFIX = re.compile(r"^([a-z]+):(.+)$")
 _FORMAT_ONLY = re.compile(r"^([a-z]+):$")
 COVERAGE_RULE = "LIV001"  # an incomplete live scan: only --allow-partial accepts it
+#: A file that could not be read or parsed was not checked: configuration cannot hide that (exclude the
+#: file to stop scanning it). The problem codes these two rules report.
+READ_FAILURE_RULES = ("SRC001", "SRC002")
+_READ_FAILURE_CODES = frozenset({"unreadable", "invalid-json", "invalid-hcl"})
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -278,6 +282,8 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
         raise UsageError("--subscription given more than once: templates deploy to one (several need --live)")
     if live is not None and not any(c.rule.id == COVERAGE_RULE for c in selected):
         selected += [c for c in checks if c.rule.id == COVERAGE_RULE]  # a live scan always reports its gaps
+    chosen = {c.rule.id for c in selected}
+    selected += [c for c in checks if c.rule.id in READ_FAILURE_RULES and c.rule.id not in chosen]
     subscription = (cli_subscriptions[0] if len(cli_subscriptions) == 1 else None) or settings.subscription
     if subscription is not None and not _OBJECT_ID.match(subscription.strip()):
         raise UsageError(f"subscription must be a subscription id (a GUID), got {subscription!r}")
@@ -447,7 +453,42 @@ def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
     result = run(inventory, options.checks, policy=options.policy)
     if options.live is not None:
         result = _coverage_unsilenced(result, inventory, options)
-    return result
+    return _read_failures_unsilenced(result, inventory, options)
+
+
+def _read_failures_unsilenced(result: ScanResult, inventory: Inventory, options: ScanOptions) -> ScanResult:
+    """The result with every SRC001/SRC002 finding active, at least high and at the ``--fail-on``
+    severity, whatever ``per-file-ignores``, ``severity-overrides`` or a baseline did to it.
+
+    A file that could not be read or parsed was not checked at all; a pull request that breaks a
+    template's JSON and ignores SRC002 in the same change must not pass the gate. The way to stop
+    scanning a file is to exclude it (then it is not counted as failed either).
+    """
+    failures = [c for c in options.checks if c.rule.id in READ_FAILURE_RULES]
+    problems = [p for p in inventory.problems if p.code in _READ_FAILURE_CODES]
+    if not failures or not problems:
+        return result
+    gate = Severity.parse(options.fail_on)
+    overrides = {c.rule.id: max(c.rule.severity, gate) for c in failures}
+    own = run(Inventory(problems=problems), failures, policy=Policy(severity_overrides=overrides)).findings
+    active = {
+        (f.fingerprint, f.effective_severity)
+        for f in result.findings
+        if f.rule.id in READ_FAILURE_RULES and f.suppressed_by is None
+    }
+    if not {(f.fingerprint, f.effective_severity) for f in own} - active:
+        return result  # nothing hidden: the result as the policy made it
+    print(
+        "auditor: SRC001/SRC002 (a file that could not be read or parsed) is reported although the "
+        "configuration, the baseline or a fail-on above high would hide it: exclude the file to stop "
+        "scanning it",
+        file=sys.stderr,
+    )
+    findings = [f for f in result.findings if f.rule.id not in READ_FAILURE_RULES] + list(own)
+    findings.sort(key=lambda f: (f.location.file or "", f.location.line, f.location.column, f.rule.id))
+    known = {r.id for r in result.rules}
+    rules = (*result.rules, *(c.rule for c in failures if c.rule.id not in known))
+    return replace(result, findings=tuple(findings), rules=rules)
 
 
 def fails(result: ScanResult, fail_on: str) -> bool:

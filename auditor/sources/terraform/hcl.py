@@ -1805,7 +1805,7 @@ class _Evaluator:
             return function(*values)
         except _EvalError:
             raise
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as exc:
             raise _EvalError(f"{name}(): {exc}") from None
 
     def _argument_values(self, args: list[tuple[Any, bool]]) -> list[Any]:
