@@ -49,6 +49,7 @@ class _FindingIndex:
     The instances of a copy loop share one place (``resources[0]``), so a finding that names its
     resource belongs only to the element of that resource: automation ``a0``'s chain shows ``a0``'s
     findings, not those of the 799 copies beside it (which also made the HTML report quadratic).
+    An SRC003 at that place marks every instance unknown: it is reported once per place.
     """
 
     def __init__(self, findings: Sequence[Finding]) -> None:
@@ -67,7 +68,13 @@ class _FindingIndex:
     def at(self, origin: Origin, *, subtree: bool = False) -> list[tuple[str, bool]]:
         found = (self._under if subtree else self._at).get((origin.file, origin.json_path), [])
         own = origin.resource
-        return [(p, unresolved) for p, unresolved, res in found if res is None or own is None or res == own]
+        # An unresolved value (SRC003) is reported once per place, naming the first instance; the other
+        # instances there are unknown just the same.
+        return [
+            (p, unresolved)
+            for p, unresolved, res in found
+            if unresolved or res is None or own is None or res == own
+        ]
 
 
 def _prefixes(path: str) -> Iterator[str]:

@@ -10,48 +10,16 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
+from tests.samples import run_cli, template
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-
-TEMPLATE_WITH_LEGACY_TRIGGER = {
-    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-    "contentVersion": "1.0.0.0",
-    "resources": [
-        {
-            "type": "Microsoft.Logic/workflows",
-            "apiVersion": "2019-05-01",
-            "name": "legacy",
-            "location": "westeurope",
-            "properties": {
-                "definition": {
-                    "triggers": {
-                        "When_a_response_to_a_Microsoft_Defender_for_Cloud_alert_is_triggered": {
-                            "type": "ApiConnectionWebhook",
-                            "inputs": {
-                                "host": {"connection": {"name": "@parameters('$connections')['ascalert']['connectionId']"}},
-                                "path": "/subscribe",
-                            },
-                        }
-                    }
-                },
-                "parameters": {"$connections": {"value": {"ascalert": {"connectionId": "x", "id": "/subscriptions/s/providers/Microsoft.Web/locations/l/managedApis/ascalert"}}}},
-            },
-        }
-    ],
-}
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
 def legacy(tmp_path: Path) -> Path:
     path = tmp_path / "legacy.json"
-    path.write_text(json.dumps(TEMPLATE_WITH_LEGACY_TRIGGER, indent=2))
+    path.write_text(json.dumps(template(), indent=2))
     return path
 
 
@@ -99,7 +67,18 @@ def test_json_contract(capsys, legacy: Path, tmp_path: Path, monkeypatch: pytest
     assert doc["tool"]["name"] == "auditor"
     assert doc["files"] == {"scanned": 1, "skipped": 0, "failed": 0}
     (finding,) = doc["findings"]
-    assert set(finding) >= {"rule", "name", "severity", "title", "message", "path", "line", "column", "resource", "fingerprint"}
+    assert set(finding) >= {
+        "rule",
+        "name",
+        "severity",
+        "title",
+        "message",
+        "path",
+        "line",
+        "column",
+        "resource",
+        "fingerprint",
+    }
     assert finding["path"] == "legacy.json"
     assert finding["rule"] == "LA101" and finding["severity"] == "high" and finding["line"] > 0
     assert finding["resource"] == "Microsoft.Logic/workflows/legacy"
@@ -117,7 +96,7 @@ def test_malformed_json_is_src002_with_line_and_column(capsys, tmp_path: Path) -
 
 
 def test_utf16_and_bom_and_comments_are_read(capsys, tmp_path: Path) -> None:
-    text = "// exported by hand\n" + json.dumps(TEMPLATE_WITH_LEGACY_TRIGGER, indent=2)
+    text = "// exported by hand\n" + json.dumps(template(), indent=2)
     (tmp_path / "a.json").write_bytes(text.encode("utf-16"))
     (tmp_path / "b.json").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
     code, out, _ = run_cli(capsys, "scan", str(tmp_path), "--format", "json")
@@ -157,18 +136,45 @@ def test_explicit_parameters_file(capsys, tmp_path: Path) -> None:
         "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
         "contentVersion": "1.0.0.0",
         "parameters": {"api": {"type": "string"}},
-        "resources": [{
-            "type": "Microsoft.Web/connections", "apiVersion": "2016-06-01", "name": "c", "location": "x",
-            "properties": {"api": {"id": "[concat(subscription().id, '/providers/Microsoft.Web/locations/x/managedApis/', parameters('api'))]"}},
-        }],
+        "resources": [
+            {
+                "type": "Microsoft.Web/connections",
+                "apiVersion": "2016-06-01",
+                "name": "c",
+                "location": "x",
+                "properties": {
+                    "api": {
+                        "id": "[concat(subscription().id, '/providers/Microsoft.Web/locations/x/managedApis/', parameters('api'))]"
+                    }
+                },
+            }
+        ],
     }
     (tmp_path / "t.json").write_text(json.dumps(template))
-    (tmp_path / "prod.json").write_text(json.dumps({"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "contentVersion": "1.0.0.0", "parameters": {"api": {"value": "ascalrt"}}}))
+    (tmp_path / "prod.json").write_text(
+        json.dumps(
+            {
+                "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+                "contentVersion": "1.0.0.0",
+                "parameters": {"api": {"value": "ascalrt"}},
+            }
+        )
+    )
     code, out, _ = run_cli(capsys, "scan", str(tmp_path / "t.json"), "--format", "json")
     assert code == 0 and [f["rule"] for f in json.loads(out)["findings"]] == ["SRC003"]
-    code, out, _ = run_cli(capsys, "scan", str(tmp_path / "t.json"), "--parameters", str(tmp_path / "prod.json"), "--format", "json")
+    code, out, _ = run_cli(
+        capsys,
+        "scan",
+        str(tmp_path / "t.json"),
+        "--parameters",
+        str(tmp_path / "prod.json"),
+        "--format",
+        "json",
+    )
     assert code == 1 and [f["rule"] for f in json.loads(out)["findings"]] == ["LA102"]
-    code, _, err = run_cli(capsys, "scan", str(tmp_path / "t.json"), "--parameters", str(tmp_path / "missing.json"))
+    code, _, err = run_cli(
+        capsys, "scan", str(tmp_path / "t.json"), "--parameters", str(tmp_path / "missing.json")
+    )
     assert code == 2 and "missing.json" in err
 
 
@@ -202,7 +208,9 @@ def test_rules_command_does_not_import_pydantic() -> None:
     assert "MODULES []" in out
 
 
-def test_internal_error_is_reported_without_traceback(capsys, monkeypatch: pytest.MonkeyPatch, legacy: Path) -> None:
+def test_internal_error_is_reported_without_traceback(
+    capsys, monkeypatch: pytest.MonkeyPatch, legacy: Path
+) -> None:
     import auditor.sources.arm.loader as loader
 
     def boom(self, paths):

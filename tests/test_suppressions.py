@@ -9,53 +9,7 @@ from typing import Any
 import pytest
 
 from auditor.cli import main
-
-SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
-
-
-def _legacy_la(name: str = "legacy", metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-    res: dict[str, Any] = {
-        "type": "Microsoft.Logic/workflows",
-        "apiVersion": "2019-05-01",
-        "name": name,
-        "location": "westeurope",
-        "properties": {
-            "definition": {
-                "triggers": {
-                    "When_a_response_to_a_Microsoft_Defender_for_Cloud_alert_is_triggered": {
-                        "type": "ApiConnectionWebhook",
-                        "inputs": {
-                            "host": {
-                                "connection": {
-                                    "name": "@parameters('$connections')['ascalert']['connectionId']"
-                                }
-                            },
-                            "path": "/subscribe",
-                        },
-                    }
-                }
-            },
-            "parameters": {
-                "$connections": {
-                    "value": {
-                        "ascalert": {
-                            "connectionId": "c",
-                            "id": "/subscriptions/s/providers/Microsoft.Web/locations/l/managedApis/ascalert",
-                        }
-                    }
-                }
-            },
-        },
-    }
-    if metadata is not None:
-        res["metadata"] = metadata
-    return res
-
-
-def _write(path: Path, *resources: dict[str, Any], lead: str = "") -> Path:
-    doc = {"$schema": SCHEMA, "contentVersion": "1.0.0.0", "resources": list(resources)}
-    path.write_text(lead + json.dumps(doc, indent=2))
-    return path
+from tests.samples import legacy_logic_app, write_template
 
 
 def _scan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:
@@ -74,9 +28,9 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_inline_suppression_hides_the_finding_but_keeps_it_visible(capsys, tmp_path: Path) -> None:
-    _write(
+    write_template(
         tmp_path / "t.json",
-        _legacy_la(metadata={"auditor": {"ignore": ["LA101"], "reason": "decommissioned next sprint"}}),
+        legacy_logic_app(metadata={"auditor": {"ignore": ["LA101"], "reason": "decommissioned next sprint"}}),
     )
     code, doc, _ = _scan(capsys, ".")
     assert code == 0
@@ -87,10 +41,10 @@ def test_inline_suppression_hides_the_finding_but_keeps_it_visible(capsys, tmp_p
 
 
 def test_unused_inline_suppression_is_reported(capsys, tmp_path: Path) -> None:
-    _write(
+    write_template(
         tmp_path / "t.json",
-        _legacy_la(metadata={"auditor": {"ignore": ["LA101", "LA106"]}}),
-        _legacy_la("other", metadata={"auditor": {"ignore": ["LA102"], "reason": "x"}}),
+        legacy_logic_app(metadata={"auditor": {"ignore": ["LA101", "LA106"]}}),
+        legacy_logic_app("other", metadata={"auditor": {"ignore": ["LA102"], "reason": "x"}}),
     )
     code, doc, _ = _scan(capsys, ".")
     assert _active(doc) == ["LA101", "SUP001"]  # 'other' still has LA101; its LA102 suppression is unused
@@ -103,7 +57,7 @@ def _config(tmp_path: Path, body: str) -> None:
 
 def test_config_suppression_with_reason_and_path(capsys, tmp_path: Path) -> None:
     (tmp_path / "legacy").mkdir()
-    _write(tmp_path / "legacy" / "t.json", _legacy_la())
+    write_template(tmp_path / "legacy" / "t.json", legacy_logic_app())
     _config(
         tmp_path,
         '[[suppressions]]\nrule = "LA101"\npath = "legacy/**"\nreason = "tracked in SEC-42"\nexpires = 2999-01-01\n',
@@ -118,7 +72,7 @@ def test_config_suppression_with_reason_and_path(capsys, tmp_path: Path) -> None
 
 
 def test_expired_config_suppression_stops_suppressing_and_is_reported(capsys, tmp_path: Path) -> None:
-    _write(tmp_path / "t.json", _legacy_la())
+    write_template(tmp_path / "t.json", legacy_logic_app())
     _config(
         tmp_path,
         'fail-on = "medium"\n\n[[suppressions]]\nrule = "LA101"\nreason = "temporary"\nexpires = 2020-01-01\n',
@@ -131,14 +85,14 @@ def test_expired_config_suppression_stops_suppressing_and_is_reported(capsys, tm
 
 
 def test_suppression_without_reason_is_a_config_error_with_line(capsys, tmp_path: Path) -> None:
-    _write(tmp_path / "t.json", _legacy_la())
+    write_template(tmp_path / "t.json", legacy_logic_app())
     _config(tmp_path, '[[suppressions]]\nrule = "LA101"\nreason = "  "\n')
     code, _, err = _scan(capsys, ".")
     assert code == 2 and "auditor.toml:3" in err and "reason" in err
 
 
 def test_unknown_config_key_is_an_error_with_file_and_line(capsys, tmp_path: Path) -> None:
-    _write(tmp_path / "t.json", _legacy_la())
+    write_template(tmp_path / "t.json", legacy_logic_app())
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "x"\n\n[tool.auditor]\nfail-on = "high"\nselects = ["LA"]\n'
     )
@@ -147,7 +101,7 @@ def test_unknown_config_key_is_an_error_with_file_and_line(capsys, tmp_path: Pat
 
 
 def test_config_keys_and_cli_overrides(capsys, tmp_path: Path) -> None:
-    _write(tmp_path / "t.json", _legacy_la())
+    write_template(tmp_path / "t.json", legacy_logic_app())
     _config(tmp_path, 'ignore = ["LA101"]\n')
     assert _scan(capsys, ".")[0] == 0
     assert _scan(capsys, ".", "--select", "LA101")[0] == 1  # the flag's more specific selector wins
@@ -170,30 +124,32 @@ def test_config_command_prints_effective_settings(capsys, tmp_path: Path) -> Non
 
 
 def test_baseline_hides_known_findings_survives_line_moves_and_reports_stale(capsys, tmp_path: Path) -> None:
-    template = _write(tmp_path / "t.json", _legacy_la("a"), _legacy_la("b"))
+    template = write_template(tmp_path / "t.json", legacy_logic_app("a"), legacy_logic_app("b"))
     assert main(["baseline", "create", ".", "--output", "base.json"]) == 0
     capsys.readouterr()
     assert len(json.loads((tmp_path / "base.json").read_text())["findings"]) == 2
 
-    _write(template, _legacy_la("a"), _legacy_la("b"), lead="\n" * 10)  # lines move
+    write_template(template, legacy_logic_app("a"), legacy_logic_app("b"), lead="\n" * 10)  # lines move
     code, doc, _ = _scan(capsys, ".", "--baseline", "base.json")
     assert code == 0 and _active(doc) == []
     assert all(f["suppression"]["justification"] == "accepted in the baseline" for f in doc["findings"])
 
-    _write(template, _legacy_la("a"), _legacy_la("b"), _legacy_la("c"))  # a new problem
+    write_template(
+        template, legacy_logic_app("a"), legacy_logic_app("b"), legacy_logic_app("c")
+    )  # a new problem
     code, doc, _ = _scan(capsys, ".", "--baseline", "base.json")
     assert code == 1 and _active(doc) == ["LA101"]
     assert [f["resource"] for f in doc["findings"] if f["suppression"] is None] == [
         "Microsoft.Logic/workflows/c"
     ]
 
-    _write(template, _legacy_la("a"))  # 'b' was fixed
+    write_template(template, legacy_logic_app("a"))  # 'b' was fixed
     code, doc, _ = _scan(capsys, ".", "--baseline", "base.json")
     assert code == 0 and _active(doc) == ["SUP003"]
 
 
 def test_bad_baseline_file_is_a_usage_error(capsys, tmp_path: Path) -> None:
-    _write(tmp_path / "t.json", _legacy_la())
+    write_template(tmp_path / "t.json", legacy_logic_app())
     (tmp_path / "base.json").write_text("{not json")
     code, _, err = _scan(capsys, ".", "--baseline", "base.json")
     assert code == 2 and "base.json:1:2" in err

@@ -18,7 +18,18 @@ HEADINGS = ("## What it checks", "## Why it matters")
 # Rules that report on sources or on suppressions rather than resources; tests/test_cli.py and
 # tests/test_suppressions.py cover them end to end.
 # LIV001 reports on a live scan's coverage (tests/checks/test_liv001.py, tests/live/test_live_scan.py).
-SOURCE_RULES = {"SRC001", "SRC002", "SRC003", "SRC004", "SRC005", "SRC006", "SUP001", "SUP002", "SUP003", "LIV001"}
+SOURCE_RULES = {
+    "SRC001",
+    "SRC002",
+    "SRC003",
+    "SRC004",
+    "SRC005",
+    "SRC006",
+    "SUP001",
+    "SUP002",
+    "SUP003",
+    "LIV001",
+}
 
 
 def test_every_module_is_listed_and_every_listed_module_exists() -> None:
@@ -42,7 +53,9 @@ def test_rule_metadata(loaded: LoadedCheck) -> None:
     assert rule.help_url.endswith(f"#{rule.id.lower()}-{rule.name}")
 
 
-@pytest.mark.parametrize("loaded", [c for c in LOADED if c.rule.id not in SOURCE_RULES], ids=lambda c: c.rule.id)
+@pytest.mark.parametrize(
+    "loaded", [c for c in LOADED if c.rule.id not in SOURCE_RULES], ids=lambda c: c.rule.id
+)
 def test_rule_has_positive_and_negative_fixtures(loaded: LoadedCheck) -> None:
     folder = FIXTURES / loaded.rule.id
     names = [p.name for p in folder.iterdir()] if folder.is_dir() else []

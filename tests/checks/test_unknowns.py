@@ -70,7 +70,9 @@ def _positive_templates() -> list[tuple[str, Path]]:
     return cases
 
 
-@pytest.mark.parametrize(("rule", "case"), _positive_templates(), ids=lambda v: v if isinstance(v, str) else v.name)
+@pytest.mark.parametrize(
+    ("rule", "case"), _positive_templates(), ids=lambda v: v if isinstance(v, str) else v.name
+)
 def test_rule_is_silent_when_the_flagged_value_is_unknown(rule: str, case: Path, tmp_path: Path) -> None:
     findings = [f for f in scan_paths([case], [rule]).findings if f.rule.id == rule]
     assert findings, "a positive fixture must produce a finding"
@@ -92,6 +94,16 @@ def test_rule_is_silent_when_the_flagged_value_is_unknown(rule: str, case: Path,
 
 def test_path_parser_round_trips_quoted_keys() -> None:
     assert parse_path("resources[2].properties.definition.actions['Send_an_email_(V2)']") == [
-        "resources", 2, "properties", "definition", "actions", "Send_an_email_(V2)"
+        "resources",
+        2,
+        "properties",
+        "definition",
+        "actions",
+        "Send_an_email_(V2)",
     ]
-    assert parse_path("resources.automation.properties.$connections") == ["resources", "automation", "properties", "$connections"]
+    assert parse_path("resources.automation.properties.$connections") == [
+        "resources",
+        "automation",
+        "properties",
+        "$connections",
+    ]

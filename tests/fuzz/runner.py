@@ -132,7 +132,9 @@ class Campaign:
         self.tried += 1
         self.times.append(outcome.seconds)
         self.kinds[outcome.kind] += 1
-        family = case.label.split(":", 1)[0] + ":" + case.label.split(":", 1)[-1].split("+", 1)[0].split("-")[0]
+        family = (
+            case.label.split(":", 1)[0] + ":" + case.label.split(":", 1)[-1].split("+", 1)[0].split("-")[0]
+        )
         self.families[family] += 1
         if outcome.seconds > self.slowest[0]:
             self.slowest = (outcome.seconds, index, case)
@@ -142,7 +144,9 @@ class Campaign:
         key = (outcome.kind, outcome.signature)
         cls = self.classes.get(key)
         if cls is None:
-            cls = self.classes[key] = FailureClass(outcome.kind, outcome.signature, first=index, label=case.label)
+            cls = self.classes[key] = FailureClass(
+                outcome.kind, outcome.signature, first=index, label=case.label
+            )
             cls.detail, cls.case = outcome.detail, case
         cls.count += 1
         if len(cls.saved) < self.args.save_per_class:
@@ -171,14 +175,25 @@ class Campaign:
             f"fuzz: {self.tried:,} inputs (seed {self.args.seed}) in {elapsed:.1f} s, {rate:.1f} inputs/s; "
             f"AUDITOR_DEBUG={os.environ.get('AUDITOR_DEBUG', '')!s}; timeout {self.args.timeout_per_input:g} s/input"
         )
-        print("outcomes: " + ", ".join(f"{k} {self.kinds.get(k, 0):,}" for k in ("ok", "findings", "usage-error", *FAILED)))
+        print(
+            "outcomes: "
+            + ", ".join(f"{k} {self.kinds.get(k, 0):,}" for k in ("ok", "findings", "usage-error", *FAILED))
+        )
         for kind in FAILED:
             classes = sorted((c for c in self.classes.values() if c.kind == kind), key=lambda c: -c.count)
             total = sum(c.count for c in classes)
-            print(f"{kind}es: {total:,} in {len(classes)} classes" if kind == "crash" else f"{kind}s: {total:,} in {len(classes)} classes")
+            print(
+                f"{kind}es: {total:,} in {len(classes)} classes"
+                if kind == "crash"
+                else f"{kind}s: {total:,} in {len(classes)} classes"
+            )
             for c in classes:
                 print(printable(f"  {c.count:6,}×  {c.signature}"))
-                print(printable(f"           first: input #{c.first} ({c.label}); saved {c.saved[0] if c.saved else '-'}"))
+                print(
+                    printable(
+                        f"           first: input #{c.first} ({c.label}); saved {c.saved[0] if c.saved else '-'}"
+                    )
+                )
                 if c.minimised:
                     print(printable(f"           minimised: {c.minimised}"))
                 if c.user_mode:
@@ -190,7 +205,11 @@ class Campaign:
         saved = ""
         if case is not None:
             saved = str(case.save(self.out / "slowest.case.json"))
-            print(printable(f"slowest input: #{index} ({case.label}, {case.size():,} bytes) {seconds:.2f} s; saved {saved}"))
+            print(
+                printable(
+                    f"slowest input: #{index} ({case.label}, {case.size():,} bytes) {seconds:.2f} s; saved {saved}"
+                )
+            )
         print(
             f"time per input: p50 {_percentile(times, 0.5) * 1000:.1f} ms, p99 {_percentile(times, 0.99) * 1000:.1f} ms, "
             f"max {seconds:.2f} s"
@@ -198,13 +217,24 @@ class Campaign:
         jump, jump_index, jump_label = self.rss_jump
         print(
             f"peak RSS: {_rss_mb():.0f} MB"
-            + (f" (largest rise +{jump:.0f} MB on input #{jump_index}, {jump_label})" if jump_index >= 0 else "")
+            + (
+                f" (largest rise +{jump:.0f} MB on input #{jump_index}, {jump_label})"
+                if jump_index >= 0
+                else ""
+            )
         )
-        failing = [(f, self.family_failures[f], n) for f, n in self.families.items() if self.family_failures[f]]
+        failing = [
+            (f, self.family_failures[f], n) for f, n in self.families.items() if self.family_failures[f]
+        ]
         if failing:
-            print("failing inputs by family: " + ", ".join(f"{f} {k}/{n}" for f, k, n in sorted(failing, key=lambda x: -x[1])))
+            print(
+                "failing inputs by family: "
+                + ", ".join(f"{f} {k}/{n}" for f, k, n in sorted(failing, key=lambda x: -x[1]))
+            )
         if self.args.json:
-            Path(self.args.json).write_text(json.dumps(self.summary(elapsed), indent=2) + "\n", encoding="utf-8")
+            Path(self.args.json).write_text(
+                json.dumps(self.summary(elapsed), indent=2) + "\n", encoding="utf-8"
+            )
 
     def summary(self, elapsed: float) -> dict[str, Any]:
         times = sorted(self.times)
@@ -238,7 +268,9 @@ class Campaign:
 # --------------------------------------------------------------------------- minimising
 
 
-def minimise(pipeline: Pipeline, case: Case, signature: str, attempts: int = 300, seconds: float = 90.0) -> Case:
+def minimise(
+    pipeline: Pipeline, case: Case, signature: str, attempts: int = 300, seconds: float = 90.0
+) -> Case:
     """A smaller case that fails with the same signature (greedy; bounded by attempts and time)."""
     deadline = time.monotonic() + seconds
     budget = [attempts]
@@ -286,7 +318,12 @@ def _shrink_file(case: Case, name: str, fails: Any) -> Case:
         data = case.files[name]
     text = data.decode("utf-8", "surrogateescape")
     lines = text.splitlines(keepends=True)
-    lines = _ddmin(lines, lambda ls: fails(_with_files(case, {**case.files, name: "".join(ls).encode("utf-8", "surrogateescape")})))
+    lines = _ddmin(
+        lines,
+        lambda ls: fails(
+            _with_files(case, {**case.files, name: "".join(ls).encode("utf-8", "surrogateescape")})
+        ),
+    )
     return _with_files(case, {**case.files, name: "".join(lines).encode("utf-8", "surrogateescape")})
 
 
@@ -317,7 +354,13 @@ def _paths(doc: Any, limit: int = 5000) -> list[list[Any]]:
     queue: list[tuple[Any, list[Any]]] = [(doc, [])]
     while queue and len(out) < limit:
         node, path = queue.pop(0)
-        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node)) if isinstance(node, list) else []
+        items = (
+            list(node.items())
+            if isinstance(node, dict)
+            else list(enumerate(node))
+            if isinstance(node, list)
+            else []
+        )
         for k, v in reversed(items) if isinstance(node, list) else items:
             out.append([*path, k])
             queue.append((v, [*path, k]))
@@ -346,19 +389,43 @@ def _ddmin(items: list[str], fails: Any) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="fuzz", description="Fuzz auditor's pipeline with mutated and generated input.")
+    p = argparse.ArgumentParser(
+        prog="fuzz", description="Fuzz auditor's pipeline with mutated and generated input."
+    )
     p.add_argument("--inputs", type=int, default=1000, help="inputs to try (default 1000)")
     p.add_argument("--seed", default="0", help="campaign seed (default 0)")
     p.add_argument("--start", type=int, default=0, help="first input number (to resume or rerun a range)")
-    p.add_argument("--timeout-per-input", type=float, default=10.0, help="seconds after which an input is slow")
-    p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "auditor-fuzz", help="where failing inputs go")
-    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus to mutate (default ../shared/corpus)")
-    p.add_argument("--replay", type=Path, metavar="FILE", help="rerun one saved case (or any file) and show what it does")
-    p.add_argument("--memory-limit", type=int, default=2048, metavar="MB", help="address-space cap (0 = none)")
-    p.add_argument("--minimise", action=argparse.BooleanOptionalAction, default=True, help="minimise one input per class")
+    p.add_argument(
+        "--timeout-per-input", type=float, default=10.0, help="seconds after which an input is slow"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "auditor-fuzz",
+        help="where failing inputs go",
+    )
+    p.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus to mutate (default ../shared/corpus)"
+    )
+    p.add_argument(
+        "--replay", type=Path, metavar="FILE", help="rerun one saved case (or any file) and show what it does"
+    )
+    p.add_argument(
+        "--memory-limit", type=int, default=2048, metavar="MB", help="address-space cap (0 = none)"
+    )
+    p.add_argument(
+        "--minimise", action=argparse.BooleanOptionalAction, default=True, help="minimise one input per class"
+    )
     p.add_argument("--save-per-class", type=int, default=3, help="inputs saved per failure class")
-    p.add_argument("--both-modes", action=argparse.BooleanOptionalAction, default=True, help="rerun crashes without AUDITOR_DEBUG")
-    p.add_argument("--progress", type=float, default=30.0, metavar="S", help="progress line every S seconds (0 = none)")
+    p.add_argument(
+        "--both-modes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="rerun crashes without AUDITOR_DEBUG",
+    )
+    p.add_argument(
+        "--progress", type=float, default=30.0, metavar="S", help="progress line every S seconds (0 = none)"
+    )
     p.add_argument("--json", metavar="FILE", help="also write the summary as JSON")
     p.add_argument(
         "--template-cache",
@@ -386,7 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         if not corpus:
             print(f"fuzz: no corpus at {args.corpus}: generated inputs only", file=sys.stderr)
         campaign = Campaign(args, pipeline, out)
-        watchdog = Watchdog(max(3 * args.timeout_per_input, args.timeout_per_input + 30), out, campaign.report)
+        watchdog = Watchdog(
+            max(3 * args.timeout_per_input, args.timeout_per_input + 30), out, campaign.report
+        )
         watchdog.start()
         next_progress = time.monotonic() + args.progress
         try:
@@ -412,7 +481,9 @@ def main(argv: list[str] | None = None) -> int:
                 if cls.case is not None and cls.kind != "slow":
                     small = minimise(pipeline, cls.case, cls.signature)
                     name = f"min-{cls.kind}-{_slug(cls.signature)}.case.json"
-                    cls.minimised = f"{small.save(out / name)} ({small.size():,} bytes, was {cls.case.size():,})"
+                    cls.minimised = (
+                        f"{small.save(out / name)} ({small.size():,} bytes, was {cls.case.size():,})"
+                    )
         campaign.report()
     return 1 if any(campaign.kinds.get(k) for k in FAILED) else 0
 
@@ -432,7 +503,11 @@ def _replay(pipeline: Pipeline, path: Path) -> int:
     case = case_mod.load(path)
     outcome = pipeline.run(case)
     print(printable(f"replay {path}: {case.label} ({case.size():,} bytes, {len(case.files)} files)"))
-    print(printable(f"outcome: {outcome.kind} in {outcome.seconds:.3f} s; rules: {', '.join(outcome.rules) or '-'}"))
+    print(
+        printable(
+            f"outcome: {outcome.kind} in {outcome.seconds:.3f} s; rules: {', '.join(outcome.rules) or '-'}"
+        )
+    )
     if outcome.signature:
         print(printable(f"class: {outcome.signature}"))
     if outcome.detail:

@@ -13,57 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from auditor.cli import main
+from tests.samples import run_cli as cli
+from tests.samples import template
 
 REPO = Path(__file__).resolve().parents[2]
 
-LEGACY = {
-    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-    "contentVersion": "1.0.0.0",
-    "resources": [
-        {
-            "type": "Microsoft.Logic/workflows",
-            "apiVersion": "2019-05-01",
-            "name": "legacy",
-            "location": "westeurope",
-            "properties": {
-                "definition": {
-                    "triggers": {
-                        "When_a_response_to_a_Microsoft_Defender_for_Cloud_alert_is_triggered": {
-                            "type": "ApiConnectionWebhook",
-                            "inputs": {
-                                "host": {
-                                    "connection": {
-                                        "name": "@parameters('$connections')['ascalert']['connectionId']"
-                                    }
-                                },
-                                "path": "/subscribe",
-                            },
-                        }
-                    }
-                },
-                "parameters": {
-                    "$connections": {
-                        "value": {
-                            "ascalert": {
-                                "connectionId": "x",
-                                "id": "/subscriptions/s/providers/Microsoft.Web/locations/l/managedApis/ascalert",
-                            }
-                        }
-                    }
-                },
-            },
-        }
-    ],
-}
 DEEP = 10_000
 PROD = "6b1c3e9a-2f4d-4a8b-9c7e-1d2f3a4b5c6d"  # a subscription of the emulator's bundled data
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_error_line(err: str) -> str:
@@ -79,7 +35,7 @@ def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)
     (root / "deploy").mkdir()
-    (root / "deploy" / "legacy.json").write_text(json.dumps(LEGACY, indent=2))
+    (root / "deploy" / "legacy.json").write_text(json.dumps(template(), indent=2))
     return root
 
 
@@ -110,7 +66,7 @@ def test_outside_git_only_the_scanned_folder_is_searched(capsys, tmp_path: Path)
     (tmp_path / "auditor.toml").write_text('fail-on = "critical"\n')
     deploy = tmp_path / "project" / "deploy"
     deploy.mkdir(parents=True)
-    (deploy / "legacy.json").write_text(json.dumps(LEGACY))
+    (deploy / "legacy.json").write_text(json.dumps(template()))
     assert cli(capsys, "scan", str(deploy))[0] == 1
     (deploy / "auditor.toml").write_text('fail-on = "critical"\n')
     assert cli(capsys, "scan", str(deploy))[0] == 0
@@ -280,6 +236,51 @@ def test_empty_selection_from_configuration_is_a_usage_error(capsys, repo: Path)
     (repo / "auditor.toml").write_text("select = []\n")
     code, _, err = cli(capsys, "scan", str(repo / "deploy"))
     assert code == 2 and "auditor.toml" in one_error_line(err)
+
+
+# ---------------------------------------------------------------- a file that could not be parsed
+
+
+@pytest.mark.parametrize(
+    ("config", "extra"),
+    [
+        ('ignore = ["SRC002"]\n', []),
+        ('ignore = ["SRC"]\n', []),
+        ('select = ["LA101"]\n', []),
+        ('[per-file-ignores]\n"**" = ["ALL"]\n', []),
+        ('[severity-overrides]\nSRC002 = "info"\n', []),
+        ('fail-on = "critical"\n', []),
+        ("", ["--ignore", "SRC002"]),
+        ("", ["--select", "AUT208"]),
+    ],
+)
+def test_an_unparsable_file_cannot_be_silenced(capsys, repo: Path, config: str, extra: list[str]) -> None:
+    """Before: a pull request breaking a template's JSON and adding ``ignore = ["SRC002"]`` passed (exit 0,
+    the file unchecked). A read failure is always reported and always fails the gate; excluding the file
+    is the way to stop scanning it."""
+    (repo / "deploy" / "legacy.json").write_text('{"resources": [', encoding="utf-8")
+    (repo / "auditor.toml").write_text(config, encoding="utf-8")
+    code, out, _ = cli(capsys, "scan", str(repo / "deploy"), "--format", "json", *extra)
+    active = [f for f in json.loads(out)["findings"] if f["suppression"] is None]
+    assert code == 1 and [f["rule"] for f in active] == ["SRC002"], active
+
+
+def test_a_baseline_cannot_accept_an_unparsable_file(capsys, repo: Path) -> None:
+    (repo / "deploy" / "legacy.json").write_text('{"resources": [', encoding="utf-8")
+    baseline = repo / "baseline.json"
+    assert cli(capsys, "baseline", "create", str(repo / "deploy"), "--output", str(baseline))[0] == 0
+    assert "SRC002" in baseline.read_text(encoding="utf-8")
+    code, out, _ = cli(capsys, "scan", str(repo / "deploy"), "--baseline", str(baseline), "--format", "json")
+    assert code == 1 and any(
+        f["rule"] == "SRC002" and f["suppression"] is None for f in json.loads(out)["findings"]
+    )
+
+
+def test_excluding_the_file_is_the_way_to_stop_scanning_it(capsys, repo: Path) -> None:
+    (repo / "deploy" / "broken.json").write_text('{"resources": [', encoding="utf-8")
+    (repo / "auditor.toml").write_text('exclude = ["deploy/broken.json"]\nignore = ["LA101"]\n')
+    code, out, _ = cli(capsys, "scan", str(repo / "deploy"), "--format", "json")
+    assert code == 0 and json.loads(out)["findings"] == []
 
 
 # ---------------------------------------------------------------- untrusted text on stderr

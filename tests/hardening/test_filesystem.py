@@ -19,59 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from auditor.cli import main
 from auditor.sources.arm.loader import ArmSource
+from tests.samples import run_cli as cli
+from tests.samples import write_template
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "HUNTER2_CI_SECRET_TOKEN"
 
-LEGACY = {
-    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-    "contentVersion": "1.0.0.0",
-    "resources": [
-        {
-            "type": "Microsoft.Logic/workflows",
-            "apiVersion": "2019-05-01",
-            "name": "legacy",
-            "location": "westeurope",
-            "properties": {
-                "definition": {
-                    "triggers": {
-                        "When_a_response_to_a_Microsoft_Defender_for_Cloud_alert_is_triggered": {
-                            "type": "ApiConnectionWebhook",
-                            "inputs": {
-                                "host": {
-                                    "connection": {
-                                        "name": "@parameters('$connections')['ascalert']['connectionId']"
-                                    }
-                                },
-                                "path": "/subscribe",
-                            },
-                        }
-                    }
-                },
-                "parameters": {
-                    "$connections": {
-                        "value": {
-                            "ascalert": {
-                                "connectionId": "x",
-                                "id": "/subscriptions/s/providers/Microsoft.Web/locations/l/managedApis/ascalert",
-                            }
-                        }
-                    }
-                },
-            },
-        }
-    ],
-}
-
 needs_posix = pytest.mark.skipif(os.name != "posix", reason="FIFOs, devices and symlinks as on Linux/macOS")
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def cli_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -85,12 +40,6 @@ def cli_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def findings(out: str) -> list[dict[str, object]]:
     return list(json.loads(out)["findings"])
-
-
-def write_legacy(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(LEGACY, indent=2))
-    return path
 
 
 # ---------------------------------------------------------------- reading
@@ -115,7 +64,7 @@ def test_symlink_out_of_the_scanned_folder_is_not_read_nor_echoed(capsys, tmp_pa
 
 @needs_posix
 def test_symlink_inside_the_scanned_folder_is_read(capsys, tmp_path: Path) -> None:
-    write_legacy(tmp_path / "real" / "legacy.json")
+    write_template(tmp_path / "real" / "legacy.json")
     (tmp_path / "alias.json").symlink_to(tmp_path / "real" / "legacy.json")
     code, out, _ = cli(capsys, "scan", str(tmp_path), "--format", "json")
     assert code == 1
@@ -125,7 +74,7 @@ def test_symlink_inside_the_scanned_folder_is_read(capsys, tmp_path: Path) -> No
 @needs_posix
 def test_symlinked_folder_out_of_the_roots_is_reported(capsys, tmp_path: Path) -> None:
     """os.walk does not follow folder links: one pointing out of the roots is said, not silently skipped."""
-    write_legacy(tmp_path / "elsewhere" / "legacy.json")
+    write_template(tmp_path / "elsewhere" / "legacy.json")
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "modules").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
@@ -155,7 +104,7 @@ def test_symlink_to_dev_zero_is_refused_not_read_forever(tmp_path: Path) -> None
 def test_fifo_in_a_scanned_folder_does_not_block(tmp_path: Path) -> None:
     """Before: open() on a FIFO named x.json blocked forever."""
     os.mkfifo(tmp_path / "pipe.json")
-    write_legacy(tmp_path / "legacy.json")
+    write_template(tmp_path / "legacy.json")
     proc = cli_process("scan", ".", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     by_rule = {f["rule"]: f for f in findings(proc.stdout)}
@@ -193,7 +142,7 @@ def test_size_limit_holds_for_the_bytes_read(tmp_path: Path) -> None:
 def test_long_template_name_is_scanned_not_an_internal_error(capsys, tmp_path: Path) -> None:
     """Before: looking for '<name>.parameters.json' beside it raised ENAMETOOLONG: "internal error"."""
     name = "t" * 250 + ".json"  # fits; the name of its parameters file (+11 characters) does not
-    write_legacy(tmp_path / name)
+    write_template(tmp_path / name)
     code, out, err = cli(capsys, "scan", str(tmp_path / name), "--format", "json")
     assert code == 1, err
     assert {f["rule"] for f in findings(out)} == {"LA101"}
@@ -215,7 +164,7 @@ def test_parameters_file_beside_a_template_linking_out_is_not_read(capsys, tmp_p
     outside = tmp_path / "outside.json"
     outside.write_text(json.dumps({"parameters": {"name": {"value": SECRET}}}))
     repo = tmp_path / "repo"
-    write_legacy(repo / "legacy.json")
+    write_template(repo / "legacy.json")
     (repo / "legacy.parameters.json").symlink_to(outside)
     code, out, err = cli(capsys, "scan", str(repo / "legacy.json"), "--format", "json")
     by_rule = {f["rule"]: f for f in findings(out)}
@@ -227,7 +176,7 @@ def test_parameters_file_beside_a_template_linking_out_is_not_read(capsys, tmp_p
 
 def test_invalid_parameters_file_beside_a_template_is_reported_once(capsys, tmp_path: Path) -> None:
     """Before: a template scanned on its own silently ignored its broken parameters file."""
-    write_legacy(tmp_path / "legacy.json")
+    write_template(tmp_path / "legacy.json")
     (tmp_path / "legacy.parameters.json").write_text('{"parameters": {"a": {"value": 1}}')
     for target in (tmp_path / "legacy.json", tmp_path):  # alone; and with the parameters file scanned too
         code, out, _ = cli(capsys, "scan", str(target), "--format", "json")
@@ -238,7 +187,7 @@ def test_invalid_parameters_file_beside_a_template_is_reported_once(capsys, tmp_
 
 def test_parameters_file_of_the_wrong_shape_is_a_problem(tmp_path: Path) -> None:
     """Before: a list, or ``parameters`` that is not an object, was silently not used."""
-    template = write_legacy(tmp_path / "legacy.json")
+    template = write_template(tmp_path / "legacy.json")
     for doc, expected in (
         ([1, 2], "must be a JSON object, not an array"),
         ({"parameters": [1]}, "'parameters' is an array"),
@@ -257,7 +206,7 @@ def test_parameters_file_of_the_wrong_shape_is_a_problem(tmp_path: Path) -> None
 @needs_posix
 def test_planted_symlink_at_the_output_path_is_refused(capsys, tmp_path: Path) -> None:
     """Before: --output followed the link and overwrote its target."""
-    write_legacy(tmp_path / "legacy.json")
+    write_template(tmp_path / "legacy.json")
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     (tmp_path / "results.sarif").symlink_to(victim)
@@ -270,7 +219,7 @@ def test_planted_symlink_at_the_output_path_is_refused(capsys, tmp_path: Path) -
 
 @needs_posix
 def test_planted_symlink_at_the_baseline_path_is_refused(capsys, tmp_path: Path) -> None:
-    write_legacy(tmp_path / "legacy.json")
+    write_template(tmp_path / "legacy.json")
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     (tmp_path / "auditor-baseline.json").symlink_to(victim)
@@ -287,7 +236,7 @@ def test_planted_symlink_at_the_baseline_path_is_refused(capsys, tmp_path: Path)
 
 
 def test_output_is_replaced_atomically_and_keeps_its_mode(capsys, tmp_path: Path) -> None:
-    write_legacy(tmp_path / "legacy.json")
+    write_template(tmp_path / "legacy.json")
     out = tmp_path / "report.json"
     out.write_text("old")
     out.chmod(0o640)
@@ -305,7 +254,7 @@ def test_failed_write_leaves_the_old_file_and_exits_2(capsys, tmp_path: Path, mo
         out.write("{ half a report")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    write_legacy(tmp_path / "legacy.json")
+    write_template(tmp_path / "legacy.json")
     out = tmp_path / "report.json"
     out.write_text("previous report")
     monkeypatch.setattr(auditor.reports, "render", full_disk)
@@ -318,7 +267,7 @@ def test_failed_write_leaves_the_old_file_and_exits_2(capsys, tmp_path: Path, mo
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_writing_to_a_full_disk_is_one_line_and_exit_2(capsys, tmp_path: Path) -> None:
-    write_legacy(tmp_path / "legacy.json")
+    write_template(tmp_path / "legacy.json")
     code, _, err = cli(capsys, "scan", str(tmp_path / "legacy.json"), "-q", "-o", "json:/dev/full")
     assert code == 2 and err.strip() == "auditor: error: cannot write /dev/full: No space left on device"
 
@@ -326,7 +275,7 @@ def test_writing_to_a_full_disk_is_one_line_and_exit_2(capsys, tmp_path: Path) -
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_stdout_on_a_full_disk_is_one_line_and_exit_2(tmp_path: Path) -> None:
     """Before: the error surfaced at interpreter exit ("Exception ignored …", exit 120)."""
-    write_legacy(tmp_path / "legacy.json")
+    write_template(tmp_path / "legacy.json")
     with open("/dev/full", "w") as full:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         proc = subprocess.run(
@@ -345,7 +294,7 @@ def test_stdout_on_a_full_disk_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_writing_to_dev_null_still_works(capsys, tmp_path: Path) -> None:
     if not os.path.exists("/dev/null") or os.name != "posix":
         pytest.skip("needs /dev/null")
-    write_legacy(tmp_path / "legacy.json")
+    write_template(tmp_path / "legacy.json")
     code, _, err = cli(capsys, "scan", str(tmp_path / "legacy.json"), "-q", "-o", "json:/dev/null")
     assert code == 1 and err == ""
 
@@ -362,7 +311,7 @@ def test_writing_to_dev_null_still_works(capsys, tmp_path: Path) -> None:
 )
 def test_output_misuse_is_a_usage_error(capsys, tmp_path: Path, monkeypatch, outputs, expected) -> None:
     monkeypatch.chdir(tmp_path)
-    write_legacy(tmp_path / "legacy.json")
+    write_template(tmp_path / "legacy.json")
     args = [a.replace("{d}", str(tmp_path)) for a in outputs]
     code, out, err = cli(capsys, "scan", "legacy.json", *args)
     assert code == 2 and expected in err and len(err.strip().splitlines()) == 1

@@ -423,3 +423,20 @@ def test_a_malformed_plan_is_a_finding(layout: dict[str, Path], tmp_path: Path) 
     code, outputs = run_every_format(layout["repo"], tmp_path)
     assert code == 1
     assert "plan.json" in outputs["text"] and "SRC002" in outputs["text"], outputs["text"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'substr("abc", 0, 1e999999)',  # a count that is no integer (OverflowError converting it)
+        "substr(1e999999, 0, 1e999999)",
+        'format("%d", 1e999999)',
+        'element(["a"], 1e999999)',
+    ],
+)
+def test_a_number_too_large_for_an_integer_is_unknown_not_a_crash(layout: dict[str, Path], name: str) -> None:
+    module = layout["module"]
+    (module / "main.tf").write_text(automation(name), encoding="utf-8")
+    result = scan_module(module)
+    (found,) = result.automations
+    assert isinstance(found.name, Unknown), found.name

@@ -10,8 +10,12 @@ from auditor.sources.arm.loader import ArmSource
 from auditor.unknown import CallbackUrl, Unknown
 
 
-def _template(resources: list[Any], parameters: dict[str, Any] | None = None, variables: dict[str, Any] | None = None,
-              schema: str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#") -> dict[str, Any]:
+def _template(
+    resources: list[Any],
+    parameters: dict[str, Any] | None = None,
+    variables: dict[str, Any] | None = None,
+    schema: str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+) -> dict[str, Any]:
     return {
         "$schema": schema,
         "contentVersion": "1.0.0.0",
@@ -21,19 +25,28 @@ def _template(resources: list[Any], parameters: dict[str, Any] | None = None, va
     }
 
 
-def _scan(tmp_path: Path, doc: dict[str, Any], name: str = "azuredeploy.json", params: dict[str, Any] | None = None):
+def _scan(
+    tmp_path: Path, doc: dict[str, Any], name: str = "azuredeploy.json", params: dict[str, Any] | None = None
+):
     path = tmp_path / name
     path.write_text(json.dumps(doc, indent=2))
     if params is not None:
         (tmp_path / name.replace(".json", ".parameters.json")).write_text(
-            json.dumps({"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
-                        "contentVersion": "1.0.0.0",
-                        "parameters": {k: {"value": v} for k, v in params.items()}})
+            json.dumps(
+                {
+                    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+                    "contentVersion": "1.0.0.0",
+                    "parameters": {k: {"value": v} for k, v in params.items()},
+                }
+            )
         )
     return ArmSource().scan([tmp_path])
 
 
-def _automation(name: str = "auto", uri: str = "[listCallbackUrl(resourceId('Microsoft.Logic/workflows/triggers', parameters('la'), 'manual'), '2019-05-01').value]") -> dict[str, Any]:
+def _automation(
+    name: str = "auto",
+    uri: str = "[listCallbackUrl(resourceId('Microsoft.Logic/workflows/triggers', parameters('la'), 'manual'), '2019-05-01').value]",
+) -> dict[str, Any]:
     return {
         "type": "Microsoft.Security/automations",
         "apiVersion": "2019-01-01-preview",
@@ -43,16 +56,27 @@ def _automation(name: str = "auto", uri: str = "[listCallbackUrl(resourceId('Mic
             "isEnabled": True,
             "scopes": [{"scopePath": "[subscription().id]"}],
             "sources": [{"eventSource": "Alerts"}],
-            "actions": [{"actionType": "LogicApp", "logicAppResourceId": "[resourceId('Microsoft.Logic/workflows', parameters('la'))]", "uri": uri}],
+            "actions": [
+                {
+                    "actionType": "LogicApp",
+                    "logicAppResourceId": "[resourceId('Microsoft.Logic/workflows', parameters('la'))]",
+                    "uri": uri,
+                }
+            ],
         },
     }
 
 
 def test_parameter_default_and_callback_target(tmp_path: Path) -> None:
-    inv = _scan(tmp_path, _template([_automation()], parameters={"la": {"type": "string", "defaultValue": "my-la"}}))
+    inv = _scan(
+        tmp_path, _template([_automation()], parameters={"la": {"type": "string", "defaultValue": "my-la"}})
+    )
     (auto,) = inv.automations
     action = auto.actions[0]
-    assert action.logic_app_id == "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Logic/workflows/my-la"
+    assert (
+        action.logic_app_id
+        == "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Logic/workflows/my-la"
+    )
     assert isinstance(action.uri, CallbackUrl)
     assert action.uri.target.endswith("/Microsoft.Logic/workflows/my-la/triggers/manual")
     assert auto.scopes[0].scope_path == "/subscriptions/{subscriptionId}"
@@ -74,20 +98,44 @@ def test_missing_parameter_is_unknown_not_a_guess(tmp_path: Path) -> None:
 
 def test_variables_are_case_insensitive_and_lazy(tmp_path: Path) -> None:
     auto = _automation(name="[variables('AutoName')]")
-    inv = _scan(tmp_path, _template([auto], parameters={"la": {"type": "string", "defaultValue": "x"}},
-                                    variables={"autoname": "[concat('auto-', parameters('LA'))]"}))
+    inv = _scan(
+        tmp_path,
+        _template(
+            [auto],
+            parameters={"la": {"type": "string", "defaultValue": "x"}},
+            variables={"autoname": "[concat('auto-', parameters('LA'))]"},
+        ),
+    )
     assert inv.automations[0].name == "auto-x"
 
 
 def test_property_copy_loop_expands_rule_sets(tmp_path: Path) -> None:
     auto = _automation()
-    auto["properties"]["sources"] = [{
-        "eventSource": "Alerts",
-        "copy": [{"name": "ruleSets", "count": "[length(parameters('severities'))]",
-                  "input": {"rules": [{"propertyJPath": "Severity", "propertyType": "String", "operator": "Equals",
-                                       "expectedValue": "[parameters('severities')[copyIndex('ruleSets')]]"}]}}],
-    }]
-    params = {"la": {"type": "string", "defaultValue": "x"}, "severities": {"type": "array", "defaultValue": ["High", "Medium"]}}
+    auto["properties"]["sources"] = [
+        {
+            "eventSource": "Alerts",
+            "copy": [
+                {
+                    "name": "ruleSets",
+                    "count": "[length(parameters('severities'))]",
+                    "input": {
+                        "rules": [
+                            {
+                                "propertyJPath": "Severity",
+                                "propertyType": "String",
+                                "operator": "Equals",
+                                "expectedValue": "[parameters('severities')[copyIndex('ruleSets')]]",
+                            }
+                        ]
+                    },
+                }
+            ],
+        }
+    ]
+    params = {
+        "la": {"type": "string", "defaultValue": "x"},
+        "severities": {"type": "array", "defaultValue": ["High", "Medium"]},
+    }
     inv = _scan(tmp_path, _template([auto], parameters=params))
     rule_sets = inv.automations[0].sources[0].rule_sets
     assert [rs.rules[0].expected_value for rs in rule_sets] == ["High", "Medium"]
@@ -99,7 +147,10 @@ def test_resource_copy_and_condition(tmp_path: Path) -> None:
     looped["copy"] = {"name": "autos", "count": 3}
     skipped = _automation(name="never")
     skipped["condition"] = "[equals(parameters('deploy'), 'yes')]"
-    params = {"la": {"type": "string", "defaultValue": "x"}, "deploy": {"type": "string", "defaultValue": "no"}}
+    params = {
+        "la": {"type": "string", "defaultValue": "x"},
+        "deploy": {"type": "string", "defaultValue": "no"},
+    }
     inv = _scan(tmp_path, _template([looped, skipped], parameters=params))
     assert [a.name for a in inv.automations] == ["auto-0", "auto-1", "auto-2"]
 
@@ -117,7 +168,9 @@ def test_nested_inner_deployment_has_its_own_parameters(tmp_path: Path) -> None:
             "template": inner,
         },
     }
-    inv = _scan(tmp_path, _template([nested], parameters={"prefix": {"type": "string", "defaultValue": "soc"}}))
+    inv = _scan(
+        tmp_path, _template([nested], parameters={"prefix": {"type": "string", "defaultValue": "soc"}})
+    )
     (auto,) = inv.automations
     assert auto.actions[0].logic_app_id.endswith("/workflows/soc-la")
     assert auto.origin.deployment == "nested deployment 'inner'"
@@ -131,9 +184,14 @@ def test_nested_outer_deployment_sees_parent_parameters(tmp_path: Path) -> None:
         "resourceGroup": "rg-sec",
         "properties": {"mode": "Incremental", "template": _template([_automation()])},
     }
-    inv = _scan(tmp_path, _template([nested], parameters={"la": {"type": "string", "defaultValue": "parent-la"}}))
+    inv = _scan(
+        tmp_path, _template([nested], parameters={"la": {"type": "string", "defaultValue": "parent-la"}})
+    )
     action = inv.automations[0].actions[0]
-    assert action.logic_app_id == "/subscriptions/{subscriptionId}/resourceGroups/rg-sec/providers/Microsoft.Logic/workflows/parent-la"
+    assert (
+        action.logic_app_id
+        == "/subscriptions/{subscriptionId}/resourceGroups/rg-sec/providers/Microsoft.Logic/workflows/parent-la"
+    )
 
 
 def test_logic_app_workflow_language_passes_through(tmp_path: Path) -> None:
@@ -145,11 +203,24 @@ def test_logic_app_workflow_language_passes_through(tmp_path: Path) -> None:
         "properties": {
             "definition": {
                 "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {"schema": {}}}},
-                "actions": {"Post": {"type": "ApiConnection", "inputs": {
-                    "host": {"connection": {"name": "@parameters('$connections')['teams']['connectionId']"}},
-                    "body": "@{triggerBody()?['AlertDisplayName']}", "path": "[[literal]"}}},
+                "actions": {
+                    "Post": {
+                        "type": "ApiConnection",
+                        "inputs": {
+                            "host": {
+                                "connection": {"name": "@parameters('$connections')['teams']['connectionId']"}
+                            },
+                            "body": "@{triggerBody()?['AlertDisplayName']}",
+                            "path": "[[literal]",
+                        },
+                    }
+                },
             },
-            "parameters": {"$connections": {"value": {"teams": {"connectionId": "[resourceId('Microsoft.Web/connections', 'teams')]"}}}},
+            "parameters": {
+                "$connections": {
+                    "value": {"teams": {"connectionId": "[resourceId('Microsoft.Web/connections', 'teams')]"}}
+                }
+            },
         },
     }
     inv = _scan(tmp_path, _template([la]))
@@ -162,7 +233,15 @@ def test_logic_app_workflow_language_passes_through(tmp_path: Path) -> None:
 def test_symbolic_name_template(tmp_path: Path) -> None:
     doc = _template([], parameters={"la": {"type": "string", "defaultValue": "x"}})
     doc["languageVersion"] = "2.0"
-    doc["resources"] = {"automation": _automation(), "existingLa": {"type": "Microsoft.Logic/workflows", "apiVersion": "2019-05-01", "name": "x", "existing": True}}
+    doc["resources"] = {
+        "automation": _automation(),
+        "existingLa": {
+            "type": "Microsoft.Logic/workflows",
+            "apiVersion": "2019-05-01",
+            "name": "x",
+            "existing": True,
+        },
+    }
     inv = _scan(tmp_path, doc)
     assert len(inv.automations) == 1 and inv.logic_apps == []
     assert inv.automations[0].origin.json_path == "resources.automation"

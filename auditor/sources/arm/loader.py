@@ -635,11 +635,13 @@ def read_parameters(
 
     if not isinstance(doc, dict):
         start = getattr(doc, "start", 0)
-        return None, at(start, f"a parameters file must be a JSON object, not {_json_type(doc)}")
+        return None, at(start, f"a parameters file must be a JSON object, not {extract.json_kind(doc)}")
     params = doc.get("parameters")
     if not isinstance(params, dict):
         offset = doc.key_pos.get("parameters", doc.start) if isinstance(doc, PDict) else 0
-        what = "has no 'parameters' object" if params is None else f"'parameters' is {_json_type(params)}"
+        what = (
+            "has no 'parameters' object" if params is None else f"'parameters' is {extract.json_kind(params)}"
+        )
         return None, at(offset, f"not a parameters file: {what}, so none of its values were used")
     out: dict[str, Any] = {}
     problem: ParametersProblem | None = None
@@ -654,25 +656,10 @@ def read_parameters(
             what = (
                 "has neither 'value' nor 'reference'"
                 if isinstance(spec, dict)
-                else f"is {_json_type(spec)}, not an object with 'value' or 'reference'"
+                else f"is {extract.json_kind(spec)}, not an object with 'value' or 'reference'"
             )
             problem = at(offset, f"parameter '{shown}' {what}: not used (the template's default applies)")
     return out, problem
-
-
-def _json_type(value: Any) -> str:
-    """The JSON type of a parsed value, for messages."""
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    return "null" if value is None else type(value).__name__
 
 
 def _through_outputs(value: Any, outputs: dict[str, Any]) -> Any:
