@@ -103,24 +103,21 @@ def test_pre_commit_hook_runs_on_examples(tmp_path: Path) -> None:
         "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@example.invalid",
     }
-    proc = subprocess.run(
-        [str(pre_commit), "try-repo", str(REPO), "auditor", "--all-files"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+
+    def try_repo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(pre_commit), "try-repo", str(REPO), "auditor", "--all-files"],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    proc = try_repo()
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "LA102" in proc.stdout and "examples/broken/azuredeploy.json" in proc.stdout
     shutil.rmtree(work / "examples" / "broken")
     subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
-    proc = subprocess.run(
-        [str(pre_commit), "try-repo", str(REPO), "auditor", "--all-files"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    proc = try_repo()
     assert proc.returncode == 0, proc.stdout + proc.stderr
