@@ -508,7 +508,8 @@ def _baseline(args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
     # SUP003 (stale entries) is about the old baseline; LIV001 (an incomplete live scan) cannot be accepted
-    doc = baseline_document([f for f in result.findings if f.rule.id not in ("SUP003", COVERAGE_RULE)])
+    everything = (*result.findings, *result.unlisted)  # a copy loop's unlisted instances are baselined too
+    doc = baseline_document([f for f in everything if f.rule.id not in ("SUP003", COVERAGE_RULE)])
     try:
         with open_output(args.output) as out:
             # printable: a lone surrogate in a message is written as its JSON escape, read back unchanged

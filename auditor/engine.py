@@ -21,6 +21,7 @@ from auditor.chains import Chain, build_chains
 from auditor.checking import CheckContext
 from auditor.findings import Finding, Rule, Severity
 from auditor.link import Links
+from auditor.listing import limit_per_place
 from auditor.model import CoverageRecord, FileRecord, Inventory
 from auditor.registry import LoadedCheck
 from auditor.suppressions import BaselineEntry, ConfiguredSuppression, apply
@@ -77,6 +78,8 @@ class ScanResult:
     chains: tuple[Chain, ...] = ()
     # live scans: what each subscription × resource type read gave (auditor.model.CoverageRecord)
     coverage: tuple[CoverageRecord, ...] = ()
+    # findings beyond auditor.listing.MAX_PER_PLACE at one place (copy-loop instances): counted, not listed
+    unlisted: tuple[Finding, ...] = ()
 
     @property
     def active(self) -> list[Finding]:
@@ -116,8 +119,10 @@ def run(
     )
     _run_checks(after, inventory, ctx, findings, errors, seen)
     findings.sort(key=lambda f: (f.location.file or "", f.location.line, f.location.column, f.rule.id))
+    listed, unlisted = limit_per_place(findings)
     return ScanResult(
-        findings=tuple(findings),
+        findings=tuple(listed),
+        unlisted=tuple(unlisted),
         rules=tuple(c.rule for c in checks),
         files=tuple(inventory.files),
         errors=tuple(errors),

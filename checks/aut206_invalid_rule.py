@@ -113,9 +113,10 @@ _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Operator, type, value and path problems of every rule."""
+    payloads: dict[str, Payload | None] = {}  # one per event source: building one reads the whole catalog
     for automation in inventory.automations:
         for source in automation.sources:
-            known = payload(ctx.catalog, source.event_source)
+            known = _cached_payload(payloads, ctx.catalog, source.event_source)
             if source.rule_sets_unknown is not None:
                 ctx.unresolved(source.rule_sets_unknown, source.origin, "the source's rule sets")
             for rule_set in source.rule_sets:
@@ -221,6 +222,15 @@ def _known(value: Any, rule: AutomationRule, what: str, ctx: CheckContext) -> st
         ctx.unresolved(value, rule.origin, what)
         return None
     return value if isinstance(value, str) else None
+
+
+def _cached_payload(cache: dict[str, Payload | None], catalog: Catalog, event_source: Any) -> Payload | None:
+    if not isinstance(event_source, str):
+        return None
+    key = event_source.strip().lower()
+    if key not in cache:
+        cache[key] = payload(catalog, event_source)
+    return cache[key]
 
 
 def payload(catalog: Catalog, event_source: Any) -> Payload | None:

@@ -44,6 +44,17 @@ def coverage_dicts(result: ScanResult) -> list[dict[str, Any]]:
     ]
 
 
+def unlisted_line(count: int) -> str:
+    """The sentence on findings left out because a copy loop repeats them (auditor.listing)."""
+    from auditor.listing import MAX_PER_PLACE
+
+    noun = "finding" if count == 1 else "findings"
+    return (
+        f"{count:,} more {noun} at copies of a resource are not listed (auditor lists {MAX_PER_PLACE} per "
+        "place; the last one listed says how many more; baseline create records them all)."
+    )
+
+
 def coverage_line(result: ScanResult, limit: int = 5) -> str | None:
     """One sentence on a live scan's coverage (None for a scan of files only)."""
     coverage = list(getattr(result, "coverage", ()))

@@ -388,7 +388,19 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", paths: Any 
     import jinja2
     from markupsafe import Markup
 
-    env = jinja2.Environment(
+    class DataEnvironment(jinja2.Environment):
+        """``r.sev`` on the plain dicts of :func:`build_context` is a key lookup first: Jinja's default
+        tries the attribute and raises inside, about 1 µs per access, a million of them per 25,000 rows."""
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if type(obj) is dict:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+
+    env = DataEnvironment(
         loader=jinja2.PackageLoader("auditor.reports", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

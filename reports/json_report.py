@@ -80,6 +80,8 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         "version": SCHEMA_VERSION,
         "tool": {"name": "auditor", "version": __version__},
         "findings": [finding_to_dict(f) for f in result.findings],
+        # copy-loop instances beyond auditor.listing.MAX_PER_PLACE at one place: counted, not listed
+        "unlisted": len(result.unlisted),
         "files": {
             "scanned": result.summary.scanned,
             "skipped": result.summary.skipped,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
 from auditor.neutral import markdown_code, markdown_text
-from auditor.reports import coverage_line
+from auditor.reports import coverage_line, unlisted_line
 
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
@@ -49,6 +49,8 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", **_: Any) -
     out.write(f"{len(active)} findings in {s.scanned} files ({s.skipped} skipped, {s.failed} failed to read)")
     suppressed = len(result.findings) - len(active)
     out.write(f"; {suppressed} suppressed.\n\n" if suppressed else ".\n\n")
+    if result.unlisted:
+        out.write(unlisted_line(len(result.unlisted)) + "\n\n")
     line = coverage_line(result)
     if line:
         out.write(f"{markdown_text(line)}\n\n")

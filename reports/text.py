@@ -14,7 +14,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor.neutral import terminal
-from auditor.reports import coverage_line
+from auditor.reports import coverage_line, unlisted_line
 
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
@@ -65,6 +65,8 @@ def render(result: ScanResult, out: TextIO, *, color: bool = False, quiet: bool 
         out.write(
             f"{suppressed} suppressed finding{'s' if suppressed != 1 else ''} not shown (see --format json).\n"
         )
+    if result.unlisted:
+        out.write(unlisted_line(len(result.unlisted)) + "\n")
     if s.failed:
         out.write("Files that failed to read or parse were not checked: see the SRC001/SRC002 findings.\n")
     line = coverage_line(result)
