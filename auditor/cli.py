@@ -491,8 +491,8 @@ def _config(args: argparse.Namespace) -> int:
 
 
 def _baseline(args: argparse.Namespace) -> int:
-    import json
 
+    from auditor.jsontext import pretty
     from auditor.neutral import printable, terminal
     from auditor.scanning import COVERAGE_RULE
     from auditor.suppressions import baseline_document
@@ -513,7 +513,7 @@ def _baseline(args: argparse.Namespace) -> int:
     try:
         with open_output(args.output) as out:
             # printable: a lone surrogate in a message is written as its JSON escape, read back unchanged
-            out.write(printable(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
+            out.write(printable(pretty(doc)) + "\n")
     except OutputError as exc:
         return _usage_error(str(exc))
     except OSError as exc:

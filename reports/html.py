@@ -15,6 +15,7 @@ hold) shows as ``\\ud800`` in the page and is a JSON escape in the data block.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -41,6 +42,11 @@ KIND_LABELS = {
 }
 CHAIN_KINDS = tuple(KIND_LABELS)
 MAX_FILE_BARS = 12
+# A page of 24,000 findings was 92 MB and 3 s to write, and slow for any browser to open. The table lists
+# the most severe MAX_ROWS findings and the section the first MAX_CHAINS chains (broken first); the counts,
+# the cards and the charts cover all of them, and the page says what it left out.
+MAX_ROWS = 5000
+MAX_CHAINS = 2000
 
 # Bar chart geometry (SVG user units; the SVG scales to its container).
 CHART_WIDTH = 640
@@ -148,6 +154,7 @@ def _finding_row(i: int, f: Finding, base: str) -> dict[str, Any]:
         "loc_dir": loc_dir,
         "loc_file": loc_file,
         "res_type": res_type,
+        "res_type_parts": res_type.split("/"),
         "res_name": res_name,
         "where_full": f"{loc.file}:{loc.line}:{loc.column}" if loc.file else (loc.resource or ""),
         "resource": loc.resource or "",
@@ -317,6 +324,8 @@ def build_context(
         }
         for rule in result.rules
     ]
+    all_rows = rows
+    rows = rows[:MAX_ROWS]  # most severe first: what is left out is the least severe
     chains = _chains(result.chains, rows, base)
     js_rows = [
         {
@@ -364,16 +373,21 @@ def build_context(
         "coverage": coverage_line(result, limit=20) or "",
         "verdict": verdict,
         "severities": SEVERITIES,
+        "rows_by_severity": Counter(r["sev"] for r in rows),
         "counts": {sev: counts[sev] for sev in SEVERITIES},
         "total_active": len(active),
-        "total_suppressed": len(rows) - len(active),
+        "total_suppressed": len(all_rows) - len(active),
         "rows": rows,
+        "rows_total": len(all_rows),
+        "rows_hidden": len(all_rows) - len(rows),
         "rule_options": sorted({(r["rule"], r["title"]) for r in rows}),  # the rules with findings
         "chart_rules": _chart(by_rule, rule_labels, rule_titles, keep_end=False),
         "chart_files": _chart(
             by_file, file_labels, {k: k for k in by_file}, keep_end=True, limit=MAX_FILE_BARS
         ),
-        "chains": chains,
+        "chains": chains[:MAX_CHAINS],
+        "chains_total": len(chains),
+        "chains_hidden": max(0, len(chains) - MAX_CHAINS),
         "chains_broken": sum(1 for c in chains if c["state"] == "broken"),
         "chains_unknown": sum(1 for c in chains if c["state"] == "unknown"),
         "chain_kinds": [KIND_LABELS[k] for k in CHAIN_KINDS],
@@ -383,10 +397,11 @@ def build_context(
     }
 
 
-def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", paths: Any = None, **_: Any) -> None:
-    """Write the HTML report."""
+@functools.cache
+def _environment_class() -> Any:
+    """The Jinja environment class, made on first use (importing jinja2 is not free: ``auditor rules`` and
+    ``--version`` never do)."""
     import jinja2
-    from markupsafe import Markup
 
     class DataEnvironment(jinja2.Environment):
         """``r.sev`` on the plain dicts of :func:`build_context` is a key lookup first: Jinja's default
@@ -400,7 +415,15 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", paths: Any 
                     pass
             return super().getattr(obj, attribute)
 
-    env = DataEnvironment(
+    return DataEnvironment
+
+
+def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", paths: Any = None, **_: Any) -> None:
+    """Write the HTML report."""
+    import jinja2
+    from markupsafe import Markup
+
+    env = _environment_class()(
         loader=jinja2.PackageLoader("auditor.reports", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -410,4 +433,5 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", paths: Any 
     env.filters["csp_hash"] = csp_hash
     context = build_context(result, fail_on=fail_on, paths=list(paths or []))
     context["data_json"] = Markup(context["data_json"])  # already safe for a script element
+    context["wbr_slash"] = Markup("/<wbr>")  # between the parts of a resource type, which may then wrap
     out.write(printable(env.get_template("report.html.j2").render(**context)))

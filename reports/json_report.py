@@ -21,10 +21,10 @@ the file is valid UTF-8 and ``json.loads`` gives back the exact value.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
+from auditor.jsontext import pretty
 from auditor.neutral import printable
 from auditor.reports import coverage_dicts
 
@@ -94,4 +94,4 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
 
 def render(result: ScanResult, out: TextIO, **_: Any) -> None:
     """Write the JSON report."""
-    out.write(printable(json.dumps(to_dict(result), indent=2, ensure_ascii=False)) + "\n")
+    out.write(printable(pretty(to_dict(result))) + "\n")

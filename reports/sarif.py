@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -49,6 +48,7 @@ from urllib.parse import quote
 
 from auditor import __version__
 from auditor.findings import DOCS_BASE, Severity
+from auditor.jsontext import pretty
 from auditor.neutral import printable, sarif_text
 from auditor.reports import coverage_dicts, coverage_line
 
@@ -165,7 +165,7 @@ def _plan(cls: type) -> _Plan | None:
 
 def dumps(log: dict[str, Any]) -> str:
     """The SARIF text: sorted keys, two-space indent, UTF-8 characters kept (lone surrogates as escapes)."""
-    return printable(json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
+    return printable(pretty(log, sort_keys=True)) + "\n"
 
 
 # ---------------------------------------------------------------- paths

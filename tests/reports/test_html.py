@@ -513,6 +513,33 @@ def test_suppressed_findings(open_report: Any, tmp_path: Path) -> None:
     r.assert_clean()
 
 
+def test_a_large_report_lists_the_most_severe_and_says_what_it_left_out(
+    open_report: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page lists at most MAX_ROWS findings and MAX_CHAINS chains (24,000 findings were a 92 MB
+    page); the counts, cards and verdict still cover every finding. Small limits stand in for 5,000."""
+    monkeypatch.setattr(html_report, "MAX_ROWS", 4)
+    monkeypatch.setattr(html_report, "MAX_CHAINS", 1)
+    result = scan_paths([EXAMPLES])
+    r = open_report(render_to(tmp_path / "limited.html", result, paths=["examples"]))
+    page = r.page
+    assert page.locator("tbody.finding").count() == 4
+    sevs = [row["sev"] for row in r.visible_rows()]
+    assert sevs[-1] == "high"  # the two least severe (medium, low) are the ones left out
+    notice = page.text_content("#rows-limit") or ""
+    assert "the 4 most severe of 9 findings; the other 5 are not in this page" in notice
+    assert "9 findings at or above low" in (page.text_content(".verdict") or "")
+    assert page.text_content(".card.c-low .v").strip() == "1"  # cards count everything
+    assert page.locator("ol.chains > li").count() == 1
+    assert "2 more are not shown here" in (page.text_content("#chains-limit") or "")
+    assert "3 chains" in (page.text_content("#chains .lede") or "")
+    r.assert_clean()
+
+    monkeypatch.undo()
+    plain = open_report(render_to(tmp_path / "all.html", result, paths=["examples"]))
+    assert plain.page.locator("#rows-limit, #chains-limit").count() == 0
+
+
 def test_markup_in_names_stays_text(open_report: Any, tmp_path: Path) -> None:
     (tmp_path / "xss").mkdir()
     (tmp_path / "xss" / "azuredeploy.json").write_text(json.dumps(xss_template(), indent=2))
