@@ -196,7 +196,7 @@ def _has_tool_auditor(path: Path, within: Path) -> bool:
     auditor = 5`` included, so that it is reported rather than ignored). A file that is not UTF-8 or not
     TOML counts when it mentions auditor at all, so that ``load`` reports what is wrong with it; one that
     cannot be read (or is a link out of the repository) is not ours to judge."""
-    from auditor.sources.files import read_regular
+    from auditor.files import read_regular
 
     try:
         data = read_regular(path, max_bytes=MAX_CONFIG_BYTES, roots=(within,))
@@ -214,7 +214,7 @@ def _has_tool_auditor(path: Path, within: Path) -> bool:
 
 def _read_text(path: Path, within: Path | None) -> str:
     """The file's text: a regular file (inside ``within`` when given), UTF-8, bounded."""
-    from auditor.sources.files import read_regular
+    from auditor.files import read_regular
 
     try:
         data = read_regular(path, max_bytes=MAX_CONFIG_BYTES, roots=(within,) if within else None)

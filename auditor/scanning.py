@@ -40,12 +40,12 @@ from typing import Any
 
 from auditor.config import ConfigError, Settings, boundary, find_config, load
 from auditor.engine import Policy, ScanResult, run
+from auditor.files import is_within
 from auditor.findings import Finding, Location, Severity
 from auditor.model import Inventory
 from auditor.registry import LoadedCheck
 from auditor.selection import is_selected, validate
 from auditor.sources.arm.loader import display_path, read_parameters
-from auditor.sources.files import is_within
 from auditor.suppressions import BaselineEntry, BaselineError, ConfiguredSuppression, load_baseline
 
 _FORMAT_PREFIX = re.compile(r"^([a-z]+):(.+)$")

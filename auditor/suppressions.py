@@ -92,7 +92,7 @@ def load_baseline(path: Path, within: Path | None = None) -> list[BaselineEntry]
     configuration stays in the configuration's repository). Only a regular file is read, at most
     :data:`MAX_BASELINE_BYTES`; JSON nested too deeply and entries of the wrong type are errors.
     """
-    from auditor.sources.files import read_regular
+    from auditor.files import read_regular
 
     try:
         data = read_regular(path, max_bytes=MAX_BASELINE_BYTES, roots=(within,) if within else None)

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from auditor.sources.files import file_kind
+from auditor.files import file_kind
 
 __all__ = ["OutputError", "open_output", "refusal"]
 

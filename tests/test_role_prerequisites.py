@@ -19,8 +19,8 @@ from auditor.checking import CheckContext
 from auditor.cli import main
 from auditor.link import Links
 from auditor.model import Inventory
-from auditor.sources.arm.expressions import evaluate
 from auditor.sources.arm.loader import ArmSource
+from auditor.sources.core.evaluation.expressions import evaluate
 from auditor.unknown import ResourceReference, Unknown
 from conftest import scan_paths
 

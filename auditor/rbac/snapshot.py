@@ -427,7 +427,7 @@ def load_snapshot(path: str | Path, within: Path | None = None) -> AccessSnapsho
     snapshot named by configuration stays in the configuration's repository). JSON nested deeper than the
     decoder's recursion limit is bad content, not a crash.
     """
-    from auditor.sources.files import read_regular
+    from auditor.files import read_regular
 
     p = Path(path)
     raw = read_regular(p, max_bytes=MAX_SNAPSHOT_BYTES, roots=(within,) if within else None)

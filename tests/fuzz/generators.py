@@ -141,7 +141,7 @@ def json_value(c: Chooser, depth: int = 2) -> Any:
 def _function_table() -> list[tuple[str, int, int | None]]:
     """(name, min args, max args) of every function auditor's ARM evaluator implements."""
     try:
-        from auditor.sources.arm.functions import FUNCTIONS
+        from auditor.sources.core.evaluation.functions import FUNCTIONS
     except ImportError:  # the table moved: fall back to a few well-known functions
         return [("concat", 1, None), ("format", 1, None), ("string", 1, 1), ("length", 1, 1)]
     return sorted((s.name, s.min_args, s.max_args) for s in FUNCTIONS.values())

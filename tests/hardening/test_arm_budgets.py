@@ -35,8 +35,9 @@ from auditor import budget as budget_mod
 from auditor.budget import Budget, Limits
 from auditor.cli import main
 from auditor.engine import ScanResult, run
-from auditor.sources.arm import expressions, functions, loader
+from auditor.sources.arm import loader
 from auditor.sources.arm.loader import ArmSource
+from auditor.sources.core.evaluation import expressions, functions
 from auditor.unknown import Unknown
 from conftest import all_checks
 

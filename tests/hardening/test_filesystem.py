@@ -130,7 +130,7 @@ def test_dev_null_as_a_path_is_src001(capsys) -> None:
 
 
 def test_size_limit_holds_for_the_bytes_read(tmp_path: Path) -> None:
-    from auditor.sources.files import FileRefused, read_regular
+    from auditor.files import FileRefused, read_regular
 
     path = tmp_path / "big.json"
     path.write_bytes(b"x" * 11)

@@ -32,10 +32,10 @@ from auditor.checking import CheckContext
 from auditor.engine import run
 from auditor.link import Links
 from auditor.registry import LoadedCheck
-from auditor.sources.arm import extract
-from auditor.sources.arm.cursor import Context, Cursor, SourceFile
-from auditor.sources.arm.jsonpos import loads
 from auditor.sources.arm.loader import ArmSource
+from auditor.sources.core import extract
+from auditor.sources.core.cursor import Context, Cursor, SourceFile
+from auditor.sources.core.jsonpos import loads
 from auditor.unknown import Unknown, contains_unknown
 from conftest import REPO, all_checks
 

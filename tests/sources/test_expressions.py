@@ -1,4 +1,4 @@
-"""Tests for the ARM expression parser and evaluator (auditor.sources.arm.expressions).
+"""Tests for the ARM expression parser and evaluator (auditor.sources.core.evaluation.expressions).
 
 Most tests are tables: (expression, expected value). ``U("words")`` in the
 expected column means "an Unknown whose reason contains these words", so a test
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from auditor.sources.arm.expressions import (
+from auditor.sources.core.evaluation.expressions import (
     MAX_DEPTH,
     Call,
     ExpressionError,
@@ -1438,7 +1438,7 @@ class ExplodingContext(FakeContext):
 )
 def test_context_failures_become_unknown(text: str, expected: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     # As in a user's scan: under pytest (and AUDITOR_DEBUG) the guard re-raises a bug instead.
-    monkeypatch.setattr("auditor.sources.arm.expressions.reraise_bugs", lambda: False)
+    monkeypatch.setattr("auditor.sources.core.evaluation.expressions.reraise_bugs", lambda: False)
     check(text, expected, ExplodingContext())
 
 

@@ -1,4 +1,4 @@
-"""Tests for auditor.sources.arm.jsonpos: values, exact positions, errors, encodings.
+"""Tests for auditor.sources.core.jsonpos: values, exact positions, errors, encodings.
 
 Positions are asserted exactly because every finding the auditor prints is only
 as good as the line/column this module hands it.
@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from auditor.sources.arm import jsonpos
-from auditor.sources.arm.jsonpos import (
+from auditor.sources.core import jsonpos
+from auditor.sources.core.jsonpos import (
     DecodeError,
     JsonSyntaxError,
     LineIndex,

@@ -20,8 +20,8 @@ import pytest
 from auditor import model as m
 from auditor.engine import ScanResult, run
 from auditor.findings import Finding
-from auditor.sources.arm.cursor import SourceFile
-from auditor.sources.arm.jsonpos import decode, loads
+from auditor.sources.core.cursor import SourceFile
+from auditor.sources.core.jsonpos import decode, loads
 from auditor.sources.terraform import (
     TerraformResult,
     is_terraform_plan,

@@ -20,11 +20,11 @@ from typing import Any
 
 from auditor import model as m
 from auditor.budget import Budget, use
-from auditor.sources.arm import extract, policy
+from auditor.files import file_kind, is_within, read_regular, resolved_roots
 from auditor.sources.arm.classify import classify
-from auditor.sources.arm.cursor import LIVE_SOURCE, Context, Cursor, SourceFile
-from auditor.sources.arm.jsonpos import DecodeError, JsonSyntaxError, LineIndex, PDict, decode, loads
-from auditor.sources.arm.template import (
+from auditor.sources.core import extract, policy
+from auditor.sources.core.cursor import LIVE_SOURCE, Context, Cursor, SourceFile
+from auditor.sources.core.evaluation.template import (
     PLACEHOLDER_RESOURCE_GROUP,
     PLACEHOLDER_SUBSCRIPTION,
     EvaluatedResource,
@@ -34,7 +34,7 @@ from auditor.sources.arm.template import (
     build_resource_id,
     scope_level_from_schema,
 )
-from auditor.sources.files import file_kind, is_within, read_regular, resolved_roots
+from auditor.sources.core.jsonpos import DecodeError, JsonSyntaxError, LineIndex, PDict, decode, loads
 from auditor.unknown import ResourceReference, Unknown, is_unknown
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", ".tox"})
@@ -215,7 +215,7 @@ class ArmSource:
     def scan(self, paths: Iterable[Path]) -> m.Inventory:
         """Read, classify and evaluate every file under ``paths``.
 
-        Only regular files inside the scanned roots are read (:mod:`auditor.sources.files`): a link out of
+        Only regular files inside the scanned roots are read (:mod:`auditor.files`): a link out of
         them, a FIFO, a device or a folder that cannot be listed is an SRC001 problem, never a hang or a
         silent gap. Files dropped by ``exclude`` are counted in :attr:`excluded`.
         """
@@ -612,7 +612,7 @@ def read_parameters(
     path: Path, roots: tuple[Path, ...] | None = None
 ) -> tuple[dict[str, Any] | None, ParametersProblem | None]:
     """A parameters file's values (``{name: value}``; a Key Vault reference becomes Unknown) and what is
-    wrong with it. ``roots``: the file must lie inside them (see :func:`auditor.sources.files.read_regular`).
+    wrong with it. ``roots``: the file must lie inside them (see :func:`auditor.files.read_regular`).
 
     The values are None when the file cannot be read or parsed or is not a parameters document; entries of
     the wrong shape are left out (the template's defaults apply) and reported.

@@ -42,14 +42,14 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from auditor import model as m
-from auditor.sources.arm import extract, policy
-from auditor.sources.arm.cursor import Cursor, SourceFile
-from auditor.sources.arm.jsonpos import JsonSyntaxError, PDict, loads
-from auditor.sources.arm.template import (
+from auditor.sources.core import extract, policy
+from auditor.sources.core.cursor import Cursor, SourceFile
+from auditor.sources.core.evaluation.template import (
     PLACEHOLDER_RESOURCE_GROUP,
     PLACEHOLDER_SUBSCRIPTION,
     ExpressionProblem,
 )
+from auditor.sources.core.jsonpos import JsonSyntaxError, PDict, loads
 from auditor.unknown import Unknown, is_unknown
 
 __all__ = [

@@ -65,12 +65,12 @@ from pathlib import Path
 from typing import Any
 
 from auditor.budget import Budget, BudgetExceeded, Limits, current, reraise_bugs, use
+from auditor.files import FileRefused, is_within, read_regular
 from auditor.model import Origin, Problem
-from auditor.sources.arm.cursor import Context, Cursor, SourceFile
-from auditor.sources.arm.functions import weigh
-from auditor.sources.arm.jsonpos import DecodeError, JsonSyntaxError, PDict, PList, decode, loads
-from auditor.sources.arm.template import PLACEHOLDER_SUBSCRIPTION, limit_message, quoted
-from auditor.sources.files import FileRefused, is_within, read_regular
+from auditor.sources.core.cursor import Context, Cursor, SourceFile
+from auditor.sources.core.evaluation.functions import weigh
+from auditor.sources.core.evaluation.template import PLACEHOLDER_SUBSCRIPTION, limit_message, quoted
+from auditor.sources.core.jsonpos import DecodeError, JsonSyntaxError, PDict, PList, decode, loads
 from auditor.sources.terraform import (
     TRIGGER_TYPES,
     Mapper,
@@ -362,7 +362,7 @@ def _too_large(size: int) -> str:
 def _load_file(path: Path, display: str, roots: tuple[Path, ...] | None = None) -> _File:
     """Read and parse one file within the current budget; problems are recorded on it, never raised.
 
-    Only a regular file inside ``roots`` is read (:func:`auditor.sources.files.read_regular`):
+    Only a regular file inside ``roots`` is read (:func:`auditor.files.read_regular`):
     a sibling ``.tf`` that links to ``/dev/zero`` or out of the scanned folder is not opened.
     """
     is_json = path.name.endswith(".json")

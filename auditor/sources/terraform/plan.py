@@ -28,8 +28,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.sources.arm.cursor import Context, Cursor, SourceFile, child_path
-from auditor.sources.arm.jsonpos import PDict, PList
+from auditor.sources.core.cursor import Context, Cursor, SourceFile, child_path
+from auditor.sources.core.jsonpos import PDict, PList
 from auditor.sources.terraform import (
     TRIGGER_TYPES,
     Mapper,

@@ -26,8 +26,8 @@ from typing import Any
 
 from auditor import budget
 from auditor import model as m
-from auditor.sources.arm.cursor import Cursor
-from auditor.sources.arm.jsonpos import PDict, PList
+from auditor.sources.core.cursor import Cursor
+from auditor.sources.core.jsonpos import PDict, PList
 from auditor.unknown import ResourceReference, Unknown, is_unknown
 
 _CONNECTION_KEY = re.compile(r"\$connections'\s*\)?\s*\[\s*'([^']+)'\s*\]", re.IGNORECASE)

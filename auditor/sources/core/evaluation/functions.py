@@ -1,4 +1,4 @@
-"""ARM template functions for the static evaluator in :mod:`auditor.sources.arm.expressions`.
+"""ARM template functions for the static evaluator in :mod:`auditor.sources.core.evaluation.expressions`.
 
 Each function is registered in :data:`FUNCTIONS` (lower-case name → spec), so a
 call dispatches with one dict lookup instead of a chain of name tests; the
@@ -47,7 +47,7 @@ from auditor.budget import Budget
 from auditor.unknown import CallbackUrl, ResourceReference, Unknown
 
 if TYPE_CHECKING:
-    from auditor.sources.arm.expressions import Evaluator, Node
+    from auditor.sources.core.evaluation.expressions import Evaluator, Node
 
 DEEP: Final = "deep"
 SHALLOW: Final = "shallow"

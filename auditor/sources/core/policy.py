@@ -10,16 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.budget import Budget, current
-from auditor.sources.arm.cursor import Context, Cursor
-from auditor.sources.arm.extract import wrong_type
-from auditor.sources.arm.jsonpos import PDict
-from auditor.sources.arm.template import (
+from auditor.sources.core.cursor import Context, Cursor
+from auditor.sources.core.evaluation.template import (
     EvaluatedResource,
     ExpressionProblem,
     Scope,
     TemplateEvaluator,
     scope_level_from_schema,
 )
+from auditor.sources.core.extract import wrong_type
+from auditor.sources.core.jsonpos import PDict
 from auditor.unknown import is_unknown
 
 MISSING_HINT = "set by the policy assignment"

@@ -1,7 +1,7 @@
 """Walking an evaluated JSON tree while keeping track of where each value was written.
 
 Evaluation produces new containers that keep the position tables of the
-source they were evaluated from (see :mod:`auditor.sources.arm.template`). A
+source they were evaluated from (see :mod:`auditor.sources.core.evaluation.template`). A
 value that came out of an expression (a parameter object, a ``union()``)
 carries no positions of this file, so a :class:`Cursor` falls back to the
 position of the nearest ancestor that has one: the expression itself. Paths
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.model import Origin, Problem, ProblemCode
-from auditor.sources.arm.jsonpos import LineIndex, PDict, PList
+from auditor.sources.core.jsonpos import LineIndex, PDict, PList
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 

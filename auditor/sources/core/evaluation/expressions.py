@@ -12,7 +12,7 @@ deploying anything:
 * :func:`evaluate` walks that AST against an :class:`EvalContext` (the template
   layer: parameters, variables, copy loops, deployment scope). Function calls
   dispatch through the name → implementation table in
-  :mod:`auditor.sources.arm.functions`.
+  :mod:`auditor.sources.core.evaluation.functions`.
 
 What only Azure knows (``reference()``, ``listKeys()``, ``utcNow()``, a
 parameter without a value) evaluates to an :class:`~auditor.unknown.Unknown`
@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from auditor.budget import Budget, BudgetExceeded, current, reraise_bugs
-from auditor.sources.arm.functions import (
+from auditor.sources.core.evaluation.functions import (
     DEEP,
     LAZY,
     SHALLOW,

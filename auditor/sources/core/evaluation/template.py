@@ -9,7 +9,7 @@ Azure knows becomes an :class:`~auditor.unknown.Unknown`; an expression that
 does not even parse becomes a problem reported by SRC004.
 
 The output is a list of :class:`EvaluatedResource`, each an evaluated body
-plus a :class:`~auditor.sources.arm.cursor.Cursor` that still knows the lines.
+plus a :class:`~auditor.sources.core.cursor.Cursor` that still knows the lines.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.budget import LIMITS, Budget, BudgetExceeded, current
-from auditor.sources.arm import expressions
-from auditor.sources.arm.cursor import Context, Cursor, SourceFile, child_path
-from auditor.sources.arm.extract import json_kind, wrong_type
-from auditor.sources.arm.functions import weigh
-from auditor.sources.arm.jsonpos import PDict, PList
+from auditor.sources.core.cursor import Context, Cursor, SourceFile, child_path
+from auditor.sources.core.evaluation import expressions
+from auditor.sources.core.evaluation.functions import weigh
+from auditor.sources.core.extract import json_kind, wrong_type
+from auditor.sources.core.jsonpos import PDict, PList
 from auditor.unknown import Unknown, is_unknown
 
 MAX_COPY = 800  # ARM's own limit on copy count

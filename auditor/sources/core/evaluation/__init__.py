@@ -1,0 +1,1 @@
+"""The ARM template language: expressions, their functions, and the template evaluator."""
