@@ -123,3 +123,14 @@ def read_regular(path: Path, *, max_bytes: int, roots: Sequence[Path] | None = N
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def display_path(path: Path) -> str:
+    """Path relative to the current directory when below it, always ``/``-separated."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    if rel.startswith(".." + os.sep) or rel == "..":
+        rel = str(path)
+    return rel.replace(os.sep, "/")

@@ -40,12 +40,12 @@ from typing import Any
 
 from auditor.config import ConfigError, Settings, boundary, find_config, load
 from auditor.engine import Policy, ScanResult, run
-from auditor.files import is_within
+from auditor.files import display_path, is_within
 from auditor.findings import Finding, Location, Severity
 from auditor.model import Inventory
 from auditor.registry import LoadedCheck
 from auditor.selection import is_selected, validate
-from auditor.sources.arm.loader import display_path, read_parameters
+from auditor.sources.arm.loader import read_parameters
 from auditor.suppressions import BaselineEntry, BaselineError, ConfiguredSuppression, load_baseline
 
 _FORMAT_PREFIX = re.compile(r"^([a-z]+):(.+)$")
@@ -420,9 +420,9 @@ def _check_parameters_file(path: Path, roots: tuple[Path, ...] | None) -> None:
 
 def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
     """Read the files, build the inventory, run the checks."""
-    from auditor.sources.arm.loader import ArmSource
+    from auditor.sources.dispatch import FileScan
 
-    source = ArmSource(
+    source = FileScan(
         options.parameters,
         exclude=options.exclude,
         subscription=options.subscription,

@@ -9,7 +9,7 @@ Run from the repository root with the project's venv::
 Inputs are mutations of ``../shared/corpus`` (JSON structure, bytes, HCL text),
 generated templates, expressions and Terraform modules, budget bombs,
 file-system traps and hostile configuration files (``tests/fuzz/mutators.py``).
-Each runs through configuration → ``ArmSource`` → every check → every output
+Each runs through configuration → ``FileScan`` (every source) → every check → every output
 format, as ``auditor scan`` does. Printed: inputs tried and inputs/s, outcomes,
 crashes (exception type + innermost project frame, deduplicated, each with a
 saved and a minimised input), slow inputs, defects (silent failures, leaks,

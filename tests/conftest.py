@@ -9,7 +9,7 @@ import pytest
 
 from auditor.engine import ScanResult, run
 from auditor.registry import LoadedCheck, load_checks
-from auditor.sources.arm.loader import ArmSource
+from auditor.sources.dispatch import FileScan
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -32,7 +32,7 @@ def scan_paths(
     """Run the real pipeline over ``paths`` with only ``rules`` selected (all when None)."""
     wanted = set(rules) if rules is not None else None
     checks = [c for c in all_checks() if wanted is None or c.rule.id in wanted]
-    inventory = ArmSource(parameters or {}).scan(list(paths))
+    inventory = FileScan(parameters or {}).scan(list(paths))
     return run(inventory, checks)
 
 

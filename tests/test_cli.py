@@ -211,12 +211,12 @@ def test_rules_command_does_not_import_pydantic() -> None:
 def test_internal_error_is_reported_without_traceback(
     capsys, monkeypatch: pytest.MonkeyPatch, legacy: Path
 ) -> None:
-    import auditor.sources.arm.loader as loader
+    from auditor.sources import dispatch
 
     def boom(self, paths):
         raise RuntimeError("simulated")
 
-    monkeypatch.setattr(loader.ArmSource, "scan", boom)
+    monkeypatch.setattr(dispatch.FileScan, "scan", boom)
     monkeypatch.delenv("AUDITOR_DEBUG", raising=False)
     code, _, err = run_cli(capsys, "scan", str(legacy))
     assert code == 2 and "internal error" in err and "Traceback" not in err

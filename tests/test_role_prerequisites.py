@@ -19,8 +19,8 @@ from auditor.checking import CheckContext
 from auditor.cli import main
 from auditor.link import Links
 from auditor.model import Inventory
-from auditor.sources.arm.loader import ArmSource
 from auditor.sources.core.evaluation.expressions import evaluate
+from auditor.sources.dispatch import FileScan
 from auditor.unknown import ResourceReference, Unknown
 from conftest import scan_paths
 
@@ -88,7 +88,7 @@ def _role_assignment(principal: str, scope: str | None = None) -> dict[str, Any]
 def _inventory(tmp_path: Path, doc: dict[str, Any], **kwargs: Any) -> Inventory:
     path = tmp_path / "t.json"
     path.write_text(json.dumps(doc))
-    return ArmSource(**kwargs).scan([path])
+    return FileScan(**kwargs).scan([path])
 
 
 # --------------------------------------------------------------------------- reference()
@@ -251,7 +251,7 @@ def test_role_assignment_scope_is_the_effective_scope(
 
 
 def test_deployment_target_fills_the_placeholders(tmp_path: Path) -> None:
-    inventory = ArmSource(subscription=SUB, resource_group=RG).scan([PLAYBOOK])
+    inventory = FileScan(subscription=SUB, resource_group=RG).scan([PLAYBOOK])
     (automation,) = inventory.automations
     assert (
         automation.id

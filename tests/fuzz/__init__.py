@@ -2,7 +2,7 @@
 
 Hostile input must never crash auditor, hang it, eat memory, leak files or pass
 silently. This package feeds it generated and mutated input through the real
-pipeline (configuration → ``ArmSource`` → every check → every renderer), the way
+pipeline (configuration → ``FileScan`` (every source) → every check → every renderer), the way
 the CLI does, and classifies what happened:
 
 * :mod:`.generators` — ARM templates, ARM expressions and Terraform text, written

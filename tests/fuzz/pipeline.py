@@ -1,7 +1,7 @@
 """One case through the real pipeline, as ``auditor scan`` runs it, and its verdict.
 
 The path is the CLI's: ``build_parser().parse_args`` → ``scanning.prepare``
-(configuration, selection) → ``scanning.execute`` (``ArmSource`` and every
+(configuration, selection) → ``scanning.execute`` (``FileScan`` and every
 check through ``engine.run``) → every renderer of ``auditor.reports.FORMATS``,
 each into an in-memory buffer that is then encoded as UTF-8 the way the CLI's
 files and stdout are (a lone surrogate that reaches a renderer is a crash on

@@ -36,8 +36,8 @@ from auditor.budget import Budget, Limits
 from auditor.cli import main
 from auditor.engine import ScanResult, run
 from auditor.sources.arm import loader
-from auditor.sources.arm.loader import ArmSource
 from auditor.sources.core.evaluation import expressions, functions
+from auditor.sources.dispatch import FileScan
 from auditor.unknown import Unknown
 from conftest import all_checks
 
@@ -115,7 +115,7 @@ def write(tmp_path: Path, doc: Any, name: str = "bomb.json") -> Path:
 
 def scan(path: Path) -> ScanResult:
     """The real pipeline with every built-in check."""
-    return run(ArmSource().scan([path]), list(all_checks()))
+    return run(FileScan().scan([path]), list(all_checks()))
 
 
 def limits_of(result: ScanResult) -> list[Any]:
@@ -129,7 +129,7 @@ def limits_of(result: ScanResult) -> list[Any]:
 
 def automations(path: Path) -> int:
     """How many automations the ARM source built from ``path``."""
-    return len(ArmSource().scan([path]).automations)
+    return len(FileScan().scan([path]).automations)
 
 
 @pytest.fixture
@@ -385,7 +385,7 @@ def test_deep_scope_actions_in_a_template_logic_app_are_an_src005_finding(tmp_pa
 def test_classification_reads_a_deep_type_without_recursing(tmp_path: Path) -> None:
     """``str()`` of a 5,000-deep ``type`` recursed in classification (an internal error)."""
     path = write(tmp_path, '{"type": ' + "[" * DEEP + "]" * DEEP + ', "properties": {}}')
-    source = ArmSource()
+    source = FileScan()
     inventory = source.scan([path])
     assert [f.kind for f in inventory.files] == ["not-ours"]
 
@@ -411,14 +411,14 @@ def test_a_bug_in_a_function_reraises_in_the_test_suite(
     path = write(tmp_path, template(automation(description="[toLower('X')]")))
     assert budget_mod.reraise_bugs()
     with pytest.raises(ZeroDivisionError, match="a bug"):
-        ArmSource().scan([path])
+        FileScan().scan([path])
 
 
 def test_a_bug_in_a_function_is_an_unknown_for_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _broken(ZeroDivisionError("a bug"), monkeypatch)
     monkeypatch.setattr(expressions, "reraise_bugs", lambda: False)
     path = write(tmp_path, template(automation(isEnabled="[toLower('X')]")))
-    (wf,) = ArmSource().scan([path]).automations
+    (wf,) = FileScan().scan([path]).automations
     assert isinstance(wf.is_enabled, Unknown) and "ZeroDivisionError: a bug" in wf.is_enabled.reason
 
 

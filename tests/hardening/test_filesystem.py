@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.sources.arm.loader import ArmSource
+from auditor.sources.dispatch import FileScan
 from tests.samples import run_cli as cli
 from tests.samples import write_template
 
@@ -194,7 +194,7 @@ def test_parameters_file_of_the_wrong_shape_is_a_problem(tmp_path: Path) -> None
         ({"parameters": {"a": 5}}, "parameter 'a' is a number"),
     ):
         (tmp_path / "legacy.parameters.json").write_text(json.dumps(doc))
-        inventory = ArmSource().scan([template])
+        inventory = FileScan().scan([template])
         (problem,) = [p for p in inventory.problems if p.code == "invalid-template-shape"]
         assert expected in problem.message and problem.origin.file.endswith("legacy.parameters.json")
         assert problem.origin.line == 1

@@ -32,10 +32,11 @@ from auditor.checking import CheckContext
 from auditor.engine import run
 from auditor.link import Links
 from auditor.registry import LoadedCheck
-from auditor.sources.arm.loader import ArmSource
 from auditor.sources.core import extract
+from auditor.sources.core.builder import InventoryBuilder
 from auditor.sources.core.cursor import Context, Cursor, SourceFile
 from auditor.sources.core.jsonpos import loads
+from auditor.sources.dispatch import FileScan
 from auditor.unknown import Unknown, contains_unknown
 from conftest import REPO, all_checks
 
@@ -58,7 +59,7 @@ def _checks() -> list[LoadedCheck]:
 
 def scan(paths: list[Path], roles: bool = False) -> engine.ScanResult:
     """The real pipeline with every check; with ``roles``, an access snapshot and all three principals."""
-    inventory = ArmSource().scan(paths)
+    inventory = FileScan().scan(paths)
     if roles:
         from auditor.rbac import load_snapshot
 
@@ -168,10 +169,12 @@ def test_deep_values_in_read_properties_are_cut_and_reported(tmp_path: Path) -> 
 
 
 def test_a_deep_live_body_is_reported_without_a_file() -> None:
-    source = ArmSource()
+    builder = InventoryBuilder()
     deep = loads(nested('"x"', '{"k": ', "}"), src=None)
-    source.add_body({"type": "Microsoft.Web/connections", "name": "c", "id": f"{SUB}/c", "properties": deep})
-    inventory = source.scan([])
+    builder.add_live_body(
+        {"type": "Microsoft.Web/connections", "name": "c", "id": f"{SUB}/c", "properties": deep}
+    )
+    inventory = builder.finish()
     assert [(p.code, p.origin.file) for p in inventory.problems] == [("evaluation-limit", None)]
     assert len(inventory.connections) == 1
 
@@ -622,7 +625,7 @@ def test_unknown_connection_statuses_and_parameter_values_leave_la106_silent(tmp
 
 def _needs(path: Path) -> list[Any]:
     """What the checks recorded as unknown (the records SRC003 reports)."""
-    inventory = ArmSource().scan([path])
+    inventory = FileScan().scan([path])
     ctx = CheckContext(links=Links(inventory), catalog=default_catalog())
     for loaded in _checks():
         ctx.rule_id = loaded.rule.id
@@ -638,7 +641,7 @@ def test_lone_surrogates_flow_through_extraction_and_every_check(tmp_path: Path)
     for name in ('"la"', '"auto"', '"ascalert"', '"office365"', '"apiKey"', '"Send"', '"dine"'):
         text = text.replace(name, name[:-1] + '\\ud800"')
     text = text.replace('"Severity"', '"\\ud800"')
-    inventory = ArmSource().scan([write(tmp_path / "s.json", text)])
+    inventory = FileScan().scan([write(tmp_path / "s.json", text)])
     assert any(isinstance(la.name, str) and "\ud800" in la.name for la in inventory.logic_apps)
     ctx = CheckContext(links=Links(inventory), catalog=default_catalog())
     produced = []

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from auditor.sources.arm.loader import ArmSource
+from auditor.sources.dispatch import FileScan
 from auditor.unknown import CallbackUrl, Unknown
 
 
@@ -40,7 +40,7 @@ def _scan(
                 }
             )
         )
-    return ArmSource().scan([tmp_path])
+    return FileScan().scan([tmp_path])
 
 
 def _automation(

@@ -6,7 +6,7 @@ assignments, custom role definitions, deny assignments and the assignments of th
 workflow-automation DeployIfNotExists policies; once per tenant: the management-group tree and the
 Defender recommendations' metadata.
 
-Bodies are REST bodies, so they go through :meth:`ArmSource.add_body` exactly like an exported
+Bodies are REST bodies, so they go through :meth:`InventoryBuilder.add_live_body` exactly like an exported
 ``GET`` response: live resources get the same inventory elements and the same checks; their origins
 have ``file=None`` and the full ARM id as ``resource``. Before that, :func:`sanitize` removes what a
 report must never show (an automation action's callback ``uri``, a connection's parameter values,
@@ -43,6 +43,7 @@ from typing import Any
 from auditor import model as m
 from auditor.budget import reraise_bugs
 from auditor.neutral import printable
+from auditor.sources.core.builder import InventoryBuilder
 from auditor.sources.live.http import LOG, ArmHttp, ReadError, Stats, untrusted
 from auditor.sources.live.options import (
     INSTALL_HINT,
@@ -856,7 +857,6 @@ class LiveScanner:
         self, order: tuple[int, ...], bodies: list[dict[str, Any]], read: Read | None = None
     ) -> str | None:
         """Turn bodies into inventory parts; why some could not be (None when all were)."""
-        from auditor.sources.arm.loader import ArmSource
 
         fresh: list[dict[str, Any]] = []
         key = read.resource_type if read else "metadata"
@@ -873,11 +873,11 @@ class LiveScanner:
             return None
         if self.access_only:
             return None
-        part = ArmSource()
+        part = InventoryBuilder()
         problem: str | None = None
         for body in fresh:
             try:
-                part.add_body(body)
+                part.add_live_body(body)
             except Exception as exc:  # one odd body must not end the scan (re-raised in the tests)
                 if reraise_bugs():
                     raise
@@ -885,7 +885,7 @@ class LiveScanner:
                     f"the answer item '{untrusted(body.get('id', '?'), 120)}' could not be read "
                     f"({type(exc).__name__}) and was left out"
                 )
-        elements = part.scan([])
+        elements = part.finish()
         lists = {
             name: value
             for name in m.Inventory.model_fields
@@ -918,7 +918,7 @@ class LiveScanner:
 
 
 def _row_body(row: dict[str, Any]) -> dict[str, Any]:
-    """A Resource Graph row → the REST body shape ``ArmSource`` reads."""
+    """A Resource Graph row → the REST body shape ``InventoryBuilder.add_live_body`` reads."""
     return {
         k: row[k]
         for k in ("id", "name", "type", "location", "kind", "identity", "properties")

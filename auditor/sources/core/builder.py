@@ -1,0 +1,394 @@
+"""One inventory from what every source reads: resource bodies → model elements, policies last.
+
+Each source finds and evaluates its own input (ARM files, Terraform
+configurations and plans, live Azure answers) and hands the resources here;
+the builder turns each into the inventory element of its type (with the
+problems reading it met and any ``metadata.auditor`` suppression), keeps the
+files' records, and in :meth:`InventoryBuilder.finish` evaluates the DINE
+policy definitions with every policy assignment of the scan. Sources never
+create findings; they record problems that the SRC checks report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor import model as m
+from auditor.budget import Budget, use
+from auditor.sources.core import extract, policy
+from auditor.sources.core.cursor import LIVE_SOURCE, Context, Cursor, SourceFile
+from auditor.sources.core.evaluation.template import (
+    PLACEHOLDER_RESOURCE_GROUP,
+    PLACEHOLDER_SUBSCRIPTION,
+    EvaluatedResource,
+    ExpressionProblem,
+    Scope,
+    build_resource_id,
+)
+from auditor.sources.core.jsonpos import PDict
+from auditor.unknown import Unknown
+
+
+@dataclass(frozen=True)
+class PendingPolicy:
+    """A policy definition waiting for :meth:`InventoryBuilder.finish` (``stem``: its file's name)."""
+
+    stem: str
+    src: SourceFile
+    root: Cursor
+
+
+class InventoryBuilder:
+    """Collects the inventory's elements while sources read; :meth:`finish` makes the inventory."""
+
+    def __init__(self) -> None:
+        self.automations: list[m.Automation] = []
+        self.logic_apps: list[m.LogicApp] = []
+        self.connections: list[m.Connection] = []
+        self.role_assignments: list[m.RoleAssignment] = []
+        self.role_definitions: list[m.RoleDefinition] = []
+        self.policy_definitions: list[m.PolicyDefinition] = []
+        self.policy_assignments: list[m.PolicyAssignment] = []
+        self.files: list[m.FileRecord] = []
+        self.problems: list[m.Problem] = []
+        self.inline_suppressions: list[m.InlineSuppression] = []
+        self.assessment_metadata: list[m.AssessmentMetadata] = []
+        self._policies: list[PendingPolicy] = []
+
+    # ------------------------------------------------------------ records
+
+    def problem(
+        self, code: str, message: str, file: str, line: int = 0, column: int = 0, path: str = ""
+    ) -> None:
+        """A problem of a file (or, with ``file=""``, of nothing in particular) for the SRC checks."""
+        self.problems.append(
+            m.Problem(
+                code=code,  # type: ignore[arg-type]
+                message=message,
+                origin=m.Origin(file=file, line=line, column=column, json_path=path),
+            )
+        )
+
+    def file(self, path: str, kind: m.FileKind, detail: str | None = None) -> None:
+        """The record of one scanned file (what it was, or why it could not be read)."""
+        self.files.append(m.FileRecord(path=path, kind=kind, detail=detail))
+
+    def unreadable(self, path: str, reason: str, what: str = "cannot read file") -> None:
+        """A file that could not be read: an SRC001 problem and its record."""
+        self.problem("unreadable", f"{what}: {reason}", path)
+        self.file(path, "unreadable", reason)
+
+    def include(self, inventory: m.Inventory) -> None:
+        """Add the elements of another inventory (e.g. a live scan's) before :meth:`finish`.
+
+        Included policy assignments take part in evaluating the policy definitions of the scanned files.
+        """
+        for name, value in self.__dict__.items():
+            other = getattr(inventory, name, None)
+            if isinstance(value, list) and isinstance(other, list):
+                value.extend(other)
+
+    def add_policy_definition(self, stem: str, src: SourceFile, root: Cursor) -> None:
+        """A policy definition document; evaluated by :meth:`finish`, when every assignment is known."""
+        self._policies.append(PendingPolicy(stem, src, root))
+
+    def finish(self) -> m.Inventory:
+        """Evaluate the policy definitions, then the inventory of everything added."""
+        self._process_policies()
+        for pending in self._policies:
+            self.problems.extend(pending.src.take_problems())
+        self._policies = []
+        return m.Inventory(**{k: v for k, v in self.__dict__.items() if not k.startswith("_")})
+
+    # ------------------------------------------------------------ resources
+
+    def add_resource(self, res: EvaluatedResource, from_policy: str | None = None) -> None:
+        """One resource, evaluated by a source (or read as it is): into the list of its type.
+
+        ``from_policy`` names the DINE policy whose deployment declares it. A policy definition is kept
+        for :meth:`finish`, which evaluates it with every policy assignment the scan found.
+        """
+        type_ = res.type.lower() if isinstance(res.type, str) else ""
+        cur = res.cursor
+        self._inline_suppression(cur)
+        if type_ in _READ_TYPES:
+            res = _checked_top_level(res)
+        if type_ == "microsoft.security/automations":
+            self.automations.append(extract.automation(res.id, res.name, _api_version(cur), cur, from_policy))
+        elif type_ == "microsoft.logic/workflows":
+            self.logic_apps.append(extract.logic_app(res.id, res.name, cur))
+        elif type_ == "microsoft.web/connections":
+            self.connections.append(extract.connection(res.id, res.name, cur))
+        elif type_ == "microsoft.authorization/roleassignments":
+            self.role_assignments.append(extract.role_assignment(res.id, cur, _deployment_scope(res)))
+        elif type_ == "microsoft.authorization/roledefinitions":
+            self.role_definitions.append(extract.role_definition(res.id, cur))
+        elif type_ == "microsoft.security/assessmentmetadata":
+            metadata = extract.assessment_metadata(res.name, cur)
+            if metadata is not None:
+                self.assessment_metadata.append(metadata)
+        elif type_ == "microsoft.authorization/policyassignments":
+            self.policy_assignments.append(
+                extract.policy_assignment(res.name, cur, res.id, _deployment_scope(res))
+            )
+        elif type_ == "microsoft.authorization/policydefinitions" and isinstance(cur.value, dict):
+            self.add_policy_definition(Path(cur.ctx.src.path).stem, cur.ctx.src, cur)
+        # what reading the body found wrong (wrong JSON types, nesting cut at the walk-depth limit)
+        self.problems.extend(cur.ctx.src.take_problems())
+
+    def _inline_suppression(self, cur: Cursor) -> None:
+        """Record ``metadata.auditor.ignore`` (and its ``reason``) on any resource."""
+        block = cur.at("metadata", "auditor")
+        if block is None or not isinstance(block.value, dict):
+            return
+        ignore = block.value.get("ignore")
+        rules = [ignore] if isinstance(ignore, str) else ignore
+        if not isinstance(rules, list):
+            return
+        reason = block.value.get("reason")
+        self.inline_suppressions.append(
+            m.InlineSuppression(
+                rules=tuple(str(r).strip().upper() for r in rules if isinstance(r, str)),
+                reason=reason if isinstance(reason, str) and reason.strip() else None,
+                origin=block.origin().model_copy(update={"json_path": cur.path}),
+            )
+        )
+
+    def add_problems(self, problems: list[ExpressionProblem]) -> None:
+        """What evaluating met, as problems (``invalid-expression``: SRC004, ``evaluation-limit``: SRC005);
+        ``problems`` is emptied."""
+        for problem in problems:
+            line, column = problem.src.index.position(max(problem.offset(), 0))
+            self.problem(problem.code, problem.text(), problem.src.path, line, column, problem.fallback.path)
+        problems.clear()
+
+    def add_resource_document(self, root: Cursor, stem: str) -> None:
+        """An exported resource, a REST list or a REST API example (``stem``: the file's name without
+        suffix, the name of a bare Logic App definition)."""
+        doc = root.value
+        if isinstance(doc, dict) and isinstance(doc.get("definition"), dict):
+            name = doc.get("name") if isinstance(doc.get("name"), str) else stem
+            ctx = Context(root.ctx.src, resource=f"Microsoft.Logic/workflows/{name}")
+            cur = root.with_context(ctx)
+            self.logic_apps.append(extract.logic_app(doc.get("id", name), name, cur, props=cur))
+            return
+        for body in _resource_bodies(root):
+            self.add_body(body)
+
+    def add_live_body(self, body: dict[str, Any]) -> None:
+        """A REST body read live from Azure (no file, no line): the same path as an exported body.
+
+        Its elements' origins have ``file=None`` and the body's ARM id as ``resource``.
+        """
+        if isinstance(body, dict) and isinstance(body.get("type"), str):
+            self.add_body(Cursor(body, "", -1, Context(LIVE_SOURCE)))
+
+    def add_body(self, cur: Cursor) -> None:
+        """A resource body as Azure returns it (exported, listed or read live): nothing to evaluate."""
+        body = cur.value
+        if not isinstance(body, dict):
+            return
+        if cur.ctx.src is LIVE_SOURCE:
+            # each live body gets its own problem list: live reads may run side by side
+            cur = cur.with_context(Context(SourceFile("", "")))
+        type_ = body.get("type")
+        if not isinstance(type_, str):
+            at = cur.get("type") or cur
+            extract.wrong_type(at, "the resource's 'type'", "a string")
+            self.problems.extend(cur.ctx.src.take_problems())
+            return
+        name: Any = body.get("name")  # any JSON type: add_resource reports one that is not text
+        res_id = body.get("id")
+        if res_id is not None and not isinstance(res_id, str):
+            res_id = extract.checked_text(res_id, cur.get("id"), "the resource's 'id'")
+        if not isinstance(res_id, str):
+            res_id = build_resource_id(Scope(), type_, name) if isinstance(name, str) else Unknown("no id")
+        display = res_id if isinstance(res_id, str) else f"{type_}/{name if isinstance(name, str) else '?'}"
+        ctx = Context(cur.ctx.src, resource=display)
+        res = EvaluatedResource(type_, name, res_id, display, cur.with_context(ctx), None, None)
+        self.add_resource(res)
+
+    # ------------------------------------------------------------ policies
+
+    def _process_policies(self) -> None:
+        assignments: dict[str, list[m.PolicyAssignment]] = {}
+        for a in self.policy_assignments:
+            if isinstance(a.policy_definition_id, str):
+                assignments.setdefault(
+                    a.policy_definition_id.rstrip("/").rsplit("/", 1)[-1].lower(), []
+                ).append(a)
+        for pending in self._policies:
+            self._policy(pending, assignments)
+
+    def _policy(self, p: PendingPolicy, assignments: dict[str, list[m.PolicyAssignment]]) -> None:
+        """A policy definition, evaluated with its own budget (its defaults and every assignment
+        that evaluates its deployment again pay from the same one)."""
+        with use(Budget()):
+            self._policy_evaluated(p, p.root, assignments)
+
+    def _policy_evaluated(
+        self, p: PendingPolicy, root: Cursor, assignments: dict[str, list[m.PolicyAssignment]]
+    ) -> None:
+        props = root.get("properties") if isinstance(root.value.get("properties"), dict) else root
+        assert props is not None
+        name = root.value.get("name")
+        if not isinstance(name, str):
+            display = props.value_at("displayName")  # any JSON type: no truth test, no list as a name
+            name = display if isinstance(display, str) and display else p.stem
+        ctx = Context(p.src, resource=f"Microsoft.Authorization/policyDefinitions/{name}")
+        root, props = root.with_context(ctx), props.with_context(ctx)
+        params_decl = (
+            props.value_at("parameters") if isinstance(props.value_at("parameters"), dict) else PDict()
+        )
+        rule = props.get("policyRule")
+        then = rule.get("then") if rule else None
+        details = then.get("details") if then else None
+        defaults = policy.policy_values(params_decl, props, {})
+        effect_cur = then.get("effect") if then else None
+        effect = defaults.evaluate_node(effect_cur.value) if effect_cur else None
+        details_type = details.value_at("type") if details else None
+        deploys = isinstance(details_type, str) and details_type.lower() == "microsoft.security/automations"
+        existence = details.get("existenceCondition") if details else None
+        self.policy_definitions.append(
+            m.PolicyDefinition(
+                name=name,
+                display_name=props.value_at("displayName"),
+                effect=effect,
+                details_type=details_type,
+                deploys_automation=deploys,
+                existence_condition=existence.value if existence else None,
+                has_existence_condition=existence is not None,
+                role_definition_ids=details.value_at("roleDefinitionIds") if details else None,
+                parameters=dict(params_decl) if isinstance(params_decl, dict) else {},
+                origin=root.origin(),
+                effect_origin=effect_cur.origin() if effect_cur else None,
+            )
+        )
+        deployment = details.get("deployment") if details else None
+        if deployment is None or details is None:
+            return
+        self._policy_deployment(name, deployment, params_decl, props, details, {}, f"policy '{name}'")
+        aliases = {str(name).lower(), p.stem.lower()}
+        if isinstance(props.value_at("displayName"), str):
+            aliases.add(props.value_at("displayName").lower())
+        matched = {id(a): a for alias in aliases for a in assignments.get(alias, [])}
+        for a in matched.values():
+            label = f"policy '{name}' as assigned by '{a.name}'"
+            self._policy_deployment(name, deployment, params_decl, props, details, a.parameters, label)
+
+    def _policy_deployment(
+        self,
+        name: str,
+        deployment: Cursor,
+        params_decl: Any,
+        props: Cursor,
+        details: Cursor,
+        supplied: dict[str, Any],
+        label: str,
+    ) -> None:
+        resources, problems = policy.evaluate_deployment(deployment, params_decl, props, supplied, label)
+        for res in resources:
+            self.add_resource(res, from_policy=name)
+        self.add_problems(problems)
+
+
+# The resource types auditor reads: their top-level keys are checked for the JSON type Azure requires.
+_READ_TYPES = frozenset(
+    {
+        "microsoft.security/automations",
+        "microsoft.logic/workflows",
+        "microsoft.web/connections",
+        "microsoft.authorization/roleassignments",
+        "microsoft.authorization/roledefinitions",
+        "microsoft.security/assessmentmetadata",
+        "microsoft.authorization/policyassignments",
+        "microsoft.authorization/policydefinitions",
+    }
+)
+_TEXT_KEYS = ("name", "apiVersion", "location", "kind")
+
+
+def _checked_top_level(res: EvaluatedResource) -> EvaluatedResource:
+    """Report top-level keys of a read resource that are not text (a ``name`` of 5, a list ``location``).
+
+    The name the element gets is then an Unknown, never the wrong-typed value.
+    """
+    cur = res.cursor
+    if not isinstance(cur.value, dict):
+        return res
+    name = res.name
+    for key in _TEXT_KEYS:
+        at = cur.get(key)
+        if at is None or at.value is None or isinstance(at.value, str | Unknown):
+            continue
+        unknown = extract.wrong_type(at, f"the resource's '{key}'", "a string")
+        if key == "name":
+            name = unknown
+    if name is None:
+        name = Unknown("the resource has no name")
+    elif not isinstance(name, str | Unknown):
+        name = Unknown("the resource's name is not a string")
+    if name is res.name:
+        return res
+    return EvaluatedResource(
+        res.type,
+        name,
+        res.id,
+        res.display,
+        cur,
+        res.scope_subscription,
+        res.scope_resource_group,
+        res.scope_level,
+    )
+
+
+def _api_version(cur: Cursor) -> Any:
+    """``apiVersion`` when it is text or Unknown (another type was reported by :func:`_checked_top_level`)."""
+    value = cur.value_at("apiVersion")
+    return (
+        value if value is None or isinstance(value, str | Unknown) else Unknown("apiVersion is not a string")
+    )
+
+
+def _deployment_scope(res: EvaluatedResource) -> str | None:
+    """The scope the template that declares ``res`` deploys to (None for exported resources)."""
+    if res.scope_subscription is None and res.scope_resource_group is None:
+        return None
+    if res.scope_level == "tenant":
+        return "/"
+    if res.scope_level == "managementGroup":
+        return "/providers/Microsoft.Management/managementGroups/{managementGroup}"
+    sub = res.scope_subscription if isinstance(res.scope_subscription, str) else PLACEHOLDER_SUBSCRIPTION
+    if res.scope_level == "subscription":
+        return f"/subscriptions/{sub}"
+    rg = res.scope_resource_group if isinstance(res.scope_resource_group, str) else PLACEHOLDER_RESOURCE_GROUP
+    return f"/subscriptions/{sub}/resourceGroups/{rg}"
+
+
+def _resource_bodies(root: Cursor) -> Iterator[Cursor]:
+    """Resource bodies inside an exported file, a REST list or a REST API example."""
+    value = root.value
+    if isinstance(value, list):
+        yield from (c for c in root.elements() if isinstance(c.value, dict))
+        return
+    if isinstance(value.get("type"), str):
+        yield root
+        return
+    listed = root.get("value")
+    if listed is not None and isinstance(listed.value, list):
+        yield from (c for c in listed.elements() if isinstance(c.value, dict) and "type" in c.value)
+        return
+    responses = root.get("responses")
+    if responses is not None:
+        for _code, response in responses.items():
+            body = response.get("body")
+            if body is None or not isinstance(body.value, dict):
+                continue
+            if isinstance(body.value.get("type"), str):
+                yield body
+            inner = body.get("value")
+            if inner is not None and isinstance(inner.value, list):
+                yield from (c for c in inner.elements() if isinstance(c.value, dict) and "type" in c.value)

@@ -1,0 +1,162 @@
+"""The dispatcher: every scanned file, read once, to the source that claims it.
+
+Discovery walks the scanned paths (skipping VCS and dependency folders), drops
+what ``exclude`` names, refuses what must not be read (a link out of the
+scanned roots, a FIFO, a device: SRC001, never a hang), and then gives each file
+to a source: a text file by its suffix (Terraform ``.tf``), a JSON file, parsed
+once, to the first source whose ``claims_document`` takes it (a Terraform plan,
+else ARM). Every source adds to one :class:`InventoryBuilder`; no source knows
+another. This module is not a source: it is the one place that knows them all.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from auditor import model as m
+from auditor.files import display_path, file_kind, is_within, resolved_roots
+from auditor.sources.arm.loader import JSON_SUFFIXES, ArmSource
+from auditor.sources.core.builder import InventoryBuilder
+from auditor.sources.core.reading import read_json
+from auditor.sources.core.source import FileSource
+from auditor.sources.terraform.source import TERRAFORM_SUFFIXES, TerraformSource
+
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", ".tox"})
+_READ_SUFFIXES = JSON_SUFFIXES | TERRAFORM_SUFFIXES
+
+
+class FileScan:
+    """One scan of files: discovery, refusals, dispatch to the sources, one inventory."""
+
+    excluded: int = 0  # discovered files the exclude patterns dropped (set by scan)
+
+    def __init__(
+        self,
+        parameters: dict[str | None, Path] | None = None,
+        exclude: list[str] | None = None,
+        subscription: str | None = None,
+        resource_group: str | None = None,
+    ) -> None:
+        self.parameters = parameters or {}
+        self.exclude = exclude or []
+        self.subscription = subscription
+        self.resource_group = resource_group
+        self.builder = InventoryBuilder()
+
+    def include(self, inventory: m.Inventory) -> None:
+        """Add another inventory's elements (a live scan's) before :meth:`scan` finishes."""
+        self.builder.include(inventory)
+
+    def scan(self, paths: Iterable[Path]) -> m.Inventory:
+        """Read, classify and evaluate every file under ``paths``.
+
+        Only regular files inside the scanned roots are read (:mod:`auditor.files`): a link out of
+        them, a FIFO, a device or a folder that cannot be listed is an SRC001 problem, never a hang or a
+        silent gap. Files dropped by ``exclude`` are counted in :attr:`excluded`.
+        """
+        paths = list(paths)
+        roots = resolved_roots(paths)
+        builder = self.builder
+        arm = ArmSource(self.parameters, self.subscription, self.resource_group, roots=roots)
+        sources: Sequence[FileSource] = (TerraformSource(roots=roots), arm)  # the first that claims it
+        by_suffix = {suffix: s for s in sources for suffix in s.text_suffixes}
+        self.excluded = 0
+        explicit = set(paths)
+        for path in discover(paths, on_error=lambda exc: _unlistable(builder, exc)):
+            display = display_path(path)
+            if self.exclude and _excluded(display, self.exclude):
+                self.excluded += 1
+                continue
+            suffix = path.suffix.lower()
+            refusal = _refusal(path, roots, path in explicit or suffix in _READ_SUFFIXES)
+            if refusal == "skip":
+                continue
+            if refusal is not None:
+                builder.unreadable(display, refusal)
+                continue
+            if suffix in by_suffix:
+                by_suffix[suffix].add_file(path, display, builder)
+                continue
+            if suffix not in JSON_SUFFIXES:
+                builder.file(display, "not-ours", _skip_reason(path))
+                continue
+            parsed = read_json(path, builder, roots)
+            if parsed is not None:
+                next(s for s in sources if s.claims_document(parsed.doc)).add_document(parsed, builder)
+        for source in sources:
+            source.finish(builder)
+        return builder.finish()
+
+
+def _unlistable(builder: InventoryBuilder, exc: OSError) -> None:
+    """A folder os.walk could not list: nothing in it was checked."""
+    display = display_path(Path(exc.filename)) if exc.filename else "?"
+    builder.unreadable(display, exc.strerror or str(exc), what="cannot list folder")
+
+
+def discover(paths: Iterable[Path], on_error: Callable[[OSError], None] | None = None) -> Iterator[Path]:
+    """Every file under ``paths`` (anything given explicitly that is not a folder is yielded as it is, so
+    a FIFO or a device named on the command line is reported, not silently walked), sorted, skipping VCS
+    dirs. A link to a folder is yielded, not walked (a link out of the scanned roots is then reported);
+    ``on_error`` hears of folders that could not be listed."""
+    for root in paths:
+        try:
+            is_dir = root.is_dir()
+        except OSError:  # e.g. a name too long: reported when it is read
+            is_dir = False
+        if not is_dir:
+            yield root
+            continue
+        found: list[Path] = []
+        for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
+            kept = []
+            for d in sorted(dirnames):
+                if d in SKIP_DIRS:
+                    continue
+                if os.path.islink(os.path.join(dirpath, d)):
+                    found.append(Path(dirpath) / d)  # os.walk does not follow it; scan() decides
+                else:
+                    kept.append(d)
+            dirnames[:] = kept
+            found.extend(Path(dirpath) / f for f in filenames)
+        yield from sorted(found)
+
+
+def _refusal(path: Path, roots: tuple[Path, ...], would_read: bool) -> str | None:
+    """Why a discovered ``path`` is not read (None: go on; ``"skip"``: nothing to say).
+
+    ``would_read``: it was named explicitly or has a suffix auditor reads; other files are never opened,
+    so they are only recorded as not ours (a FIFO named ``notes.txt`` is harmless).
+    """
+    try:
+        st = path.stat()
+    except OSError as exc:  # a broken link, a name too long, a link loop
+        return exc.strerror or str(exc)
+    if not would_read and not stat.S_ISDIR(st.st_mode):
+        return None
+    try:
+        real = Path(os.path.realpath(path, strict=True))
+    except (OSError, RuntimeError, ValueError) as exc:
+        return getattr(exc, "strerror", None) or str(exc)
+    if not is_within(real, roots):
+        return "symbolic link to a path outside the scanned paths: not followed"
+    if stat.S_ISDIR(st.st_mode):  # a link to a folder inside the roots: its files are scanned where they are
+        return "skip"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{file_kind(st.st_mode)}, not a regular file: not read"
+    return None
+
+
+def _excluded(display: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(display, p) for p in patterns)
+
+
+def _skip_reason(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".bicep":
+        return "Bicep source: compile it with 'az bicep build' and scan the JSON"
+    return "not a JSON file"
