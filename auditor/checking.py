@@ -6,14 +6,17 @@ say "I needed this value but it is unknown": :meth:`CheckContext.unresolved`.
 Those records become SRC003 findings, so a check that stays silent on an
 unknown value still leaves a trace instead of passing silently.
 
-For the role-prerequisite (RB) checks it also holds the run's access snapshot
-and one RBAC :attr:`~CheckContext.evaluator` over it, built on first use so a
+For the role-prerequisite (RB) checks it also holds the run's settings (the
+access snapshot, the declared principals: what the user asked of this run, not
+what the scanned files say, so they are not part of the inventory) and one RBAC
+:attr:`~CheckContext.evaluator` over the snapshot, built on first use so a
 run without RB checks never imports :mod:`auditor.rbac`, and built once so its
 caches (group closures, scope chains, role matches) serve every check.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +40,18 @@ class Need:
     origin: Origin
 
 
+@dataclass(frozen=True)
+class RunSettings:
+    """Who must be able to do what in this run: given on the command line or in the configuration."""
+
+    access: Any = None  # the loaded auditor.rbac.AccessSnapshot, if any
+    # declared principals' object ids by role ("deployer", "editors", "responders")
+    principals: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Role checks were asked for (a snapshot, a principal, or RB rules selected by name or prefix):
+    # only then does RB400 say what is missing; a plain scan stays quiet about them.
+    roles_requested: bool = False
+
+
 @dataclass
 class CheckContext:
     """Links, facts and the unresolved-value log shared by all checks of one run."""
@@ -46,8 +61,17 @@ class CheckContext:
     needs: list[Need] = field(default_factory=list)
     rule_id: str = ""
     suppression_outcome: SuppressionOutcome | None = None
-    access: Any = None  # the run's auditor.rbac.AccessSnapshot (Inventory.access), if any
+    settings: RunSettings = field(default_factory=RunSettings)
     _evaluator: Evaluator | None = field(default=None, init=False, repr=False)
+
+    @property
+    def access(self) -> Any:
+        """The run's access snapshot (None without one)."""
+        return self.settings.access
+
+    def principals(self, role: str) -> tuple[str, ...]:
+        """The declared principals' object ids for ``role`` ("deployer", "editors", "responders")."""
+        return tuple(self.settings.principals.get(role, ()))
 
     @property
     def evaluator(self) -> Evaluator | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from auditor.budget import reraise_bugs
 from auditor.catalog import Catalog, default_catalog
 from auditor.chains import Chain, build_chains
-from auditor.checking import CheckContext
+from auditor.checking import CheckContext, RunSettings
 from auditor.findings import Finding, Rule, Severity
 from auditor.link import Links
 from auditor.listing import limit_per_place
@@ -96,10 +96,13 @@ def run(
     checks: Sequence[LoadedCheck],
     catalog: Catalog | None = None,
     policy: Policy | None = None,
+    settings: RunSettings | None = None,
 ) -> ScanResult:
-    """Run ``checks`` (already selected) over ``inventory`` and apply ``policy``."""
+    """Run ``checks`` (already selected) over ``inventory`` with the run's ``settings`` and apply ``policy``."""
     policy = policy or Policy()
-    ctx = CheckContext(links=Links(inventory), catalog=catalog or default_catalog(), access=inventory.access)
+    ctx = CheckContext(
+        links=Links(inventory), catalog=catalog or default_catalog(), settings=settings or RunSettings()
+    )
     late = LAST + AFTER_SUPPRESSIONS
     first = [c for c in checks if c.rule.id not in late]
     last = [c for c in checks if c.rule.id in LAST]

@@ -14,7 +14,6 @@ Links between resources (automation action → Logic App → trigger →
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -390,28 +389,7 @@ class Inventory(_Model):
     files: list[FileRecord] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
     inline_suppressions: list[InlineSuppression] = Field(default_factory=list)
-    # Who must be able to do what (RB checks): the loaded auditor.rbac.AccessSnapshot, if any, and the
-    # declared principals' object ids by role ("deployer", "editors", "responders").
-    access: Any = None
-    principals: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    # Role checks were asked for (a snapshot, a principal, or RB rules selected by name or prefix):
-    # only then does RB400 say what is missing; a plain scan stays quiet about them.
-    roles_requested: bool = False
     # Live scans (auditor.sources.live): what each subscription × resource type read gave (LIV001), and the
     # Defender recommendations' metadata (AUT205).
     coverage: list[CoverageRecord] = Field(default_factory=list)
     assessment_metadata: list[AssessmentMetadata] = Field(default_factory=list)
-
-    def iter_origins(self) -> Iterator[Origin]:
-        """Every top-level element's origin (used by renderers that group by resource)."""
-        for group in (
-            self.automations,
-            self.logic_apps,
-            self.connections,
-            self.role_assignments,
-            self.role_definitions,
-            self.policy_definitions,
-            self.policy_assignments,
-        ):
-            for element in group:
-                yield element.origin

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from auditor.checking import RunSettings
 from auditor.config import ConfigError, Settings, boundary, find_config, load
 from auditor.engine import Policy, ScanResult, run
 from auditor.files import display_path, is_within
@@ -439,18 +440,17 @@ def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
             f"nothing was scanned: the exclude patterns{where} exclude all {source.excluded} files under "
             f"{', '.join(display_path(p) for p in options.paths)}"
         )
+    access = options.access
     if live is not None:
-        access = options.access if options.access is not None else live.access_snapshot()
-        inventory = inventory.model_copy(update={"coverage": live.coverage, "access": access})
-    if options.roles_requested:
-        inventory = inventory.model_copy(
-            update={
-                "access": options.access if options.access is not None else inventory.access,
-                "principals": options.principals,
-                "roles_requested": True,
-            }
-        )
-    result = run(inventory, options.checks, policy=options.policy)
+        inventory = inventory.model_copy(update={"coverage": live.coverage})
+        if access is None:
+            access = live.access_snapshot()
+    settings = RunSettings(
+        access=access,
+        principals=options.principals if options.roles_requested else {},
+        roles_requested=options.roles_requested,
+    )
+    result = run(inventory, options.checks, policy=options.policy, settings=settings)
     if options.live is not None:
         result = _coverage_unsilenced(result, inventory, options)
     return _read_failures_unsilenced(result, inventory, options)

@@ -144,11 +144,6 @@ class Step:
         return f"whether {self.who} may perform {self.action} on {self.subject}"
 
 
-def principals(inventory: Inventory, role: str) -> tuple[str, ...]:
-    """Declared object ids of ``role`` (lower-case)."""
-    return tuple(inventory.principals.get(role, ()))
-
-
 def automation_scope(automation: Any) -> Any:
     """An automation's resource group: its id minus the provider part (Unknown stays Unknown)."""
     if isinstance(automation.id, str):
@@ -156,11 +151,11 @@ def automation_scope(automation: Any) -> Any:
     return automation.id
 
 
-def deployer_steps(inventory: Inventory) -> Iterator[Step]:
+def deployer_steps(inventory: Inventory, ctx: CheckContext) -> Iterator[Step]:
     """RB401 (write the automation) and RB402 (resolve its callback URL) for the deployer."""
     from auditor.link import parse_callback_target
 
-    for principal in principals(inventory, DEPLOYER):
+    for principal in ctx.principals(DEPLOYER):
         for automation in inventory.automations:
             if automation.from_policy is not None:
                 continue  # deployed by the policy assignment's identity: RB406
@@ -236,7 +231,7 @@ def workflow_logic_apps(inventory: Inventory, ctx: CheckContext) -> list[tuple[L
 
 def editor_steps(inventory: Inventory, ctx: CheckContext) -> Iterator[Step]:
     """RB403: editors write the Logic App and write/join its connections."""
-    editors = principals(inventory, EDITORS)
+    editors = ctx.principals(EDITORS)
     if not editors:
         return
     for la, _triggers in workflow_logic_apps(inventory, ctx):
@@ -276,7 +271,7 @@ def editor_steps(inventory: Inventory, ctx: CheckContext) -> Iterator[Step]:
 
 def responder_steps(inventory: Inventory, ctx: CheckContext) -> Iterator[Step]:
     """RB404: responders run each trigger Defender (or a responder, from an alert) starts."""
-    responders = principals(inventory, RESPONDERS)
+    responders = ctx.principals(RESPONDERS)
     if not responders:
         return
     for la, triggers in workflow_logic_apps(inventory, ctx):
@@ -297,7 +292,7 @@ def responder_steps(inventory: Inventory, ctx: CheckContext) -> Iterator[Step]:
 
 def all_steps(inventory: Inventory, ctx: CheckContext) -> Iterator[Step]:
     """Every step of every declared principal (RB407, RB408)."""
-    yield from deployer_steps(inventory)
+    yield from deployer_steps(inventory, ctx)
     yield from editor_steps(inventory, ctx)
     yield from responder_steps(inventory, ctx)
 

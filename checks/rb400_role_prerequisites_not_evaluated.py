@@ -107,17 +107,17 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
 
     automations = [a for a in inventory.automations if a.from_policy is None]
     logic_apps = [la for la, _triggers in workflow_logic_apps(inventory, ctx)]
-    if not inventory.roles_requested:
+    if not ctx.settings.roles_requested:
         return
     assignments = [a for a, _definition in dine_assignments(inventory)]
     needed = {DEPLOYER: bool(automations), EDITORS: bool(logic_apps), RESPONDERS: bool(logic_apps)}
     if not (automations or logic_apps or assignments):
         return
     missing: list[str] = []
-    if inventory.access is None:
+    if ctx.access is None:
         missing.append("no access snapshot (--access FILE)")
     for role, wanted in needed.items():
-        if wanted and not inventory.principals.get(role):
+        if wanted and not ctx.principals(role):
             missing.append(f"no {role} ({FLAG[role]} ID)")
     placeholders = sum(
         1 for e in [*automations, *logic_apps] if isinstance(e.id, str) and PLACEHOLDER.search(e.id)
@@ -136,7 +136,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     ]
     subject = " and ".join(s for s in subjects if s)
     first: Origin = (automations or logic_apps or assignments)[0].origin
-    if inventory.access is None:
+    if ctx.access is None:
         lead = f"role prerequisites were not evaluated for {subject}"
     else:
         lead = f"role prerequisites of {subject} were only partly evaluated"

@@ -82,7 +82,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
         why_denied,
     )
 
-    for step in deployer_steps(inventory):
+    for step in deployer_steps(inventory, ctx):
         if step.rule_id != RULE.id:
             continue
         decision = decide(ctx, step)

@@ -67,7 +67,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """The deployer's listCallbackUrl decision for every callback an automation resolves."""
     from auditor.checks._access import LIST_CALLBACK_URL, decide, deployer_steps, outcome, why_denied
 
-    for step in deployer_steps(inventory):
+    for step in deployer_steps(inventory, ctx):
         if step.rule_id != RULE.id:
             continue
         decision = decide(ctx, step)

@@ -286,12 +286,15 @@ def test_unknown_identity_block_is_not_a_missing_one(tmp_path: Path) -> None:
 
 def test_evaluator_is_built_once_and_only_with_a_snapshot() -> None:
     from auditor.catalog import default_catalog
+    from auditor.checking import RunSettings
     from auditor.rbac import AccessSnapshot, Evaluator
 
     inventory = Inventory()
     ctx = CheckContext(links=Links(inventory), catalog=default_catalog())
     assert ctx.evaluator is None
-    ctx = CheckContext(links=Links(inventory), catalog=default_catalog(), access=AccessSnapshot())
+    ctx = CheckContext(
+        links=Links(inventory), catalog=default_catalog(), settings=RunSettings(access=AccessSnapshot())
+    )
     assert isinstance(ctx.evaluator, Evaluator) and ctx.evaluator is ctx.evaluator
 
 

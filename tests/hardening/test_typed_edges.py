@@ -60,14 +60,14 @@ def _checks() -> list[LoadedCheck]:
 def scan(paths: list[Path], roles: bool = False) -> engine.ScanResult:
     """The real pipeline with every check; with ``roles``, an access snapshot and all three principals."""
     inventory = FileScan().scan(paths)
-    if roles:
-        from auditor.rbac import load_snapshot
+    if not roles:
+        return run(inventory, _checks())
+    from auditor.checking import RunSettings
+    from auditor.rbac import load_snapshot
 
-        principals = {"deployer": (PRINCIPAL,), "editors": (PRINCIPAL,), "responders": (PRINCIPAL,)}
-        inventory = inventory.model_copy(
-            update={"access": load_snapshot(ACCESS), "principals": principals, "roles_requested": True}
-        )
-    return run(inventory, _checks())
+    principals = {"deployer": (PRINCIPAL,), "editors": (PRINCIPAL,), "responders": (PRINCIPAL,)}
+    settings = RunSettings(access=load_snapshot(ACCESS), principals=principals, roles_requested=True)
+    return run(inventory, _checks(), settings=settings)
 
 
 def rules(result: engine.ScanResult) -> set[str]:
