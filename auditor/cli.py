@@ -316,6 +316,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("auditor: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug in auditor: say so plainly, keep the traceback for AUDITOR_DEBUG
+        from auditor.registry import RegistryError
+
+        if isinstance(exc, RegistryError):  # an installed check pack is broken: not auditor's bug
+            return _usage_error(str(exc))
         if os.environ.get("AUDITOR_DEBUG"):
             raise
         from auditor.neutral import terminal
@@ -461,6 +465,7 @@ def _rule(rule_id: str, out: TextIO) -> int:
     out.write(f"{r.id} {r.name}\n")
     out.write(f"severity:    {r.severity.label}\n")
     out.write(f"title:       {r.title}\n")
+    out.write(f"fires when:  {r.fires_when}\n")
     out.write(f"rationale:   {r.rationale}\n")
     out.write(f"remediation: {r.remediation}\n")
     out.write(f"help:        {r.help_url}\n\n")

@@ -19,17 +19,12 @@ from auditor.budget import reraise_bugs
 from auditor.catalog import Catalog, default_catalog
 from auditor.chains import Chain, build_chains
 from auditor.checking import CheckContext, RunSettings
-from auditor.findings import Finding, Rule, Severity
+from auditor.findings import Finding, Phase, Rule, Severity
 from auditor.link import Links
 from auditor.listing import limit_per_place
 from auditor.model import CoverageRecord, FileRecord, Inventory
 from auditor.registry import LoadedCheck
 from auditor.suppressions import BaselineEntry, ConfiguredSuppression, apply
-
-# Rules that report on the other rules' results: SRC003 on what they could not resolve, the SUP rules
-# on suppressions (which are applied after the other checks ran).
-LAST = ("SRC003",)
-AFTER_SUPPRESSIONS = ("SUP001", "SUP002", "SUP003")
 
 
 @dataclass(frozen=True)
@@ -103,14 +98,13 @@ def run(
     ctx = CheckContext(
         links=Links(inventory), catalog=catalog or default_catalog(), settings=settings or RunSettings()
     )
-    late = LAST + AFTER_SUPPRESSIONS
-    first = [c for c in checks if c.rule.id not in late]
-    last = [c for c in checks if c.rule.id in LAST]
-    after = [c for c in checks if c.rule.id in AFTER_SUPPRESSIONS]
+    before = [c for c in checks if c.rule.phase < Phase.AFTER_SUPPRESSIONS]
+    after = [c for c in checks if c.rule.phase == Phase.AFTER_SUPPRESSIONS]
+    before.sort(key=lambda c: c.rule.phase)  # stable: catalog order within a phase
     findings: list[Finding] = []
     errors: list[CheckError] = []
     seen: set[tuple[str, str]] = set()
-    _run_checks(first + last, inventory, ctx, findings, errors, seen)
+    _run_checks(before, inventory, ctx, findings, errors, seen)
     findings = [_override(f, policy) for f in findings if not _ignored_for_file(f, policy)]
     ran = frozenset(c.rule.id for c in checks)
     findings, ctx.suppression_outcome = apply(

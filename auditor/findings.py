@@ -120,6 +120,18 @@ class Finding:
         return replace(self, severity=severity)
 
 
+class Phase(enum.IntEnum):
+    """When a check runs, for checks that report on the other checks' results.
+
+    Declared by the rule, so the engine holds no rule ids and a third-party pack can write such a
+    check too. Within a phase, checks run in catalog order.
+    """
+
+    INVENTORY = 0  # reads the inventory (almost every check)
+    AFTER_CHECKS = 1  # reads what the INVENTORY checks recorded in the context (SRC003: values they needed)
+    AFTER_SUPPRESSIONS = 2  # reads the suppression outcome (SUP001-SUP003: unused, expired, stale)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A check's metadata. The long-form documentation is the check module's docstring."""
@@ -130,7 +142,10 @@ class Rule:
     title: str
     rationale: str
     remediation: str
+    # One line for tables (the README, `auditor rules`): the condition that makes the rule fire.
+    fires_when: str = ""
     tags: tuple[str, ...] = ()
+    phase: Phase = Phase.INVENTORY
     doc: str = field(default="", compare=False)
 
     @property

@@ -1,25 +1,43 @@
 """Finding the checks: built-in ones and those of installed packs.
 
-A pack is an entry point in the group ``auditor.checks`` naming a module (or
-package) with ``CHECKS``, a tuple of module names; each module defines
-``RULE`` (an :class:`auditor.findings.Rule`) and ``check(inventory, ctx)``.
-Nothing registers itself at import time (no import-order surprises), and
-check modules import only light things at module level, so ``auditor rules``
-stays fast.
+A pack is an entry point in the group ``auditor.checks``. Its value is either a
+module (``mypack.checks``) or a ``module:attr`` (``mypack:CHECKS``):
+
+- a package is a pack of its submodules, found by name (those starting with ``_`` are helpers);
+- a package or module may list its checks instead with ``CHECKS``, a sequence of submodule names;
+- ``module:attr`` may name a module (a pack as above) or a sequence of check modules or of
+  submodule names relative to ``module``;
+- a module that itself defines ``RULE`` is a one-check pack.
+
+Each check module defines ``RULE`` (an :class:`auditor.findings.Rule`) and
+``check(inventory, ctx)``. Nothing registers itself at import time (no import-order
+surprises), and check modules import only light things at module level, so
+``auditor rules`` stays fast. A pack that cannot be loaded stops the run with a
+:class:`RegistryError` naming it: a gate must not pass because some of its checks
+silently went missing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import pkgutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from auditor.findings import Rule
 
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
 GROUP = "auditor.checks"
 BUILTIN = "auditor.checks"
+# Families in catalog order (the README table, `auditor rules`, SARIF rule order); a pack's own
+# families sort after them, by id.
+FAMILY_ORDER = ("SRC", "SUP", "LA", "AUT", "POL", "RB", "SEC", "LIV")
 
 
 @dataclass(frozen=True)
@@ -31,40 +49,92 @@ class LoadedCheck:
 
 
 class RegistryError(Exception):
-    """A pack or check module is broken (duplicate id, missing RULE/check)."""
-
-
-def _pack_modules() -> list[str]:
-    packs = [BUILTIN]
-    try:
-        from importlib.metadata import entry_points
-
-        for ep in entry_points(group=GROUP):
-            if ep.value not in packs:
-                packs.append(ep.value)
-    except Exception as exc:  # a broken distribution must not stop the built-in checks
-        print(f"auditor: warning: cannot read check packs: {exc}", file=sys.stderr)
-    return packs
+    """A pack or check module is broken (cannot be imported, duplicate id, missing RULE/check)."""
 
 
 def load_checks() -> list[LoadedCheck]:
-    """Every check of every pack, in id order."""
+    """Every check of every pack, in catalog order."""
     loaded: dict[str, LoadedCheck] = {}
-    for pack_name in _pack_modules():
-        pack = importlib.import_module(pack_name)
-        for module_name in getattr(pack, "CHECKS", ()):
-            module = importlib.import_module(f"{pack_name}.{module_name}")
+    for origin, modules in _packs():
+        for module in modules:
             rule = getattr(module, "RULE", None)
             if not isinstance(rule, Rule) or not callable(getattr(module, "check", None)):
-                raise RegistryError(f"{module.__name__} lacks RULE or check()")
+                raise RegistryError(f"{module.__name__} ({origin}) lacks RULE or check()")
             if rule.id in loaded:
-                raise RegistryError(f"duplicate rule id {rule.id} in {module.__name__}")
+                other = loaded[rule.id].module.__name__
+                raise RegistryError(
+                    f"duplicate rule id {rule.id} in {module.__name__} ({origin}) and {other}"
+                )
             doc = (module.__doc__ or "").strip()
             loaded[rule.id] = LoadedCheck(dataclasses.replace(rule, doc=doc), module)
     return [loaded[k] for k in sorted(loaded, key=_sort_key)]
 
 
+def _packs() -> Iterator[tuple[str, list[ModuleType]]]:
+    """(where it came from, its check modules) for the built-in pack and each installed one."""
+    yield "built-in", _checks_in(importlib.import_module(BUILTIN))
+    seen = {BUILTIN}
+    for ep in _entry_points():
+        if ep.value in seen:
+            continue
+        seen.add(ep.value)
+        origin = f"entry point {ep.name} = {ep.value}" + _distribution(ep)
+        try:
+            target = ep.load()
+            yield origin, _checks_of(target, ep.module)
+        except RegistryError:
+            raise
+        except Exception as exc:  # the pack's own bug: name the pack, not auditor
+            raise RegistryError(f"check pack {origin} cannot be loaded: {type(exc).__name__}: {exc}") from exc
+
+
+def _entry_points() -> list[EntryPoint]:
+    try:
+        from importlib.metadata import entry_points
+
+        return list(entry_points(group=GROUP))
+    except Exception as exc:  # unreadable installed metadata must not stop the built-in checks
+        print(f"auditor: warning: cannot read check packs: {exc}", file=sys.stderr)
+        return []
+
+
+def _distribution(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return f" (from {dist.name} {dist.version})" if dist is not None else ""
+
+
+def _checks_of(target: Any, base: str) -> list[ModuleType]:
+    """The check modules an entry point's object stands for (see the module docstring)."""
+    if isinstance(target, ModuleType):
+        return _checks_in(target)
+    if isinstance(target, (list, tuple)):
+        return [_check_module(item, base) for item in target]
+    raise RegistryError(
+        f"{base}: expected a module or a sequence of check modules, got {type(target).__name__}"
+    )
+
+
+def _checks_in(pack: ModuleType) -> list[ModuleType]:
+    names = getattr(pack, "CHECKS", None)
+    if names is not None:
+        return [_check_module(name, pack.__name__) for name in names]
+    if hasattr(pack, "RULE"):
+        return [pack]
+    if hasattr(pack, "__path__"):
+        found = sorted(m.name for m in pkgutil.iter_modules(pack.__path__) if not m.name.startswith("_"))
+        return [importlib.import_module(f"{pack.__name__}.{name}") for name in found]
+    raise RegistryError(f"{pack.__name__} is neither a check (RULE) nor a pack (CHECKS or submodules)")
+
+
+def _check_module(item: Any, base: str) -> ModuleType:
+    if isinstance(item, ModuleType):
+        return item
+    if isinstance(item, str):
+        return importlib.import_module(f"{base}.{item}")
+    raise RegistryError(f"{base}: a check list holds {type(item).__name__}, not a module or a module name")
+
+
 def _sort_key(rule_id: str) -> tuple[int, str]:
-    order = {"SRC": 0, "SUP": 1, "LA": 2, "AUT": 3, "POL": 4, "RB": 5, "SEC": 6, "LIV": 7}
     prefix = rule_id.rstrip("0123456789")
-    return order.get(prefix, 9), rule_id
+    rank = FAMILY_ORDER.index(prefix) if prefix in FAMILY_ORDER else len(FAMILY_ORDER)
+    return rank, rule_id

@@ -5,20 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from auditor.unknown import Unknown
-
 if TYPE_CHECKING:
     from auditor.model import Automation, AutomationAction, LogicApp, Trigger
-
-
-def known_str(value: Any) -> str | None:
-    """The value when it is a known string, else None."""
-    return value if isinstance(value, str) else None
-
-
-def is_unknown(value: Any) -> bool:
-    """True for Unknown values (checks must stay silent on them)."""
-    return isinstance(value, Unknown)
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:

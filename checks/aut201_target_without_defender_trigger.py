@@ -53,6 +53,7 @@ RULE = Rule(
     name="target-without-defender-trigger",
     severity=Severity.MEDIUM,
     title="Automation targets a Logic App without a Defender for Cloud trigger",
+    fires_when="the target Logic App has no Defender connector trigger",
     rationale=(
         "Workflow automation is built for Logic Apps started by a Defender connector trigger; without one the "
         "portal does not list the Logic App and its payload is untyped (or the trigger never fires at all)."

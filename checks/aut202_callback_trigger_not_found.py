@@ -49,6 +49,7 @@ RULE = Rule(
     name="callback-trigger-not-found",
     severity=Severity.HIGH,
     title="Automation callback URL names a trigger the Logic App does not have",
+    fires_when="`listCallbackUrl` names a trigger the target Logic App does not have",
     rationale=(
         "listCallbackUrl on a missing trigger fails the deployment; a callback for another Logic App than "
         "logicAppResourceId makes the automation call a workflow nobody configured it for."

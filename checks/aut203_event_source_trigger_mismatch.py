@@ -54,6 +54,7 @@ RULE = Rule(
     name="event-source-trigger-mismatch",
     severity=Severity.HIGH,
     title="Automation event source does not match the Logic App's Defender trigger",
+    fires_when="an Alerts automation targets an assessment trigger, and so on",
     rationale=(
         "The Logic App receives a document of another shape than its Defender trigger describes: every "
         "expression over the trigger body returns null and the workflow acts on nothing."

@@ -66,6 +66,7 @@ RULE = Rule(
     name="rule-set-never-matches",
     severity=Severity.HIGH,
     title="Automation rule set contains contradicting rules and never matches",
+    fires_when="rules of one rule set (AND) contradict each other",
     rationale=(
         "Rules of a rule set are AND-ed: two rules that cannot both hold make the rule set dead, and when "
         "it is the only one the automation never runs its Logic App."

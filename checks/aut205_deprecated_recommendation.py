@@ -60,6 +60,7 @@ RULE = Rule(
     name="deprecated-recommendation",
     severity=Severity.MEDIUM,
     title="Automation rule filters on a deprecated recommendation or alert",
+    fires_when="a rule filters on a deprecated or replaced recommendation or alert type",
     rationale=(
         "Deprecated recommendations are no longer assessed and deprecated alerts no longer raised, so a "
         "rule that matches only them never matches again and the automation silently stops firing."

@@ -72,6 +72,7 @@ RULE = Rule(
     name="invalid-rule",
     severity=Severity.MEDIUM,
     title="Automation rule has an invalid operator, type, value or path",
+    fires_when="unknown operator or property type, a value not of that type, a JPath not in the event schema",
     rationale=(
         "Rules are evaluated when events arrive, not at deployment: an unknown operator or type, a value "
         "that does not parse, or a path the event does not have deploys fine and then never matches."

@@ -48,6 +48,7 @@ RULE = Rule(
     name="unknown-event-source",
     severity=Severity.MEDIUM,
     title="Automation source uses an unknown event source",
+    fires_when="an event source not known for the resource's API version",
     rationale=(
         "The eventSource enum is open: a misspelled or too-new value may deploy without error, and the "
         "automation then waits for events that never arrive."

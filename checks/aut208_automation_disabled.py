@@ -47,6 +47,7 @@ RULE = Rule(
     name="automation-disabled",
     severity=Severity.INFO,
     title="Workflow automation is disabled",
+    fires_when="`isEnabled: false`",
     rationale=(
         "A disabled automation deploys cleanly but never triggers its Logic App or exports anything, "
         "and nothing in Defender for Cloud points it out."

@@ -49,6 +49,7 @@ RULE = Rule(
     name="automation-incomplete",
     severity=Severity.HIGH,
     title="Workflow automation has no scopes, sources or actions",
+    fires_when="no scopes, no sources or no actions",
     rationale=(
         "Without scopes or sources no event ever matches, and without actions a matching event goes "
         "nowhere: the automation silently does nothing."

@@ -48,6 +48,10 @@ RULE = Rule(
     name="legacy-defender-trigger",
     severity=Severity.HIGH,
     title="Logic App uses the legacy Defender for Cloud alert trigger",
+    fires_when=(
+        'the legacy "When a response to a … alert is triggered" trigger, or a Defender connection used '
+        "with a path that is not a current subscribe path"
+    ),
     rationale=(
         "Workflow automation does not launch Logic Apps that use the legacy trigger 'When a response to a "
         "Microsoft Defender for Cloud alert is triggered', so the automation silently never runs."

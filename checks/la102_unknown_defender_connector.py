@@ -42,6 +42,10 @@ RULE = Rule(
     name="unknown-defender-connector",
     severity=Severity.HIGH,
     title="Managed API name is a misspelled Defender for Cloud connector",
+    fires_when=(
+        "a managed API name close to a Defender connector but not one (`ascassement`); case variants such"
+        " as `Ascalert` are fine"
+    ),
     rationale=(
         "A connection to a managed API that does not exist fails to deploy or leaves the Defender trigger "
         "without a working connection, so the Logic App is never triggered."

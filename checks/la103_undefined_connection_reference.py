@@ -36,6 +36,7 @@ RULE = Rule(
     name="undefined-connection-reference",
     severity=Severity.HIGH,
     title="Trigger or action references an undefined connection",
+    fires_when="a trigger or action uses a `$connections` key the workflow does not bind",
     rationale=(
         "A connection key that $connections does not bind leaves the trigger or action without a "
         "connection: a Defender trigger never subscribes, an action fails at run time."

@@ -58,6 +58,7 @@ RULE = Rule(
     name="defender-trigger-path-mismatch",
     severity=Severity.HIGH,
     title="Defender trigger path belongs to a different connector than its connection",
+    fires_when="a Defender subscribe path on another connector's connection",
     rationale=(
         "A Defender connector only offers its own subscribe operation: a trigger whose path belongs to "
         "another connector cannot subscribe, so the automation never starts the Logic App."

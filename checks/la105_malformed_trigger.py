@@ -62,6 +62,7 @@ RULE = Rule(
     name="malformed-trigger",
     severity=Severity.HIGH,
     title="Logic App trigger is malformed",
+    fires_when="a trigger without `type`, with nested `triggers`, or otherwise not runnable",
     rationale=(
         "A trigger without a type, connection or path (or a workflow without any trigger) is rejected "
         "at deployment or can never fire, so the automation never starts the Logic App."

@@ -58,6 +58,7 @@ RULE = Rule(
     name="connection-needs-consent",
     severity=Severity.LOW,
     title="API connection must be authorised by hand after deployment",
+    fires_when="an Office 365 / Outlook / Teams / Slack / … connection deployed without credentials",
     rationale=(
         "A template cannot consent to an OAuth connection: it is created unauthenticated and every action "
         "that uses it fails until someone signs in."

@@ -54,6 +54,10 @@ RULE = Rule(
     name="scan-incomplete",
     severity=Severity.HIGH,
     title="Live scan could not read a subscription or resource type",
+    fires_when=(
+        "a live scan could not read a subscription or resource type (forbidden, failed, throttled out, "
+        "timed out); info with `--allow-partial`"
+    ),
     rationale=(
         "What a live scan could not read has no findings, which looks exactly like nothing being wrong: "
         "a partial governance scan must not pass silently."

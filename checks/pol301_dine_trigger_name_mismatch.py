@@ -59,6 +59,7 @@ RULE = Rule(
     name="dine-trigger-name-mismatch",
     severity=Severity.HIGH,
     title="DINE policy calls a trigger the Logic App does not have",
+    fires_when="a workflow-automation DINE policy's trigger map names a trigger the targeted Logic App lacks",
     rationale=(
         "listCallbackUrl on a missing trigger fails, so every remediation deployment fails and the automation "
         "is never created; built-in policies and most templates use different names for the same trigger."

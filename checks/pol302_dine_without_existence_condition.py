@@ -59,6 +59,7 @@ RULE = Rule(
     name="dine-without-existence-condition",
     severity=Severity.MEDIUM,
     title="DINE policy deploying an automation has no existenceCondition",
+    fires_when="a custom DINE policy deploys automations without an `existenceCondition`",
     rationale=(
         "Without an existence condition any automation of that name counts as compliant, even a disabled or "
         "modified one, so remediation never corrects drift."

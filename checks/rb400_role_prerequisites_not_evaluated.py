@@ -78,6 +78,10 @@ RULE = Rule(
     name="role-prerequisites-not-evaluated",
     severity=Severity.INFO,
     title="Role prerequisites were not evaluated (no access snapshot or principal)",
+    fires_when=(
+        "role checks were asked for (`--select RB`, a snapshot or a principal) but the snapshot, a "
+        "principal or the deployment target is missing; once per scan"
+    ),
     rationale=(
         "RB rules never guess who holds which role; without an access snapshot and the principals' object ids "
         "the permission steps of the workflow automation go unchecked, and this says so once."

@@ -59,6 +59,10 @@ RULE = Rule(
     name="deployer-cannot-write-automation",
     severity=Severity.HIGH,
     title="Deployer lacks Microsoft.Security/automations/write on the automation's resource group",
+    fires_when=(
+        "the deployer lacks `Microsoft.Security/automations/write` on the automation's resource group "
+        "(info when only Contributor grants it: the documentation names Security Admin or Owner)"
+    ),
     rationale=(
         "Without automations/write the deployment fails with AuthorizationFailed and the automation is never "
         "created, so the alerts and recommendations it should route go nowhere."

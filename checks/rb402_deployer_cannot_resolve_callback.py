@@ -52,6 +52,10 @@ RULE = Rule(
     name="deployer-cannot-resolve-callback",
     severity=Severity.HIGH,
     title="Deployer cannot list the target trigger's callback URL",
+    fires_when=(
+        "the deployer lacks `Microsoft.Logic/workflows/triggers/listCallbackUrl/action` on the target "
+        'trigger (the "Security Admin only" failure)'
+    ),
     rationale=(
         "listCallbackUrl() runs as the deployer; without triggers/listCallbackUrl/action on the Logic App the "
         "deployment fails. Security Admin, the role the documentation names, does not grant it."

@@ -52,6 +52,10 @@ RULE = Rule(
     name="editor-cannot-edit-logic-app",
     severity=Severity.MEDIUM,
     title="Editor cannot edit the Logic App or authorise its connections",
+    fires_when=(
+        "an editor lacks `Microsoft.Logic/workflows/write` on the Logic App or "
+        "`Microsoft.Web/connections/write` / `join/action` on its connections"
+    ),
     rationale=(
         "Without workflows/write the editor cannot save the workflow; without connections write/join they "
         "cannot authorise or use its API connections, so broken consent is never fixed."

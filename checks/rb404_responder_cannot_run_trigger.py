@@ -47,6 +47,10 @@ RULE = Rule(
     name="responder-cannot-run-trigger",
     severity=Severity.MEDIUM,
     title="Responder cannot run the Logic App's trigger",
+    fires_when=(
+        "a responder lacks `Microsoft.Logic/workflows/triggers/run/action` on the Defender trigger (Logic"
+        " App Operator does not have it)"
+    ),
     rationale=(
         "Responders re-run or manually start playbooks from alerts; without triggers/run/action (which Logic "
         "App Operator, the role the documentation names, lacks) they fail mid-incident."

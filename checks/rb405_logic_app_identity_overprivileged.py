@@ -69,6 +69,11 @@ RULE = Rule(
     name="logic-app-identity-overprivileged",
     severity=Severity.HIGH,
     title="Defender-triggered Logic App identity holds Owner, Contributor, UAA or '*' at a broad scope",
+    fires_when=(
+        "a Defender-triggered Logic App's identity gets Owner, Contributor, User Access Administrator or "
+        "a `*` role at subscription or management-group scope (template role assignments, or the "
+        "snapshot)"
+    ),
     rationale=(
         "The playbook runs on attacker-influenced alert data and can be edited by Logic App contributors; a "
         "sweeping role on a subscription or management group turns either into control of everything in it."

@@ -83,6 +83,10 @@ RULE = Rule(
     name="dine-remediation-cannot-deploy",
     severity=Severity.HIGH,
     title="Workflow-automation DINE assignment's identity cannot deploy the automation",
+    fires_when=(
+        "a workflow-automation DINE assignment has no identity, its identity lacks the policy's "
+        "`roleDefinitionIds` at the assignment scope, or cannot list the target callback URL"
+    ),
     rationale=(
         "Remediation deploys the automation as the assignment's managed identity: without it, without the "
         "policy's roleDefinitionIds at the assignment scope, or without listCallbackUrl on the Logic App, every "

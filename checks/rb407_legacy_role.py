@@ -43,6 +43,7 @@ RULE = Rule(
     name="legacy-role",
     severity=Severity.LOW,
     title="Prerequisite met only through Security Manager (Legacy)",
+    fires_when="a prerequisite is met only through Security Manager (Legacy)",
     rationale=(
         "Security Manager (Legacy) is a retired Security Center role ('Please use Security Administrator "
         "instead'); permissions that rest on it vanish when it is cleaned up."

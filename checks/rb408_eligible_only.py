@@ -43,6 +43,7 @@ RULE = Rule(
     name="eligible-only",
     severity=Severity.INFO,
     title="Prerequisite held only through a PIM-eligible assignment",
+    fires_when="a prerequisite is held only through a PIM-eligible assignment",
     rationale=(
         "An eligible assignment grants nothing until activated; pipelines and managed identities cannot "
         "activate, and people must remember to (with approval) mid-incident."

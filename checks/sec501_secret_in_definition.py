@@ -59,6 +59,7 @@ RULE = Rule(
     name="secret-in-definition",
     severity=Severity.HIGH,
     title="Secret stored in plain text in a Logic App definition",
+    fires_when="a secret-like Logic App definition parameter is a plain string with a literal default",
     rationale=(
         "Non-secure workflow parameters are part of the definition: anyone who can read the Logic App, its "
         "export or its run history sees the value in plain text."

@@ -52,6 +52,7 @@ RULE = Rule(
     name="literal-callback-url",
     severity=Severity.HIGH,
     title="Automation action contains a literal Logic App callback URL (sig=)",
+    fires_when="an automation action `uri` is a literal URL carrying `sig=`",
     rationale=(
         "The callback URL's sig= is a credential: anyone who has it can start the workflow. Written in a "
         "template it leaks into source control and deployment history, and breaks when keys are regenerated."

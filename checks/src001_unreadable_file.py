@@ -30,6 +30,7 @@ RULE = Rule(
     name="unreadable-file",
     severity=Severity.HIGH,
     title="File cannot be read or decoded",
+    fires_when="a file cannot be read or decoded",
     rationale="A file that cannot be read is not checked at all, so the scan would silently miss it.",
     remediation="Make the file readable and save it as UTF-8 (or UTF-16 with a byte-order mark).",
 )

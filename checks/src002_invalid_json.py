@@ -30,6 +30,7 @@ RULE = Rule(
     name="invalid-json",
     severity=Severity.HIGH,
     title="JSON syntax error",
+    fires_when="a JSON syntax error (line and column in the message)",
     rationale="Azure Resource Manager rejects a file that is not valid JSON, and none of its content was checked.",
     remediation="Fix the syntax error at the reported line and column.",
 )

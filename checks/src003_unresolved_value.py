@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from auditor.findings import Finding, Rule, Severity
+from auditor.findings import Finding, Phase, Rule, Severity
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
@@ -31,8 +31,10 @@ RULE = Rule(
     name="unresolved-value",
     severity=Severity.INFO,
     title="Value needed by a check is unknown before deployment",
+    fires_when="a value a check needed is only known at deployment",
     rationale="Checks stay silent on values they cannot resolve; this records what was not verified and why.",
     remediation="Supply parameter values with --parameters (or a parameters file beside the template).",
+    phase=Phase.AFTER_CHECKS,
 )
 
 

@@ -37,6 +37,7 @@ RULE = Rule(
     name="invalid-expression",
     severity=Severity.HIGH,
     title="Template expression has a syntax error",
+    fires_when="a template expression does not parse",
     rationale="Azure Resource Manager rejects a template whose expressions do not parse.",
     remediation="Fix the expression syntax; escape a literal leading '[' as '[['.",
 )

@@ -41,6 +41,10 @@ RULE = Rule(
     name="evaluation-limit",
     severity=Severity.HIGH,
     title="File exceeds auditor's evaluation budget",
+    fires_when=(
+        "evaluating a file would exceed auditor's budget (value size, steps, copy iterations, nesting, "
+        "time); the value becomes unknown"
+    ),
     rationale="A value, loop or expression too large to evaluate safely was not checked; the gate must not pass it.",
     remediation="Simplify the expression or loop named in the finding, or split the template into smaller deployments.",
 )

@@ -42,6 +42,10 @@ RULE = Rule(
     name="invalid-template-shape",
     severity=Severity.HIGH,
     title="Value has the wrong JSON type for where it sits",
+    fires_when=(
+        "a value has the wrong JSON type for where it sits (`resources` not an array, `name` a number, "
+        "…): Azure rejects it and auditor cannot check what depends on it"
+    ),
     rationale=(
         "Azure rejects a resource whose name, properties or rules have the wrong JSON type; auditor cannot "
         "check what depends on such a value, so the gate must not pass it."

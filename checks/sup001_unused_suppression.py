@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from auditor.findings import Finding, Rule, Severity
+from auditor.findings import Finding, Phase, Rule, Severity
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
@@ -33,8 +33,10 @@ RULE = Rule(
     name="unused-suppression",
     severity=Severity.LOW,
     title="A suppression matches no finding",
+    fires_when="an inline or configured suppression matches no finding",
     rationale="A suppression that no longer matches anything hides nothing today but would silently hide a future finding of that rule at that place.",
     remediation="Remove the suppression (inline metadata.auditor.ignore entry or [[tool.auditor.suppressions]] entry).",
+    phase=Phase.AFTER_SUPPRESSIONS,
 )
 
 

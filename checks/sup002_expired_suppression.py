@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from auditor.findings import Finding, Rule, Severity
+from auditor.findings import Finding, Phase, Rule, Severity
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
@@ -35,8 +35,10 @@ RULE = Rule(
     name="expired-suppression",
     severity=Severity.MEDIUM,
     title="A configured suppression has expired",
+    fires_when="a configured suppression is past its `expires` date (it no longer suppresses)",
     rationale="Suppressions with an expiry date are promises to fix something; once expired the finding is reported again and so is the broken promise.",
     remediation="Fix the finding, or renew the suppression with a new expires date and a reason.",
+    phase=Phase.AFTER_SUPPRESSIONS,
 )
 
 

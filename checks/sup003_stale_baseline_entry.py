@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from auditor.findings import Finding, Rule, Severity
+from auditor.findings import Finding, Phase, Rule, Severity
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
@@ -29,8 +29,10 @@ RULE = Rule(
     name="stale-baseline-entry",
     severity=Severity.INFO,
     title="A baseline entry no longer matches a finding",
+    fires_when="a baseline entry's finding no longer occurs",
     rationale="The finding was fixed (or moved to another resource); keeping the entry would hide a reintroduced problem.",
     remediation="Recreate the baseline with 'auditor baseline create'.",
+    phase=Phase.AFTER_SUPPRESSIONS,
 )
 
 

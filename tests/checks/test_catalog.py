@@ -32,10 +32,20 @@ SOURCE_RULES = {
 }
 
 
-def test_every_module_is_listed_and_every_listed_module_exists() -> None:
+def test_every_check_module_is_a_loaded_rule() -> None:
     files = {p.stem for p in CHECKS_DIR.glob("*.py") if not p.stem.startswith("_")}
-    assert set(builtin.CHECKS) == files
-    assert len(builtin.CHECKS) == len(set(builtin.CHECKS))
+    builtin_modules = [
+        c.module.__name__ for c in LOADED if c.module.__name__.startswith(f"{builtin.__name__}.")
+    ]
+    assert {name.rsplit(".", 1)[-1] for name in builtin_modules} == files
+    assert len(builtin_modules) == len(files)
+
+
+@pytest.mark.parametrize("loaded", LOADED, ids=lambda c: c.rule.id)
+def test_rule_says_when_it_fires(loaded: LoadedCheck) -> None:
+    text = loaded.rule.fires_when
+    assert text.strip() == text and len(text) > 10, f"{loaded.rule.id}: fires_when is the README table's text"
+    assert "|" not in text and "\n" not in text, "one Markdown table cell"
 
 
 @pytest.mark.parametrize("loaded", LOADED, ids=lambda c: c.rule.id)

@@ -3,8 +3,10 @@ negatives must yield nothing of that rule.
 
 Layout: ``tests/checks/fixtures/<RULE>/{positive_*,negative_*}.json`` (+ optional
 ``*.parameters.json`` beside a template, picked up as in real use) and
-``expected.json``: ``{"positive_x.json": [{"line": 41, "json_path": "…"}]}``.
-A fixture may also be a folder (``positive_x/``) holding several files that are scanned together;
+``expected.json``: ``{"positive_x.json": [{"line": 41, "json_path": "…"}]}``, in the order the scan
+lists them (file, line, column); ``message_contains`` optionally pins part of the message.
+A fixture may also be a folder (``positive_x/``) holding several files that are scanned together; its
+entries name the ``file`` (relative to the folder) each finding must be in;
 a folder with an ``auditor.toml`` is scanned the way the CLI scans it, with that configuration (e.g. an
 access snapshot ``access = "access.json"`` and ``[principals]`` for the RB rules).
 """
@@ -47,16 +49,26 @@ def _scan(case: Path, rule: str) -> ScanResult:
 def test_positive(rule: str, case: Path) -> None:
     expected = json.loads((case.parent / "expected.json").read_text())[case.name]
     result = _scan(case, rule)
+    mine = [f for f in result.findings if f.rule.id == rule]
     got = [
-        {"line": f.location.line, "json_path": f.location.json_path}
-        for f in result.findings
-        if f.rule.id == rule
+        {"file": _relative(f.location.file, case), "line": f.location.line, "json_path": f.location.json_path}
+        for f in mine
     ]
-    want = [{"line": e["line"], "json_path": e["json_path"]} for e in expected]
-    assert got == want, [f.message for f in result.findings]
-    for f, e in zip(result.findings, expected, strict=False):
-        if "message_contains" in e:
-            assert e["message_contains"] in f.message
+    want = [
+        {"file": e.get("file", case.name), "line": e["line"], "json_path": e["json_path"]} for e in expected
+    ]
+    assert got == want, [f.message for f in mine]
+    for finding, entry in zip(mine, expected, strict=True):
+        if "message_contains" in entry:
+            assert entry["message_contains"] in finding.message
+
+
+def _relative(file: str | None, case: Path) -> str | None:
+    """A finding's file relative to the fixture's folder (the case itself when it is a folder)."""
+    if file is None:
+        return None
+    base = case if case.is_dir() else case.parent
+    return Path(file).resolve().relative_to(base.resolve()).as_posix()
 
 
 @pytest.mark.parametrize(

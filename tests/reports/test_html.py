@@ -213,11 +213,15 @@ def test_report_is_self_contained(tmp_path: Path) -> None:
     assert len(scripts) == 1
     assert f"script-src {html_report.csp_hash(scripts[0])};" in policy
     assert "innerHTML" not in html and "insertAdjacentHTML" not in html and "document.write" not in html
-    # Every rule that ran is listed, every finding has a row.
+    # Every finding of the scan has a row, in the page and in its embedded data; every rule is listed.
     data = json.loads(
         re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S)[1]
     )
-    assert len(data["rows"]) == html.count('<tbody class="finding')
+    scanned = scan_paths([EXAMPLES])
+    assert len(scanned.findings) == 9
+    assert len(data["rows"]) == html.count('<tbody class="finding') == len(scanned.findings)
+    for rule in scanned.rules:
+        assert f">{rule.id}<" in html
 
 
 def test_markup_in_names_is_escaped_in_the_source(tmp_path: Path) -> None:
