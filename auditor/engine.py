@@ -24,6 +24,7 @@ from auditor.link import Links
 from auditor.listing import limit_per_place
 from auditor.model import CoverageRecord, FileRecord, Inventory
 from auditor.registry import LoadedCheck
+from auditor.selection import matches_any
 from auditor.suppressions import BaselineEntry, ConfiguredSuppression, apply
 
 
@@ -137,9 +138,7 @@ def _override(finding: Finding, policy: Policy) -> Finding:
 def _ignored_for_file(finding: Finding, policy: Policy) -> bool:
     path = finding.location.file or ""
     for pattern, selectors in policy.per_file_ignores.items():
-        if fnmatch.fnmatch(path, pattern) and any(
-            s.upper() == "ALL" or finding.rule.id.startswith(s.upper()) for s in selectors
-        ):
+        if fnmatch.fnmatch(path, pattern) and matches_any(selectors, finding.rule.id):
             return True
     return False
 

@@ -28,6 +28,7 @@ from typing import Any
 from auditor import __version__
 from auditor.findings import Finding, Location, Suppression
 from auditor.model import InlineSuppression
+from auditor.selection import matches, matches_any
 
 BASELINE_VERSION = 1
 
@@ -75,11 +76,6 @@ def _covers(path_prefix: str, json_path: str) -> bool:
         or json_path.startswith(path_prefix + ".")
         or json_path.startswith(path_prefix + "[")
     )
-
-
-def _rule_matches(selector: str, rule_id: str) -> bool:
-    sel = selector.strip().upper()
-    return sel == "ALL" or rule_id.upper().startswith(sel)
 
 
 MAX_BASELINE_BYTES = 256 * 1024 * 1024
@@ -200,13 +196,13 @@ def apply(
             marked = Suppression("external", "accepted in the baseline", entry.location.file or "baseline")
         out.append(replace(finding, suppressed_by=marked) if marked else finding)
     for i, inline_sup in enumerate(inline):
-        relevant = [r for r in inline_sup.rules if any(_rule_matches(r, rid) for rid in ran)]
+        relevant = [r for r in inline_sup.rules if any(matches(r, rid) for rid in ran)]
         if i not in used_inline and relevant:
             rules = ", ".join(inline_sup.rules)
             message = f"inline suppression of {rules} matches no finding; remove it"
             outcome.unused.append((Location.of(inline_sup.origin), message))
     for i, sup in active_config:
-        if i not in used_config and any(_rule_matches(sup.rule, rid) for rid in ran):
+        if i not in used_config and any(matches(sup.rule, rid) for rid in ran):
             outcome.unused.append(
                 (sup.location, f"configured suppression of {sup.rule} for '{sup.path}' matches no finding")
             )
@@ -228,7 +224,7 @@ def _match_inline(
     for i, sup in enumerate(inline):
         if sup.origin.file != loc.file or not _covers(sup.origin.json_path, loc.json_path):
             continue
-        if any(_rule_matches(r, finding.rule.id) for r in sup.rules):
+        if matches_any(sup.rules, finding.rule.id):
             used.add(i)
             return Suppression(
                 "inSource",
@@ -243,7 +239,7 @@ def _match_config(
 ) -> Suppression | None:
     loc = finding.location
     for i, sup in configured:
-        if not _rule_matches(sup.rule, finding.rule.id):
+        if not matches(sup.rule, finding.rule.id):
             continue
         if not fnmatch.fnmatch(loc.file or "", sup.path):
             continue

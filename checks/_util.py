@@ -6,7 +6,16 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from auditor.model import Automation, AutomationAction, LogicApp, Trigger
+    from auditor.checking import CheckContext
+    from auditor.model import (
+        Automation,
+        AutomationAction,
+        AutomationSource,
+        Inventory,
+        LogicApp,
+        RuleSet,
+        Trigger,
+    )
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
@@ -24,6 +33,26 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
                 cur[j] = min(cur[j], prev2[j - 2] + 1)
         prev2, prev = prev, cur
     return min(prev[-1], limit + 1)
+
+
+def rule_sets(inventory: Inventory, ctx: CheckContext) -> Iterator[tuple[AutomationSource, RuleSet]]:
+    """Every rule set of every automation, with its source.
+
+    What could not be read (an unknown ``sources`` array, ``ruleSets`` array, rule set or rule) is
+    recorded once here for the running check, so every rule-reading check says the same about it. A
+    rule set whose ``unresolved`` is set still yields its known rules: a check about single rules
+    can judge them; a check about the whole set (AND) must skip it.
+    """
+    for automation in inventory.automations:
+        if automation.sources_unknown is not None:
+            ctx.unresolved(automation.sources_unknown, automation.origin, "the automation's rule sets")
+        for source in automation.sources:
+            if source.rule_sets_unknown is not None:
+                ctx.unresolved(source.rule_sets_unknown, source.origin, "the source's rule sets")
+            for rule_set in source.rule_sets:
+                if rule_set.unresolved is not None:
+                    ctx.unresolved(rule_set.unresolved, rule_set.origin, "the rules of the rule set")
+                yield source, rule_set
 
 
 def logic_app_actions(automation: Automation) -> Iterator[AutomationAction]:

@@ -206,34 +206,29 @@ def _conflict(a: _Cond, b: _Cond) -> bool:
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Pairs of rules in one rule set that cannot both hold."""
-    for automation in inventory.automations:
-        if automation.sources_unknown is not None:
-            ctx.unresolved(automation.sources_unknown, automation.origin, "the automation's rule sets")
-        for source in automation.sources:
-            if source.rule_sets_unknown is not None:
-                ctx.unresolved(source.rule_sets_unknown, source.origin, "the source's rule sets")
-            for rule_set in source.rule_sets:
-                if rule_set.unresolved is not None:
-                    ctx.unresolved(rule_set.unresolved, rule_set.origin, "the rules of the rule set")
-                    continue
-                seen: list[_Cond] = []
-                for rule in rule_set.rules:
-                    cond = _normalise(rule, ctx)
-                    if cond is None:
-                        continue
-                    for earlier in seen:
-                        if earlier.jpath == cond.jpath and _conflict(earlier, cond):
-                            advice = (
-                                "put alternatives in separate rule sets (rule sets are OR-ed)"
-                                if earlier.op == cond.op == "equals"
-                                else "fix the operator or the expected value"
-                            )
-                            yield RULE.finding(
-                                f'rule "{cond.quote}" can never hold together with rule "{earlier.quote}" of '
-                                "the same rule set (rules of a rule set are AND-ed), so this rule set never "
-                                f"matches; {advice}",
-                                at=rule.origin,
-                                related=(earlier.rule.origin,),
-                            )
-                            break
-                    seen.append(cond)
+    from auditor.checks._util import rule_sets
+
+    for _source, rule_set in rule_sets(inventory, ctx):
+        if rule_set.unresolved is not None:  # the set is an AND: one unknown rule hides its outcome
+            continue
+        seen: list[_Cond] = []
+        for rule in rule_set.rules:
+            cond = _normalise(rule, ctx)
+            if cond is None:
+                continue
+            for earlier in seen:
+                if earlier.jpath == cond.jpath and _conflict(earlier, cond):
+                    advice = (
+                        "put alternatives in separate rule sets (rule sets are OR-ed)"
+                        if earlier.op == cond.op == "equals"
+                        else "fix the operator or the expected value"
+                    )
+                    yield RULE.finding(
+                        f'rule "{cond.quote}" can never hold together with rule "{earlier.quote}" of '
+                        "the same rule set (rules of a rule set are AND-ed), so this rule set never "
+                        f"matches; {advice}",
+                        at=rule.origin,
+                        related=(earlier.rule.origin,),
+                    )
+                    break
+            seen.append(cond)

@@ -75,15 +75,11 @@ _EXCLUDING_OPERATORS = frozenset({"notequals"})
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Rules whose expected value names a deprecated recommendation or alert type."""
     planned = {md.key: md for md in inventory.assessment_metadata if md.planned_deprecation_date}
-    for automation in inventory.automations:
-        for source in automation.sources:
-            if source.rule_sets_unknown is not None:
-                ctx.unresolved(source.rule_sets_unknown, source.origin, "the source's rule sets")
-            for rule_set in source.rule_sets:
-                if rule_set.unresolved is not None:
-                    ctx.unresolved(rule_set.unresolved, rule_set.origin, "the rules of the rule set")
-                for rule in rule_set.rules:
-                    yield from _check_rule(rule, ctx, planned)
+    from auditor.checks._util import rule_sets
+
+    for _source, rule_set in rule_sets(inventory, ctx):
+        for rule in rule_set.rules:
+            yield from _check_rule(rule, ctx, planned)
 
 
 def _check_rule(

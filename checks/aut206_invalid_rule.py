@@ -115,17 +115,13 @@ _NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Operator, type, value and path problems of every rule."""
     payloads: dict[str, Payload | None] = {}  # one per event source: building one reads the whole catalog
-    for automation in inventory.automations:
-        for source in automation.sources:
-            known = _cached_payload(payloads, ctx.catalog, source.event_source)
-            if source.rule_sets_unknown is not None:
-                ctx.unresolved(source.rule_sets_unknown, source.origin, "the source's rule sets")
-            for rule_set in source.rule_sets:
-                if rule_set.unresolved is not None:
-                    ctx.unresolved(rule_set.unresolved, rule_set.origin, "the rules of the rule set")
-                for rule in rule_set.rules:
-                    yield from _check_rule(rule, ctx)
-                    yield from _check_jpath(rule, source.event_source, known, ctx)
+    from auditor.checks._util import rule_sets
+
+    for source, rule_set in rule_sets(inventory, ctx):
+        known = _cached_payload(payloads, ctx.catalog, source.event_source)
+        for rule in rule_set.rules:
+            yield from _check_rule(rule, ctx)
+            yield from _check_jpath(rule, source.event_source, known, ctx)
 
 
 def _check_rule(rule: AutomationRule, ctx: CheckContext) -> Iterator[Finding]:
