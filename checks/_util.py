@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
+    from auditor.findings import Finding, Rule
     from auditor.model import (
         Automation,
         AutomationAction,
@@ -33,6 +34,17 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
                 cur[j] = min(cur[j], prev2[j - 2] + 1)
         prev2, prev = prev, cur
     return min(prev[-1], limit + 1)
+
+
+def report_problems(rule: Rule, inventory: Inventory, code: str, prefix: str = "") -> Iterator[Finding]:
+    """One finding of ``rule`` per problem a source recorded under ``code`` (the SRC rules).
+
+    Sources never create findings: they record problems (unreadable file, syntax error, …) with their
+    origin, and each SRC rule reports one kind of them, so the gate and selection treat them as rules.
+    """
+    for problem in inventory.problems:
+        if problem.code == code:
+            yield rule.finding(f"{prefix}{problem.message}", at=problem.origin)
 
 
 def rule_sets(inventory: Inventory, ctx: CheckContext) -> Iterator[tuple[AutomationSource, RuleSet]]:

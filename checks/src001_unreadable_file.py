@@ -38,6 +38,6 @@ RULE = Rule(
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """One finding per unreadable file."""
-    for problem in inventory.problems:
-        if problem.code == "unreadable":
-            yield RULE.finding(problem.message, at=problem.origin)
+    from auditor.checks._util import report_problems
+
+    yield from report_problems(RULE, inventory, "unreadable")

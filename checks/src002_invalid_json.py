@@ -38,8 +38,7 @@ RULE = Rule(
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """One finding per file with a syntax error."""
-    for problem in inventory.problems:
-        if problem.code == "invalid-json":
-            yield RULE.finding(f"invalid JSON: {problem.message}", at=problem.origin)
-        elif problem.code == "invalid-hcl":  # Terraform: the message already says "invalid HCL: …"
-            yield RULE.finding(problem.message, at=problem.origin)
+    from auditor.checks._util import report_problems
+
+    yield from report_problems(RULE, inventory, "invalid-json", prefix="invalid JSON: ")
+    yield from report_problems(RULE, inventory, "invalid-hcl")  # its message already says "invalid HCL: …"

@@ -45,6 +45,6 @@ RULE = Rule(
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """One finding per invalid expression."""
-    for problem in inventory.problems:
-        if problem.code == "invalid-expression":
-            yield RULE.finding(problem.message, at=problem.origin)
+    from auditor.checks._util import report_problems
+
+    yield from report_problems(RULE, inventory, "invalid-expression")

@@ -52,6 +52,6 @@ RULE = Rule(
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """One finding per recorded evaluation-limit problem."""
-    for problem in inventory.problems:
-        if problem.code == "evaluation-limit":
-            yield RULE.finding(problem.message, at=problem.origin)
+    from auditor.checks._util import report_problems
+
+    yield from report_problems(RULE, inventory, "evaluation-limit")

@@ -56,6 +56,6 @@ RULE = Rule(
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """One finding per recorded invalid-template-shape problem."""
-    for problem in inventory.problems:
-        if problem.code == "invalid-template-shape":
-            yield RULE.finding(problem.message, at=problem.origin)
+    from auditor.checks._util import report_problems
+
+    yield from report_problems(RULE, inventory, "invalid-template-shape")
