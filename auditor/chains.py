@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from auditor.findings import Finding, Location
 from auditor.link import Links, parse_callback_target
 from auditor.model import Automation, Inventory, LogicApp, Origin, Trigger
+from auditor.resource_ids import last_segment
 from auditor.unknown import CallbackUrl, is_unknown
 
 
@@ -128,7 +129,7 @@ def _chain(
         return Chain(name, tuple(items))
     la = links.logic_app(la_id)
     if la is None:
-        label = str(la_id).rstrip("/").rsplit("/", 1)[-1] if isinstance(la_id, str) else "?"
+        label = last_segment(la_id) if isinstance(la_id, str) else "?"
         items.append(ChainLink("logic-app", label, "unknown", note="not in the scanned files"))
         return Chain(name, tuple(items))
     items.append(_link("logic-app", str(la.name), la.origin, index))

@@ -13,16 +13,13 @@ import re
 from dataclasses import dataclass
 
 from auditor.model import Connection, ConnectionBinding, Inventory, LogicApp, Trigger
+from auditor.resource_ids import last_segment_key, normalize
 from auditor.unknown import is_unknown
 
 _TRIGGER_IN_ID = re.compile(
     r"/providers/microsoft\.logic/workflows/([^/]+)/triggers/([^/]+)/?$", re.IGNORECASE
 )
 _WORKFLOW_IN_ID = re.compile(r"/providers/microsoft\.logic/workflows/([^/]+)/?$", re.IGNORECASE)
-
-
-def _norm(resource_id: str) -> str:
-    return resource_id.strip().rstrip("/").lower()
 
 
 def _type_and_name(resource_id: str) -> str | None:
@@ -79,7 +76,7 @@ class Links:
         self._la_by_type_name: dict[str, list[LogicApp]] = {}
         for la in inventory.logic_apps:
             if isinstance(la.id, str):
-                self._la_by_id.setdefault(_norm(la.id), la)
+                self._la_by_id.setdefault(normalize(la.id), la)
                 key = _type_and_name(la.id)
                 if key:
                     self._la_by_type_name.setdefault(key, []).append(la)
@@ -87,7 +84,7 @@ class Links:
         self._conn_by_name: dict[str, list[Connection]] = {}
         for conn in inventory.connections:
             if isinstance(conn.id, str):
-                self._conn_by_id.setdefault(_norm(conn.id), conn)
+                self._conn_by_id.setdefault(normalize(conn.id), conn)
             if isinstance(conn.name, str):
                 self._conn_by_name.setdefault(conn.name.lower(), []).append(conn)
 
@@ -95,7 +92,7 @@ class Links:
         """The Logic App an id names: exact id first, else the only one of that name in the scan."""
         if not isinstance(resource_id, str):
             return None
-        found = self._la_by_id.get(_norm(resource_id))
+        found = self._la_by_id.get(normalize(resource_id))
         if found is not None:
             return found
         key = _type_and_name(resource_id)
@@ -105,10 +102,10 @@ class Links:
     def connection(self, binding: ConnectionBinding) -> Connection | None:
         """The connection resource a ``$connections`` binding points at."""
         if isinstance(binding.connection_id, str):
-            found = self._conn_by_id.get(_norm(binding.connection_id))
+            found = self._conn_by_id.get(normalize(binding.connection_id))
             if found is not None:
                 return found
-            name = binding.connection_id.rstrip("/").rsplit("/", 1)[-1].lower()
+            name = last_segment_key(binding.connection_id)
             candidates = self._conn_by_name.get(name, [])
             if len(candidates) == 1:
                 return candidates[0]

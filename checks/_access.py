@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from auditor.checks._util import display_name, logic_app_actions, trigger_connector
+from auditor.resource_ids import MANAGEMENT_GROUP_PREFIX, normalize, parent_scope, role_guid
 from auditor.unknown import CallbackUrl, Unknown
 
 if TYPE_CHECKING:
@@ -62,7 +63,6 @@ LABEL = {DEPLOYER: "deployer", EDITORS: "editor", RESPONDERS: "responder", IDENT
 FLAG = {DEPLOYER: "--deployer", EDITORS: "--editor", RESPONDERS: "--responder"}
 
 PLACEHOLDER = re.compile(r"\{[A-Za-z]+\}")
-MG_PREFIX = "/providers/microsoft.management/managementgroups/"
 PLACEHOLDER_HINT = (
     "for ARM templates, pass the deployment target with --subscription ID --resource-group NAME (or the "
     "'subscription' and 'resource-group' configuration keys) so it becomes a real scope"
@@ -73,34 +73,8 @@ PLACEHOLDER_HINT = (
 
 
 def norm(scope: str) -> str:
-    """Scopes and ids compare case-insensitively and without a trailing ``/``."""
-    s = scope.strip().lower()
-    return s.rstrip("/") or "/"
-
-
-def guid_of(role_definition_id: str) -> str:
-    """The role GUID of any role definition id form (ARM ids, bare GUIDs)."""
-    return role_definition_id.strip().rstrip("/").rsplit("/", 1)[-1].lower()
-
-
-def parent_scope(resource_id: str) -> str:
-    """A resource id minus its provider part: the resource group (or subscription, …) it lives in."""
-    idx = resource_id.lower().find("/providers/")
-    if idx < 0:
-        return resource_id
-    return resource_id[:idx] or "/"
-
-
-def scope_kind(scope: str) -> str | None:
-    """'the tenant root', 'management group' or 'subscription' for those broad scopes, else None."""
-    segments = [s for s in norm(scope).split("/") if s]
-    if not segments:
-        return "tenant root"
-    if len(segments) == 2 and segments[0] == "subscriptions":
-        return "subscription"
-    if len(segments) == 4 and segments[:3] == ["providers", "microsoft.management", "managementgroups"]:
-        return "management group"
-    return None
+    """A scope's comparison key; an empty scope is the tenant root here (a role assignment's scope)."""
+    return normalize(scope) or "/"
 
 
 def contains(outer: str, inner: str) -> bool | None:
@@ -111,7 +85,7 @@ def contains(outer: str, inner: str) -> bool | None:
         return True
     if PLACEHOLDER.search(o) or PLACEHOLDER.search(i):
         return None
-    if o.startswith(MG_PREFIX) and not i.startswith(o):
+    if o.startswith(MANAGEMENT_GROUP_PREFIX) and not i.startswith(o):
         return None
     return False
 
@@ -457,7 +431,7 @@ def dine_assignments(inventory: Inventory) -> Iterator[tuple[Any, Any]]:
     for assignment in inventory.policy_assignments:
         if not isinstance(assignment.policy_definition_id, str):
             continue
-        key = guid_of(assignment.policy_definition_id)
+        key = role_guid(assignment.policy_definition_id)
         found = definitions.get(key)
         if found is not None or key in BUILTIN_WORKFLOW_DINE:
             yield assignment, found
@@ -479,7 +453,7 @@ def find_role(guid: str, inventory: Inventory, ctx: CheckContext) -> Any:
     if role is not None:
         return role
     for definition in inventory.role_definitions:
-        if isinstance(definition.id, str) and guid_of(definition.id) == guid:
+        if isinstance(definition.id, str) and role_guid(definition.id) == guid:
             return _scanned_role(guid, definition.role_name, definition.permissions)
     return Unknown(
         f"role definition {guid} is neither built in nor defined in the scan or the access snapshot"

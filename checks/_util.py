@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from auditor.resource_ids import last_segment
+
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
     from auditor.findings import Finding, Rule
@@ -108,7 +110,7 @@ def display_name(element: Any) -> str:
     if isinstance(element.name, str):
         return str(element.name)
     if isinstance(element.id, str):
-        return str(element.id).rstrip("/").rsplit("/", 1)[-1]
+        return last_segment(element.id)
     return "?"
 
 

@@ -44,6 +44,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from auditor.findings import Finding, Rule, Severity
+from auditor.resource_ids import last_segment_key
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
@@ -81,8 +82,7 @@ def _targets(action: AutomationAction, ctx: CheckContext) -> tuple[LogicApp, lis
             ctx.unresolved(declared, action.origin, "the Logic App the action targets")
             return None
         if parsed is not None and not (
-            isinstance(declared, str)
-            and declared.rstrip("/").rsplit("/", 1)[-1].lower() == parsed.workflow_name.lower()
+            isinstance(declared, str) and last_segment_key(declared) == parsed.workflow_name.lower()
         ):
             return None  # the callback calls another Logic App, not in the scan (AUT202)
         la = ctx.links.logic_app(declared)

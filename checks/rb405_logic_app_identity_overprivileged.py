@@ -106,8 +106,9 @@ def sweeping_role(guid: str, inventory: Inventory, ctx: CheckContext) -> str | U
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Template role assignments to, and snapshot assignments of, workflow Logic Apps' identities."""
-    from auditor.checks._access import guid_of, identity_links, scope_kind, workflow_logic_apps
+    from auditor.checks._access import identity_links, workflow_logic_apps
     from auditor.checks._util import display_name
+    from auditor.resource_ids import broad_scope_kind, role_guid
 
     workflow = [la for la, _triggers in workflow_logic_apps(inventory, ctx)]
     if not workflow:
@@ -123,14 +124,14 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
         if isinstance(ra.scope, Unknown):
             ctx.unresolved(ra.scope, ra.origin, f"the scope of {what}")
             continue
-        if not isinstance(ra.scope, str) or scope_kind(ra.scope) is None:
+        if not isinstance(ra.scope, str) or broad_scope_kind(ra.scope) is None:
             continue
         if isinstance(ra.role_definition_id, Unknown):
             ctx.unresolved(ra.role_definition_id, ra.origin, what)
             continue
         if not isinstance(ra.role_definition_id, str):
             continue
-        role = sweeping_role(guid_of(ra.role_definition_id), inventory, ctx)
+        role = sweeping_role(role_guid(ra.role_definition_id), inventory, ctx)
         if isinstance(role, Unknown):
             ctx.unresolved(role, ra.origin, what)
             continue
@@ -138,7 +139,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
             continue
         yield RULE.finding(
             f"the template gives the managed identity of Logic App '{name}', which Defender for Cloud triggers, "
-            f"{role} at {scope_kind(ra.scope)} scope {ra.scope}: whoever edits the workflow, or shapes the "
+            f"{role} at {broad_scope_kind(ra.scope)} scope {ra.scope}: whoever edits the workflow, or shapes the "
             "alerts it processes, acts with that role; grant a narrow role on the resources it acts on",
             at=ra.origin,
             related=(la.origin,),
@@ -154,7 +155,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
         closure = evaluator.groups_of(identity.principal_id)
         for holder, via in closure.items():
             for scope_key, assignments in evaluator.snapshot.active.get(holder, {}).items():
-                if scope_kind(scope_key) is None:
+                if broad_scope_kind(scope_key) is None:
                     continue
                 for assignment in assignments:
                     role = sweeping_role(assignment.role_definition_id, inventory, ctx)
@@ -168,7 +169,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
                     through = f" through group {holder}" if via is not None else ""
                     yield RULE.finding(
                         f"the managed identity {identity.principal_id} of Logic App '{name}', which Defender for "
-                        f"Cloud triggers, holds {role} at {scope_kind(scope_key)} scope {assignment.scope}"
+                        f"Cloud triggers, holds {role} at {broad_scope_kind(scope_key)} scope {assignment.scope}"
                         f"{through} (assignment {assignment.id} in the access snapshot): grant a narrow role "
                         "on the resources it acts on instead",
                         at=identity.origin,

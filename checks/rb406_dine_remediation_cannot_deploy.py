@@ -72,6 +72,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from auditor.findings import Finding, Rule, Severity
+from auditor.resource_ids import last_segment
 from auditor.unknown import CallbackUrl, Unknown
 
 if TYPE_CHECKING:
@@ -144,13 +145,13 @@ def callback_targets(assignment: PolicyAssignment, inventory: Inventory) -> list
 
 
 def _target_label(target: str) -> str:
-    from auditor.checks._access import parent_scope
     from auditor.link import parse_callback_target
+    from auditor.resource_ids import parent_scope
 
     parsed = parse_callback_target(target)
     if parsed is not None:
         return f"trigger '{parsed.trigger_name}' of Logic App '{parsed.workflow_name}'"
-    name = target.rstrip("/").rsplit("/", 1)[-1]
+    name = last_segment(target)
     return f"Logic App '{name}' ({parent_scope(target)})"
 
 
@@ -164,9 +165,9 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
             policy = definition.display_name if isinstance(definition.display_name, str) else definition.name
             required: Any = definition.role_definition_ids
         else:
-            from auditor.checks._access import guid_of
+            from auditor.resource_ids import role_guid
 
-            policy = BUILTIN_WORKFLOW_DINE[guid_of(str(assignment.policy_definition_id))]
+            policy = BUILTIN_WORKFLOW_DINE[role_guid(str(assignment.policy_definition_id))]
             required = list(BUILTIN_WORKFLOW_DINE_ROLES)
         lead = f"policy assignment '{name}' of '{policy}'"
         identity = assignment.identity
@@ -208,11 +209,11 @@ def _from_snapshot(
         OWNER,
         Step,
         decide,
-        guid_of,
         real_scope,
         role_label,
         why_denied,
     )
+    from auditor.resource_ids import role_guid
 
     evaluator = ctx.evaluator
     identity = assignment.identity
@@ -230,7 +231,7 @@ def _from_snapshot(
                 by_scope = index.get(holder, {})
                 for key in keys:
                     into.update(ra.role_definition_id for ra in by_scope.get(key, ()))
-        missing = [guid_of(r) for r in roles if guid_of(r) not in held and OWNER not in held]
+        missing = [role_guid(r) for r in roles if role_guid(r) not in held and OWNER not in held]
         if missing and gap is not None:
             ctx.unresolved(Unknown(gap), assignment.origin, f"the roles of the identity of {lead}")
         elif missing:
@@ -259,7 +260,8 @@ def _from_templates(
     """Problems of a system-assigned identity a scanned template creates, from the role assignments
     the scan grants it: it does not exist before that deployment, so nothing else can have granted it
     a role. Any other identity without a known object id is left to SRC003."""
-    from auditor.checks._access import LIST_CALLBACK_URL, OWNER, contains, guid_of, role_label
+    from auditor.checks._access import LIST_CALLBACK_URL, OWNER, contains, role_label
+    from auditor.resource_ids import role_guid
 
     linked = [ra for ra in inventory.role_assignments if links_to(ra, assignment)]
     system = _SYSTEM in kind.replace(" ", "").lower()
@@ -284,12 +286,12 @@ def _from_templates(
     elif isinstance(scope, str) and roles:
         missing: list[str] = []
         for role in roles:
-            wanted = guid_of(role)
+            wanted = role_guid(role)
             answers = [
                 contains(ra.scope, scope)
                 for ra in linked
                 if isinstance(ra.role_definition_id, str)
-                and guid_of(ra.role_definition_id) in (wanted, OWNER)
+                and role_guid(ra.role_definition_id) in (wanted, OWNER)
                 and isinstance(ra.scope, str)
             ]
             if True in answers:
@@ -332,14 +334,15 @@ def _template_grants(
     linked: list[RoleAssignment], target: str, inventory: Inventory, ctx: CheckContext
 ) -> bool | None:
     """Whether one of the template's role assignments grants listCallbackUrl at ``target``."""
-    from auditor.checks._access import LIST_CALLBACK_URL, contains, find_role, guid_of
+    from auditor.checks._access import LIST_CALLBACK_URL, contains, find_role
+    from auditor.resource_ids import role_guid
 
     undecided = False
     for ra in linked:
         if not isinstance(ra.role_definition_id, str) or not isinstance(ra.scope, str):
             undecided = True
             continue
-        role = find_role(guid_of(ra.role_definition_id), inventory, ctx)
+        role = find_role(role_guid(ra.role_definition_id), inventory, ctx)
         allows = None if isinstance(role, Unknown) else role.allows(LIST_CALLBACK_URL)
         if allows is False:
             continue

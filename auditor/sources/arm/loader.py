@@ -18,6 +18,7 @@ from typing import Any
 from auditor import model as m
 from auditor.budget import Budget, use
 from auditor.files import display_path, read_regular
+from auditor.resource_ids import last_segment_key
 from auditor.sources.arm.classify import classify
 from auditor.sources.core import extract
 from auditor.sources.core.builder import InventoryBuilder
@@ -230,5 +231,5 @@ def _through_outputs(value: Any, outputs: dict[str, Any]) -> Any:
     target = value.target.strip().rstrip("/")
     if "/" in target and "/microsoft.resources/deployments/" not in target.lower():
         return None
-    recorded = outputs.get(target.rsplit("/", 1)[-1].lower())
+    recorded = outputs.get(last_segment_key(target))
     return recorded.get(path[1]) if isinstance(recorded, dict) else None

@@ -18,6 +18,7 @@ from typing import Any
 
 from auditor import model as m
 from auditor.budget import Budget, use
+from auditor.resource_ids import last_segment_key
 from auditor.sources.core import extract, policy
 from auditor.sources.core.cursor import LIVE_SOURCE, Context, Cursor, SourceFile
 from auditor.sources.core.evaluation.template import (
@@ -217,9 +218,7 @@ class InventoryBuilder:
         assignments: dict[str, list[m.PolicyAssignment]] = {}
         for a in self.policy_assignments:
             if isinstance(a.policy_definition_id, str):
-                assignments.setdefault(
-                    a.policy_definition_id.rstrip("/").rsplit("/", 1)[-1].lower(), []
-                ).append(a)
+                assignments.setdefault(last_segment_key(a.policy_definition_id), []).append(a)
         for pending in self._policies:
             self._policy(pending, assignments)
 
