@@ -29,7 +29,8 @@ from auditor.budget import Budget, Limits, use
 from auditor.cli import main
 from auditor.reports import FORMATS
 from auditor.sources.terraform import TerraformResult, scan_terraform_file
-from auditor.sources.terraform.hcl import MAX_HCL_BYTES, clear_cache
+from auditor.sources.terraform.config import MAX_HCL_BYTES
+from auditor.sources.terraform.hcl import clear_cache
 from auditor.unknown import Unknown
 
 OUTSIDE = "OUTSIDE-MARKER-7f3c"  # what the file outside the repository holds

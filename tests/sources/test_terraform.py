@@ -700,14 +700,15 @@ _STEP = re.compile(r"\.?([A-Za-z_$][A-Za-z0-9_$-]*)(?:\[(\d+)\])?")
 
 def _attribute_to_unknown(case: Path, rule: str, found: Finding, into: Path) -> bool:
     """Copy ``case`` to ``into`` with the attribute the finding rests on replaced by an unknown variable."""
-    from auditor.sources.terraform.hcl import _end, _load_file, _start
+    from auditor.sources.terraform.config import load_file
+    from auditor.sources.terraform.syntax import node_end, node_start
 
     address = re.match(r"resource\.([a-z0-9_]+)\.([A-Za-z0-9_-]+)", found.location.json_path)
     assert address is not None, found.location.json_path
     type_, name = address.groups()
     prefix = address.group(0)
     main = case / "main.tf"
-    parsed = _load_file(main, "main.tf")
+    parsed = load_file(main, "main.tf")
     block = next(b for b in parsed.blocks if b.type == "resource" and b.labels == (type_, name))
     attr = None
     rest = found.location.json_path[len(prefix) :]
@@ -722,7 +723,7 @@ def _attribute_to_unknown(case: Path, rule: str, found: Finding, into: Path) -> 
             return False
         attr = block.attrs[_DECIDING_ATTRIBUTE[rule]]
     text = parsed.src.text
-    start, end = _start(attr.expr), _end(attr.expr)
+    start, end = node_start(attr.expr), node_end(attr.expr)
     into.mkdir(parents=True, exist_ok=True)
     changed = text[:start] + "var.auditor_unknown" + text[end:]
     (into / "main.tf").write_text(changed + '\nvariable "auditor_unknown" {}\n')

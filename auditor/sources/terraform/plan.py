@@ -30,14 +30,9 @@ from typing import Any
 
 from auditor.sources.core.cursor import Context, Cursor, SourceFile, child_path
 from auditor.sources.core.jsonpos import PDict, PList
-from auditor.sources.terraform import (
-    TRIGGER_TYPES,
-    Mapper,
-    ResourceInstance,
-    TerraformProblem,
-    TerraformResult,
-    synthetic_id,
-)
+from auditor.sources.terraform.ids import TRIGGER_TYPES, synthetic_id
+from auditor.sources.terraform.mapper import Mapper
+from auditor.sources.terraform.result import ResourceInstance, TerraformProblem, TerraformResult
 from auditor.unknown import CallbackUrl, Unknown
 
 #: Attributes whose value is the referenced value itself (so a reference in the configuration can stand for it).

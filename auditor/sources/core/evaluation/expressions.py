@@ -36,13 +36,15 @@ from auditor.sources.core.evaluation.functions import (
     DEEP,
     LAZY,
     SHALLOW,
-    EvalError,
     FunctionSpec,
+    lookup_function,
+)
+from auditor.sources.core.evaluation.values import (
+    EvalError,
     derived_unknown,
     find_unknown,
     get_index,
     get_property,
-    lookup_function,
 )
 from auditor.unknown import Unknown
 

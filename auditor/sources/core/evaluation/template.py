@@ -21,7 +21,7 @@ from typing import Any
 from auditor.budget import LIMITS, Budget, BudgetExceeded, current
 from auditor.sources.core.cursor import Context, Cursor, SourceFile, child_path
 from auditor.sources.core.evaluation import expressions
-from auditor.sources.core.evaluation.functions import weigh
+from auditor.sources.core.evaluation.values import weigh
 from auditor.sources.core.extract import json_kind, wrong_type
 from auditor.sources.core.jsonpos import PDict, PList
 from auditor.unknown import Unknown, is_unknown
