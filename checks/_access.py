@@ -462,7 +462,7 @@ def find_role(guid: str, inventory: Inventory, ctx: CheckContext) -> Any:
 
 def _scanned_role(guid: str, role_name: Any, permissions: Any) -> Any:
     from auditor.rbac import SnapshotError
-    from auditor.rbac.snapshot import parse_role_definition
+    from auditor.rbac.loader import parse_role_definition
     from auditor.unknown import contains_unknown
 
     name = role_name if isinstance(role_name, str) else guid

@@ -36,6 +36,7 @@ from auditor.rbac.evaluator import (
     explain,
     roles_granting,
 )
+from auditor.rbac.loader import load_snapshot, snapshot_from_data
 from auditor.rbac.snapshot import (
     EVERYONE,
     AccessSnapshot,
@@ -46,11 +47,7 @@ from auditor.rbac.snapshot import (
     RoleAssignment,
     RoleDefinition,
     SnapshotError,
-    load_snapshot,
-    normalize_scope,
     pattern_matches,
-    role_guid,
-    snapshot_from_data,
 )
 
 __all__ = [
@@ -78,9 +75,7 @@ __all__ = [
     "evaluate_condition",
     "explain",
     "load_snapshot",
-    "normalize_scope",
     "pattern_matches",
-    "role_guid",
     "roles_granting",
     "snapshot_from_data",
 ]

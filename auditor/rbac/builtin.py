@@ -32,7 +32,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from auditor.rbac.snapshot import RoleDefinition, parse_role_definition, pattern_matches, role_guid
+from auditor.rbac.loader import parse_role_definition
+from auditor.rbac.snapshot import RoleDefinition, pattern_matches
+from auditor.resource_ids import role_guid
 
 DATA_FILE = "builtin-roles.compact.json"
 _BLOCK_KEYS = ("actions", "notActions", "dataActions", "notDataActions", "condition", "conditionVersion")

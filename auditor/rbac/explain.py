@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from auditor.rbac.evaluator import ALLOWED, CONDITIONAL, DENIED, Decision, Evaluator, Grant
-from auditor.rbac.snapshot import SnapshotError, load_snapshot
+from auditor.rbac.loader import load_snapshot
+from auditor.rbac.snapshot import SnapshotError
 
 EXIT_ALLOWED, EXIT_NOT_ALLOWED, EXIT_USAGE = 0, 1, 2
 

@@ -392,14 +392,15 @@ def test_empty_snapshot_denies_with_suggestion(capsys: pytest.CaptureFixture[str
 
 
 def test_api_from_objects_without_a_file() -> None:
-    from auditor.rbac import AccessSnapshot, Evaluator, RoleAssignment, normalize_scope
+    from auditor.rbac import AccessSnapshot, Evaluator, RoleAssignment
+    from auditor.resource_ids import normalize
 
     ra = RoleAssignment(
         id="ra-template",
         principal_id="mi-1",
         role_definition_id=R["lao"],
         scope=RG1,
-        scope_key=normalize_scope(RG1),
+        scope_key=normalize(RG1),
         principal_type="ServicePrincipal",
     )
     ev = Evaluator(AccessSnapshot(role_assignments=[ra]))
@@ -474,7 +475,7 @@ def test_pattern_matching(pattern: str, action: str, expected: bool) -> None:
 def test_every_builtin_condition_parses() -> None:
     """The ABAC parser covers every condition the shipped built-in roles use (none is 'unsupported')."""
     from auditor.rbac import builtin_roles
-    from auditor.rbac.evaluator import parse_condition
+    from auditor.rbac.conditions import parse_condition
 
     conditions = {p.condition for r in builtin_roles() for p in r.permissions if p.condition}
     assert len(conditions) >= 20
@@ -520,7 +521,7 @@ def test_condition_version_1_is_not_guessed() -> None:
 
 @pytest.mark.parametrize("fixture", sorted(FIXTURES.values()))
 def test_fast_and_validating_assignment_parsers_agree(fixture: str) -> None:
-    from auditor.rbac.snapshot import _role_assignment, _role_assignment_checked
+    from auditor.rbac.loader import _role_assignment, _role_assignment_checked
 
     data = json.loads((HERE / fixture).read_text(encoding="utf-8"))
     for key, eligible in (("roleAssignments", False), ("roleEligibilityScheduleInstances", True)):
