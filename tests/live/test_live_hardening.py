@@ -35,7 +35,8 @@ from tests.live.emulator import DEFAULT_DATA_DIR, Emulator, running_emulator
 pytest.importorskip("azure.identity", reason="the 'live' extra is not installed (pip install -e '.[test]')")
 
 from auditor.sources.live.options import LiveOptions
-from auditor.sources.live.scanner import LiveResult, LiveScanner
+from auditor.sources.live.results import LiveResult
+from auditor.sources.live.scanner import LiveScanner
 
 REPO = Path(__file__).resolve().parents[2]
 PROD = "6b1c3e9a-2f4d-4a8b-9c7e-1d2f3a4b5c6d"

@@ -30,7 +30,7 @@ from auditor.model import (
 from auditor.registry import load_checks
 from auditor.sources.live import options as live_options
 from auditor.sources.live.options import LiveError, LiveOptions, options_from_args
-from auditor.sources.live.scanner import REDACTED, sanitize
+from auditor.sources.live.sanitizing import REDACTED, sanitize
 
 SUB = "6b1c3e9a-2f4d-4a8b-9c7e-1d2f3a4b5c6d"
 LIVE = Origin(

@@ -19,7 +19,7 @@ from auditor.sources.live.options import INSTALL_HINT, LiveError, LiveOptions, o
 
 if TYPE_CHECKING:
     from auditor.sources.live.progress import Progress
-    from auditor.sources.live.scanner import LiveResult
+    from auditor.sources.live.results import LiveResult
 
 __all__ = ["INSTALL_HINT", "LiveError", "LiveOptions", "export_access", "options_from_args", "scan_live"]
 

@@ -57,6 +57,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from auditor import __version__
 from auditor.neutral import terminal
+from auditor.sources.core.extract import json_kind
 from auditor.sources.live.options import MAX_ANSWER_BYTES, MAX_PAGES, MAX_READ_BYTES
 
 LOG = logging.getLogger("auditor.live")
@@ -154,21 +155,6 @@ def untrusted(text: Any, limit: int = 200) -> str:
     return terminal(value[:limit]) + ("…" if len(value) > limit else "")
 
 
-def _kind(value: Any) -> str:
-    """The JSON type of a decoded value, in words."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
 def _error_code(body: Any) -> tuple[str, str]:
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
@@ -197,17 +183,17 @@ def _too_deep(value: Any, limit: int) -> bool:
 def item_problem(item: Any, depth_limit: int = MAX_ANSWER_DEPTH) -> str | None:
     """Why ``item`` (one element of a list answer, or one GET body) is not an ARM object; None if it is."""
     if not isinstance(item, dict):
-        return f"an item is {_kind(item)}, not a JSON object"
+        return f"an item is {json_kind(item)}, not a JSON object"
     ident = item.get("id")
     label = f"item '{untrusted(ident, 120)}'" if isinstance(ident, str) else "an item"
     for key in _STRING_MEMBERS:
         value = item.get(key)
         if value is not None and not isinstance(value, str):
-            return f"{label} has a '{key}' that is {_kind(value)}, not a string"
+            return f"{label} has a '{key}' that is {json_kind(value)}, not a string"
     for key in _OBJECT_MEMBERS:
         value = item.get(key)
         if value is not None and not isinstance(value, dict):
-            return f"{label} has a '{key}' that is {_kind(value)}, not an object"
+            return f"{label} has a '{key}' that is {json_kind(value)}, not an object"
     if _too_deep(item, depth_limit):
         return f"{label} nests deeper than {depth_limit} levels"
     return None
@@ -617,11 +603,11 @@ class ArmHttp:
             body = self._decode(response.status_code, data)
             if not isinstance(body, dict):
                 raise ReadError(
-                    "failed", f"200: the answer is {_kind(body)}, not a list (an object with 'value')"
+                    "failed", f"200: the answer is {json_kind(body)}, not a list (an object with 'value')"
                 )
             values = body.get("value")
             if not isinstance(values, list):
-                raise ReadError("failed", f"200: the answer's 'value' is {_kind(values)}, not a list")
+                raise ReadError("failed", f"200: the answer's 'value' is {json_kind(values)}, not a list")
             yield skipped.keep(values)
             next_link = body.get("nextLink")
             if next_link is None or next_link == "":
@@ -629,7 +615,7 @@ class ArmHttp:
             if not isinstance(next_link, str) or len(next_link) > MAX_LINK:
                 raise ReadError(
                     "failed",
-                    f"the answer's nextLink is {_kind(next_link)}{' too long' if isinstance(next_link, str) else ''}, "
+                    f"the answer's nextLink is {json_kind(next_link)}{' too long' if isinstance(next_link, str) else ''}, "
                     "not a link to the next page: the rest of the list was not read",
                 )
             if not _same_origin(next_link, self.origin):
@@ -683,10 +669,12 @@ class ArmHttp:
             self._check(response, data, what)
             doc = self._decode(response.status_code, data)
             if not isinstance(doc, dict):
-                raise ReadError("failed", f"200: the answer is {_kind(doc)}, not a Resource Graph result")
+                raise ReadError("failed", f"200: the answer is {json_kind(doc)}, not a Resource Graph result")
             rows = doc.get("data")
             if not isinstance(rows, list):
-                raise ReadError("failed", f"200: the answer's 'data' is {_kind(rows)}, not a list of rows")
+                raise ReadError(
+                    "failed", f"200: the answer's 'data' is {json_kind(rows)}, not a list of rows"
+                )
             yield skipped.keep(rows)
             token = doc.get("$skipToken")
             if token is None or token == "":
@@ -700,7 +688,7 @@ class ArmHttp:
             if not isinstance(token, str) or len(token) > MAX_LINK:
                 raise ReadError(
                     "failed",
-                    f"the answer's $skipToken is {_kind(token)}{' too long' if isinstance(token, str) else ''}, "
+                    f"the answer's $skipToken is {json_kind(token)}{' too long' if isinstance(token, str) else ''}, "
                     "not a paging token: the rest of the result was not read",
                 )
             digest = hashlib.sha256(token.encode("utf-8", "backslashreplace")).hexdigest()

@@ -32,257 +32,44 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor import model as m
 from auditor.budget import reraise_bugs
-from auditor.neutral import printable
+from auditor.resource_ids import last_segment, last_segment_key
 from auditor.sources.core.builder import InventoryBuilder
-from auditor.sources.live.http import LOG, ArmHttp, ReadError, Stats, untrusted
+from auditor.sources.live.catalogue import (
+    ACCESS_READS,
+    GRAPH_BATCH,
+    MANAGEMENT_GROUPS_TYPE,
+    METADATA_API,
+    METADATA_TYPE,
+    MG_API,
+    READS,
+    SUBSCRIPTIONS_API,
+    SUBSCRIPTIONS_TYPE,
+    flagged_metadata,
+    graph_row_body,
+)
+from auditor.sources.live.http import ArmHttp, ReadError, Stats, untrusted
 from auditor.sources.live.options import (
     INSTALL_HINT,
-    WORKFLOW_AUTOMATION_POLICIES,
     LiveError,
     LiveOptions,
     is_guid,
     is_management_group_name,
 )
 from auditor.sources.live.progress import NullProgress, Progress
+from auditor.sources.live.results import LiveResult, Outcome, run_read
+from auditor.sources.live.sanitizing import as_array, as_object, as_text, sanitize
 
-SUBSCRIPTIONS_TYPE = "Microsoft.Resources/subscriptions"
-MANAGEMENT_GROUPS_TYPE = "Microsoft.Management/managementGroups"
-METADATA_TYPE = "Microsoft.Security/assessmentMetadata"
-MG_API = "2020-05-01"
-SUBSCRIPTIONS_API = "2022-12-01"
-METADATA_API = "2021-06-01"
-GRAPH_BATCH = 1000  # Resource Graph accepts at most 1,000 subscriptions per query
-
-
-@dataclass(frozen=True)
-class Read:
-    """One resource type read per subscription (REST) or per batch of subscriptions (Resource Graph)."""
-
-    resource_type: str
-    api_version: str
-    table: str  # Resource Graph table
-    graph_where: str
-    filter: str | None = None  # REST $filter
-    inventory: bool = True  # its bodies become inventory elements
-    access: str | None = None  # its bodies go into this section of the access snapshot
-    keep: Callable[[dict[str, Any]], bool] | None = None
-    tenant_level_rows: bool = False  # Resource Graph also holds rows above subscriptions (MG, root)
-
-
-def _workflow_automation_policy(body: dict[str, Any]) -> bool:
-    props = body.get("properties")
-    ref = props.get("policyDefinitionId") if isinstance(props, dict) else None
-    return isinstance(ref, str) and ref.rstrip("/").rsplit("/", 1)[-1].lower() in WORKFLOW_AUTOMATION_POLICIES
-
-
-_POLICY_IDS = ", ".join(
-    f"'/providers/Microsoft.Authorization/policyDefinitions/{guid}'" for guid in WORKFLOW_AUTOMATION_POLICIES
-)
-
-READS: tuple[Read, ...] = (
-    Read(
-        "Microsoft.Security/automations",
-        "2019-01-01-preview",
-        "resources",
-        "type =~ 'microsoft.security/automations'",
-    ),
-    Read("Microsoft.Logic/workflows", "2019-05-01", "resources", "type =~ 'microsoft.logic/workflows'"),
-    Read("Microsoft.Web/connections", "2016-06-01", "resources", "type =~ 'microsoft.web/connections'"),
-    Read(
-        "Microsoft.Authorization/roleAssignments",
-        "2022-04-01",
-        "authorizationresources",
-        "type =~ 'microsoft.authorization/roleassignments'",
-        access="roleAssignments",
-        tenant_level_rows=True,
-    ),
-    Read(
-        "Microsoft.Authorization/roleDefinitions",
-        "2022-04-01",
-        "authorizationresources",
-        "type =~ 'microsoft.authorization/roledefinitions' and properties.type =~ 'CustomRole'",
-        filter="type eq 'CustomRole'",
-        access="roleDefinitions",
-        tenant_level_rows=True,
-    ),
-    Read(
-        "Microsoft.Authorization/denyAssignments",
-        "2022-04-01",
-        "authorizationresources",
-        "type =~ 'microsoft.authorization/denyassignments'",
-        inventory=False,
-        access="denyAssignments",
-        tenant_level_rows=True,
-    ),
-    Read(
-        "Microsoft.Authorization/policyAssignments",
-        "2023-04-01",
-        "policyresources",
-        f"type =~ 'microsoft.authorization/policyassignments' and properties.policyDefinitionId in~ ({_POLICY_IDS})",
-        keep=_workflow_automation_policy,
-        tenant_level_rows=True,
-    ),
-)
-ACCESS_READS = tuple(r for r in READS if r.access)
-
-
-# ---------------------------------------------------------------- sanitizing
-
-_SIG = re.compile(r"(sig=)[^&\s\"'<>]+", re.IGNORECASE)
-_CONNECTION_SECRETS = ("parameterValues", "nonSecretParameterValues", "customParameterValues")
-REDACTED = "<redacted>"
-
-
-def _scrub_text(text: str) -> str:
-    text = printable(text)  # a lone surrogate ("\ud800" is valid JSON) would kill the first .encode()
-    return _SIG.sub(r"\1***", text) if "sig=" in text.lower() else text
-
-
-def _scrub(value: Any) -> Any:
-    """Every string with a ``sig=`` value gets ``sig=***``, lone surrogates escaped (deep copy of
-    containers; :mod:`.http` has bounded the depth)."""
-    if isinstance(value, str):
-        return _scrub_text(value)
-    if isinstance(value, dict):
-        return {_scrub_text(k) if isinstance(k, str) else k: _scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    return value
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    """``value`` when it is a JSON object, else an empty one (Azure's answers are not trusted)."""
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    """``value`` when it is a JSON array, else an empty one."""
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str | None:
-    """``value`` when it is a string, else None."""
-    return value if isinstance(value, str) else None
-
-
-def sanitize(body: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a REST body without what no report may show.
-
-    * automations: each action's ``uri`` (the Logic App callback URL with its SAS ``sig``), which ARM
-      does not return anyway and which would otherwise look like a literal URL (SEC502);
-    * connections: the values of ``parameterValues``, ``nonSecretParameterValues``,
-      ``customParameterValues`` and ``parameterValueSet.values`` (the names stay: they say credentials
-      were given);
-    * workflows: the values of ``properties.parameters`` except ``$connections``;
-    * everywhere: any ``sig=`` value.
-    """
-    clean: dict[str, Any] = _scrub(body)
-    props = clean.get("properties")
-    if not isinstance(props, dict):
-        return clean
-    kind = str(clean.get("type", "")).lower()
-    if kind == "microsoft.security/automations":
-        for action in _list(props.get("actions")):
-            if isinstance(action, dict):
-                action.pop("uri", None)
-    elif kind == "microsoft.web/connections":
-        for key in _CONNECTION_SECRETS:
-            block = props.get(key)
-            if isinstance(block, dict):
-                props[key] = dict.fromkeys(block, REDACTED)
-        value_set = props.get("parameterValueSet")
-        if isinstance(value_set, dict):
-            values = value_set.get("values")
-            props["parameterValueSet"] = {
-                "name": value_set.get("name"),
-                "values": dict.fromkeys(values, REDACTED) if isinstance(values, dict) else {},
-            }
-    elif kind == "microsoft.logic/workflows":
-        params = props.get("parameters")
-        if isinstance(params, dict):
-            for name, spec in params.items():
-                if name != "$connections" and isinstance(spec, dict) and "value" in spec:
-                    spec["value"] = REDACTED
-    return clean
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass
-class LiveResult:
-    """What a live scan read."""
-
-    inventory: m.Inventory
-    coverage: list[m.CoverageRecord]
-    access_data: dict[str, Any]
-    subscriptions: list[tuple[str, str | None]]
-    stats: Stats
-    mode: str  # "per-subscription" or "resource-graph"
-    seconds: float = 0.0
-
-    @property
-    def complete(self) -> bool:
-        """Every read succeeded."""
-        return all(r.status == "ok" for r in self.coverage)
-
-    def access_snapshot(self) -> Any:
-        """The access data as an indexed :class:`auditor.rbac.AccessSnapshot` (None when it is unusable)."""
-        from auditor.rbac import SnapshotError, snapshot_from_data
-
-        try:
-            return snapshot_from_data(self.access_data, source="live")
-        except SnapshotError as exc:
-            LOG.warning("the live access data cannot be used for the RB checks: %s", exc)
-            return None
-
-
-Task = tuple[tuple[int, ...], "Read | None", "str | None", Callable[[], Iterable[list[dict[str, Any]]]]]
-
-
-@dataclass
-class _Outcome:
-    """One finished read (computed on a worker thread, absorbed on the main thread)."""
-
-    order: tuple[int, ...]
-    read: Read | None
-    subscription: str | None
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-    status: str = "ok"
-    detail: str = ""
-    items: int = 0
-    per_subscription: dict[str, int] | None = None  # Resource Graph: rows per subscription
-    subscriptions: list[str] | None = None  # Resource Graph: the batch
-
-
-def _outcome(
-    order: tuple[int, ...],
-    read: Read | None,
-    sub: str | None,
-    fn: Callable[[], Iterable[list[dict[str, Any]]]],
-) -> _Outcome:
-    out = _Outcome(order, read, sub)
-    try:
-        for page in fn():
-            out.items += len(page)
-            out.bodies.extend(page)
-    except ReadError as exc:
-        out.status, out.detail = exc.status, exc.detail
-    except Exception as exc:  # a bug: recorded, never fatal for the other reads (re-raised in the tests)
-        if reraise_bugs():
-            raise
-        out.status, out.detail = "failed", f"{type(exc).__name__}: {untrusted(str(exc))}"
-    return out
+if TYPE_CHECKING:
+    from auditor.sources.live.catalogue import Read
+    from auditor.sources.live.results import Task
 
 
 # ---------------------------------------------------------------- the scanner
@@ -425,7 +212,7 @@ class LiveScanner:
         tasks: Iterable[Task],
         subs_total: int,
         per_sub: dict[str, int] | None = None,
-        absorb: Callable[[_Outcome], None] | None = None,
+        absorb: Callable[[Outcome], None] | None = None,
     ) -> None:
         """Run ``tasks`` and absorb their outcomes as they finish; at the deadline, the rest are timed out.
 
@@ -435,12 +222,12 @@ class LiveScanner:
         absorb = absorb or self._absorb
         todo = iter(tasks)
         window = max(4 * self.options.concurrency, 8)
-        inflight: set[Future[_Outcome]] = set()
+        inflight: set[Future[Outcome]] = set()
         done_count = 0
         subs_done = 0
         remaining_by_sub = dict(per_sub or {})
 
-        def take(outcome: _Outcome) -> None:
+        def take(outcome: Outcome) -> None:
             nonlocal done_count, subs_done
             absorb(outcome)
             done_count += 1
@@ -472,14 +259,14 @@ class LiveScanner:
         if not inflight:
             return
         self.stop.set()
-        late: list[_Outcome] = []
+        late: list[Outcome] = []
         for future in inflight:
             if future.done() and not future.cancelled():
                 take(future.result())  # finished just at the deadline
             else:
                 future.cancel()  # a running read cannot be cancelled: its result is ignored
                 late.append(self._pending(future))
-        late.extend(_Outcome(order, read, sub) for order, read, sub, _fn in todo)
+        late.extend(Outcome(order, read, sub) for order, read, sub, _fn in todo)
         for outcome in sorted(late, key=lambda o: o.order):
             outcome.status = "timed-out"
             outcome.detail = (
@@ -493,24 +280,24 @@ class LiveScanner:
         read: Read | None,
         sub: str | None,
         fn: Callable[[], Iterable[list[dict[str, Any]]]],
-    ) -> Future[_Outcome]:
-        future = self.pool.submit(_outcome, order, read, sub, fn)
+    ) -> Future[Outcome]:
+        future = self.pool.submit(run_read, order, read, sub, fn)
         future.auditor_meta = (order, read, sub)  # type: ignore[attr-defined]
         return future
 
     @staticmethod
-    def _pending(future: Future[_Outcome]) -> _Outcome:
+    def _pending(future: Future[Outcome]) -> Outcome:
         order, read, sub = future.auditor_meta  # type: ignore[attr-defined]
-        return _Outcome(order, read, sub)
+        return Outcome(order, read, sub)
 
-    def _run_one(self, order: tuple[int, ...], fn: Callable[[], Iterable[list[dict[str, Any]]]]) -> _Outcome:
+    def _run_one(self, order: tuple[int, ...], fn: Callable[[], Iterable[list[dict[str, Any]]]]) -> Outcome:
         """A tenant-level read, run now (with the deadline)."""
         future = self._submit(order, None, None, fn)
         left = max(0.0, self.deadline - time.monotonic())
         done, _ = wait([future], timeout=left)
         if not done:
             self.stop.set()
-            return _Outcome(order, None, None, status="timed-out", detail="--scan-timeout reached")
+            return Outcome(order, None, None, status="timed-out", detail="--scan-timeout reached")
         return future.result()
 
     # ------------------------------------------------------------ discovery
@@ -561,13 +348,13 @@ class LiveScanner:
                 )
                 for item in outcome.bodies:
                     kind = str(item.get("type", "")).lower()
-                    name = _text(item.get("name"))
+                    name = as_text(item.get("name"))
                     if kind.endswith("/subscriptions") and name:
-                        props = _dict(item.get("properties"))
-                        subs.append((name, _text(props.get("displayName"))))
-                        parent = _dict(props.get("parent")).get("id")
+                        props = as_object(item.get("properties"))
+                        subs.append((name, as_text(props.get("displayName"))))
+                        parent = as_object(props.get("parent")).get("id")
                         if isinstance(parent, str):
-                            self.sub_parent[name.lower()] = parent.rsplit("/", 1)[-1]
+                            self.sub_parent[name.lower()] = last_segment(parent)
             else:
                 outcome = self._run_one(
                     (0, 0),
@@ -578,7 +365,7 @@ class LiveScanner:
                 for item in outcome.bodies:
                     sub_id = item.get("subscriptionId")
                     if isinstance(sub_id, str):
-                        subs.append((sub_id, _text(item.get("displayName"))))
+                        subs.append((sub_id, as_text(item.get("displayName"))))
             status, detail = outcome.status, outcome.detail
             odd = [sub for sub, _ in subs if not is_guid(sub)]
             if odd:  # it goes into every request path of the scan: only a subscription id may
@@ -607,10 +394,10 @@ class LiveScanner:
             outcome = (
                 future.result()
                 if done
-                else _Outcome((0,), None, None, status="timed-out", detail="--scan-timeout reached")
+                else Outcome((0,), None, None, status="timed-out", detail="--scan-timeout reached")
             )
             if rtype == METADATA_TYPE and outcome.status == "ok":
-                problem = self._absorb_bodies((0, 2), [b for b in outcome.bodies if _flagged_metadata(b)])
+                problem = self._absorb_bodies((0, 2), [b for b in outcome.bodies if flagged_metadata(b)])
                 if problem:
                     outcome.status, outcome.detail = "failed", problem
             self._record(
@@ -630,7 +417,7 @@ class LiveScanner:
             )
         except ReadError:
             return None  # the reads of the subscription record why
-        return _text(body.get("displayName"))
+        return as_text(body.get("displayName"))
 
     def _hierarchy_pages(self) -> Iterator[list[dict[str, Any]]]:
         """The management-group tree: the root's descendants when the root is readable, else each group."""
@@ -650,7 +437,7 @@ class LiveScanner:
                 g
                 for g in groups
                 if str(g.get("name", "")).lower()
-                == str(_dict(g.get("properties")).get("tenantId", "")).lower()
+                == str(as_object(g.get("properties")).get("tenantId", "")).lower()
             ),
             None,
         )
@@ -661,7 +448,7 @@ class LiveScanner:
             path = f"/providers/Microsoft.Management/managementGroups/{root_name}/descendants"
             for page in http.pages(path, {"api-version": MG_API}, MANAGEMENT_GROUPS_TYPE):
                 for item in page:
-                    self._tree_item(item, _dict(item.get("properties")).get("parent"))
+                    self._tree_item(item, as_object(item.get("properties")).get("parent"))
         else:
             for group in groups:
                 name = str(group["name"])
@@ -670,13 +457,13 @@ class LiveScanner:
                     {"api-version": MG_API, "$expand": "children"},
                     MANAGEMENT_GROUPS_TYPE,
                 )
-                props = _dict(body.get("properties"))
-                parent = _dict(_dict(props.get("details")).get("parent"))
-                ref = _text(parent.get("id")) or _text(parent.get("name"))
-                self.mg_parent[name.lower()] = _last(ref) if ref else None
-                for child in _list(props.get("children")):
-                    child = _dict(child)
-                    child_name = _text(child.get("name"))
+                props = as_object(body.get("properties"))
+                parent = as_object(as_object(props.get("details")).get("parent"))
+                ref = as_text(parent.get("id")) or as_text(parent.get("name"))
+                self.mg_parent[name.lower()] = last_segment_key(str(ref)) if ref else None
+                for child in as_array(props.get("children")):
+                    child = as_object(child)
+                    child_name = as_text(child.get("name"))
                     if child_name and str(child.get("type", "")).lower().endswith("/subscriptions"):
                         self.sub_parent[child_name.lower()] = name.lower()
         if odd:  # it would go into a request path: only a management group's name may
@@ -687,8 +474,8 @@ class LiveScanner:
             )
 
     def _tree_item(self, item: dict[str, Any], parent: Any) -> None:
-        ref = _text(_dict(parent).get("id"))
-        parent_name = _last(ref) if ref else None
+        ref = as_text(as_object(parent).get("id"))
+        parent_name = last_segment_key(str(ref)) if ref else None
         name = str(item.get("name", "")).lower()
         kind = str(item.get("type", "")).lower()
         if kind.endswith("/subscriptions"):
@@ -757,7 +544,7 @@ class LiveScanner:
             for row in outcome.bodies:
                 sub = str(row.get("subscriptionId") or "").lower()
                 visible.add(sub)
-                chain = _list(_dict(row.get("properties")).get("managementGroupAncestorsChain"))
+                chain = as_array(as_object(row.get("properties")).get("managementGroupAncestorsChain"))
                 names = [
                     c["name"].lower()
                     for c in chain
@@ -786,9 +573,9 @@ class LiveScanner:
                 )
                 tasks.append(((2, j, len(batches)), read, None, fn))
         self.progress.start(f"reading {len(subs)} subscriptions through Resource Graph", len(tasks))
-        outcomes: dict[tuple[int, ...], _Outcome] = {}
+        outcomes: dict[tuple[int, ...], Outcome] = {}
 
-        def absorb(outcome: _Outcome) -> None:
+        def absorb(outcome: Outcome) -> None:
             # the coverage of a batch is recorded per subscription below, from its outcome
             outcomes[outcome.order] = outcome
             self._absorb(outcome, record=False)
@@ -796,7 +583,7 @@ class LiveScanner:
         self._drain(tasks, 0, absorb=absorb)  # queries, not subscriptions: no per-subscription progress
         for j, read in enumerate(self.reads):
             for b, batch in enumerate(batches):
-                outcome = outcomes.get((2, j, b)) or _Outcome(
+                outcome = outcomes.get((2, j, b)) or Outcome(
                     (2, j, b), read, None, status="timed-out", detail="--scan-timeout reached"
                 )
                 per_sub = outcome.per_subscription or {}
@@ -825,7 +612,7 @@ class LiveScanner:
 
     # ------------------------------------------------------------ absorbing results
 
-    def _absorb(self, outcome: _Outcome, record: bool = True) -> None:
+    def _absorb(self, outcome: Outcome, record: bool = True) -> None:
         read = outcome.read
         if read is not None and outcome.bodies:
             bodies = [b for b in outcome.bodies if read.keep is None or read.keep(b)]
@@ -835,7 +622,7 @@ class LiveScanner:
                     sub = str(row.get("subscriptionId") or "").lower()
                     counts[sub] = counts.get(sub, 0) + 1
                 outcome.per_subscription = counts
-                bodies = [_row_body(row) for row in bodies]
+                bodies = [graph_row_body(row) for row in bodies]
             outcome.items = len(bodies)
             problem = self._absorb_bodies(outcome.order, bodies, read)
             if problem and outcome.status == "ok":
@@ -915,24 +702,6 @@ class LiveScanner:
         if self.sub_parent:
             data["subscriptions"] = dict(sorted(self.sub_parent.items()))
         return data
-
-
-def _row_body(row: dict[str, Any]) -> dict[str, Any]:
-    """A Resource Graph row → the REST body shape ``InventoryBuilder.add_live_body`` reads."""
-    return {
-        k: row[k]
-        for k in ("id", "name", "type", "location", "kind", "identity", "properties")
-        if row.get(k) is not None
-    }
-
-
-def _flagged_metadata(body: dict[str, Any]) -> bool:
-    props = body.get("properties")
-    return isinstance(props, dict) and bool(props.get("plannedDeprecationDate") or props.get("preview"))
-
-
-def _last(ref: Any) -> str | None:
-    return str(ref).rstrip("/").rsplit("/", 1)[-1].lower() if ref else None
 
 
 def _close(credential: Any, session: Any) -> None:

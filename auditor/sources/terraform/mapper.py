@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from auditor import model as m
+from auditor.resource_ids import last_segment_key, normalize
 from auditor.sources.core import extract, policy
 from auditor.sources.core.cursor import Cursor, SourceFile
 from auditor.sources.core.evaluation.template import (
@@ -28,10 +29,6 @@ _ACTION_TYPES = {
     "loganalytics": "Workspace",
     "workspace": "Workspace",
 }
-
-
-def _norm_id(value: str) -> str:
-    return value.strip().rstrip("/").lower()
 
 
 class Mapper:
@@ -63,13 +60,13 @@ class Mapper:
         for inst in instances:
             target = _workflow_definition_target(inst)
             if isinstance(target, str):
-                self._definitions[_norm_id(target)] = inst
+                self._definitions[normalize(target)] = inst
             elif isinstance(target, Unknown):
                 floating.append(inst)
             elif inst.type in TRIGGER_TYPES or inst.type in ACTION_TYPES:
                 la_id = inst.values.get("logic_app_id")
                 if isinstance(la_id, str):
-                    by_la.setdefault(_norm_id(la_id), []).append(inst)
+                    by_la.setdefault(normalize(la_id), []).append(inst)
                 elif is_unknown(la_id):
                     floating.append(inst)
             elif inst.type in POLICY_ASSIGNMENT_TYPES:
@@ -82,7 +79,7 @@ class Mapper:
             if type_ == "azurerm_security_center_automation":
                 out.automations.append(self._automation(inst))
             elif type_ == "azurerm_logic_app_workflow":
-                parts = by_la.get(_norm_id(inst.id), []) if isinstance(inst.id, str) else []
+                parts = by_la.get(normalize(inst.id), []) if isinstance(inst.id, str) else []
                 out.logic_apps.append(self._logic_app(inst, parts, floating))
             elif type_ == "azurerm_api_connection":
                 out.connections.append(self._connection(inst))
@@ -235,7 +232,7 @@ class Mapper:
                 triggers.append(self._trigger(part, name))
             elif part.type == "azurerm_logic_app_action_custom" and isinstance(name, str):
                 actions.extend(self._custom_action(part, name))
-        definition = self._definitions.get(_norm_id(inst.id)) if isinstance(inst.id, str) else None
+        definition = self._definitions.get(normalize(inst.id)) if isinstance(inst.id, str) else None
         extra: m.LogicApp | None = None
         if definition is not None:  # the workflow is a shell; an azapi resource PUTs its definition
             body = self.json_value(definition.cursor.get("body"))
@@ -479,7 +476,7 @@ class Mapper:
         self._policy_deployment(name, deployment, params_decl, origin_cur, {}, f"policy '{name}'", out)
         for _inst, a in assignments:
             target = a.policy_definition_id
-            if isinstance(target, str) and target.rstrip("/").rsplit("/", 1)[-1].lower() == name.lower():
+            if isinstance(target, str) and last_segment_key(target) == name.lower():
                 label = f"policy '{name}' as assigned by '{a.name}'"
                 self._policy_deployment(name, deployment, params_decl, origin_cur, a.parameters, label, out)
 
