@@ -38,6 +38,16 @@ def _str_or_unknown(value: Any) -> Any:
 
 
 MaybeStr = Annotated[str | Unknown, BeforeValidator(_str_or_unknown)]
+Text = Annotated[str | Unknown | None, BeforeValidator(_str_or_unknown)]
+"""A text field: the string as written, an Unknown (not known before deployment), or None (absent).
+
+Checks test ``isinstance(x, str)`` once and know the rest; a source that passes a number or an object
+here is a bug (:func:`_str_or_unknown`).
+"""
+JsonValue = Any
+"""A JSON value as the source read it (object, array, scalar), possibly holding Unknowns: the shape is
+the check's to test, because Azure accepts several (a rule's ``expectedValue``, a role's ``permissions``).
+"""
 MaybeBool = bool | Unknown
 
 
@@ -62,10 +72,10 @@ class Origin(_Model):
 class AutomationRule(_Model):
     """One triggering rule (``propertyJPath`` / ``propertyType`` / ``expectedValue`` / ``operator``)."""
 
-    jpath: Any = None
-    property_type: Any = None
-    expected_value: Any = None
-    operator: Any = None
+    jpath: Text = None
+    property_type: Text = None
+    expected_value: JsonValue = None
+    operator: Text = None
     origin: Origin
 
 
@@ -80,7 +90,7 @@ class RuleSet(_Model):
 class AutomationSource(_Model):
     """An event source (``Alerts``, ``Assessments``, …) with its rule sets."""
 
-    event_source: Any = None
+    event_source: Text = None
     rule_sets: list[RuleSet] = Field(default_factory=list)
     rule_sets_unknown: Unknown | None = None
     origin: Origin
@@ -89,17 +99,17 @@ class AutomationSource(_Model):
 class AutomationScope(_Model):
     """A ``scopePath`` the automation listens on."""
 
-    scope_path: Any = None
+    scope_path: Text = None
     origin: Origin
 
 
 class AutomationAction(_Model):
     """An action; for ``LogicApp`` the target id and the callback the ``uri`` comes from."""
 
-    action_type: Any = None
-    logic_app_id: Any = None
-    uri: Any = None  # str (a literal URL), CallbackUrl, Unknown or None
-    target_id: Any = None  # eventHubResourceId / workspaceResourceId for other types
+    action_type: Text = None
+    logic_app_id: Text = None
+    uri: Text = None  # str (a literal URL), CallbackUrl, Unknown or None
+    target_id: Text = None  # eventHubResourceId / workspaceResourceId for other types
     origin: Origin
     uri_origin: Origin | None = None
 
@@ -110,7 +120,7 @@ class Automation(_Model):
     id: MaybeStr
     name: MaybeStr
     api_version: MaybeStr | None = None
-    is_enabled: Any = None
+    is_enabled: JsonValue = None
     scopes: list[AutomationScope] = Field(default_factory=list)
     scopes_unknown: Unknown | None = None
     sources: list[AutomationSource] = Field(default_factory=list)
@@ -128,18 +138,18 @@ class ConnectionRef(_Model):
     """How a trigger or action names its connection: ``@parameters('$connections')['key']['connectionId']``."""
 
     key: str | None = None  # None when the reference could not be parsed
-    raw: Any = None
+    raw: JsonValue = None
 
 
 class Trigger(_Model):
     """A workflow trigger."""
 
     name: str
-    type: Any = None  # ApiConnectionWebhook, Request, Recurrence, ...
-    kind: Any = None
+    type: Text = None  # ApiConnectionWebhook, Request, Recurrence, ...
+    kind: Text = None
     connection: ConnectionRef | None = None
-    path: Any = None
-    method: Any = None
+    path: Text = None
+    method: Text = None
     problems: tuple[str, ...] = ()  # structural problems found while reading it (LA105)
     origin: Origin
 
@@ -148,9 +158,9 @@ class WorkflowAction(_Model):
     """A workflow action that uses a connection (nested scopes are flattened)."""
 
     name: str
-    type: Any = None
+    type: Text = None
     connection: ConnectionRef | None = None
-    path: Any = None
+    path: Text = None
     origin: Origin
 
 
@@ -158,9 +168,9 @@ class ConnectionBinding(_Model):
     """An entry of the workflow's ``parameters.$connections.value``."""
 
     key: str
-    connection_id: Any = None
-    connection_name: Any = None
-    api_id: Any = None
+    connection_id: Text = None
+    connection_name: Text = None
+    api_id: Text = None
     origin: Origin
 
 
@@ -168,8 +178,8 @@ class DefinitionParameter(_Model):
     """A workflow-definition parameter (``definition.parameters``)."""
 
     name: str
-    type: Any = None
-    default: Any = None
+    type: Text = None
+    default: JsonValue = None
     has_default: bool = False
     origin: Origin
 
@@ -177,9 +187,9 @@ class DefinitionParameter(_Model):
 class Identity(_Model):
     """A managed identity block."""
 
-    type: Any = None
+    type: Text = None
     user_assigned: tuple[str, ...] = ()
-    principal_id: Any = None  # the system-assigned identity's object id (exported or live resources)
+    principal_id: Text = None  # the system-assigned identity's object id (exported or live resources)
     origin: Origin
 
 
@@ -188,7 +198,7 @@ class LogicApp(_Model):
 
     id: MaybeStr
     name: MaybeStr
-    state: Any = None
+    state: Text = None
     triggers: list[Trigger] = Field(default_factory=list)
     triggers_unknown: Unknown | None = None
     actions: list[WorkflowAction] = Field(default_factory=list)
@@ -216,8 +226,8 @@ class Connection(_Model):
 
     id: MaybeStr
     name: MaybeStr
-    api_id: Any = None
-    managed_api: Any = None  # last segment of api.id, or Unknown
+    api_id: Text = None
+    managed_api: Text = None  # last segment of api.id, or Unknown
     api_origin: Origin | None = None
     parameter_names: tuple[str, ...] = ()  # parameterValues / parameterValueSet keys present
     has_credentials: bool = False
@@ -243,10 +253,10 @@ class RoleAssignment(_Model):
     """
 
     id: MaybeStr | None = None
-    scope: Any = None
-    role_definition_id: Any = None
-    principal_id: Any = None
-    principal_type: Any = None
+    scope: Text = None
+    role_definition_id: Text = None
+    principal_id: Text = None
+    principal_type: Text = None
     principal_of: str | None = None
     origin: Origin
 
@@ -255,9 +265,9 @@ class RoleDefinition(_Model):
     """A (custom) role definition found in a template."""
 
     id: MaybeStr | None = None
-    role_name: Any = None
-    permissions: Any = None
-    assignable_scopes: Any = None
+    role_name: Text = None
+    permissions: JsonValue = None
+    assignable_scopes: JsonValue = None
     origin: Origin
 
 
@@ -268,13 +278,13 @@ class PolicyDefinition(_Model):
     """A policy definition; DINE details are kept for the POL checks."""
 
     name: MaybeStr
-    display_name: Any = None
-    effect: Any = None
-    details_type: Any = None
+    display_name: Text = None
+    effect: Text = None
+    details_type: Text = None
     deploys_automation: bool = False
-    existence_condition: Any = None
+    existence_condition: JsonValue = None
     has_existence_condition: bool = False
-    role_definition_ids: Any = None
+    role_definition_ids: JsonValue = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     origin: Origin
     effect_origin: Origin | None = None
@@ -284,10 +294,10 @@ class PolicyAssignment(_Model):
     """A policy assignment; ``scope`` is where it is assigned (property, else the deployment's scope)."""
 
     name: MaybeStr
-    id: Any = None
-    scope: Any = None
+    id: Text = None
+    scope: Text = None
     from_template: bool = False  # a resource of a scanned deployment template, which creates its identity
-    policy_definition_id: Any = None
+    policy_definition_id: Text = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     identity: Identity | None = None
     origin: Origin

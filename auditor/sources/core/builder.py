@@ -254,9 +254,13 @@ class InventoryBuilder:
         self.policy_definitions.append(
             m.PolicyDefinition(
                 name=name,
-                display_name=props.value_at("displayName"),
-                effect=effect,
-                details_type=details_type,
+                display_name=extract.checked_text(
+                    props.value_at("displayName"), props.get("displayName"), "the policy's 'displayName'"
+                ),
+                effect=extract.checked_text(effect, effect_cur, "the policy's 'effect'"),
+                details_type=extract.checked_text(
+                    details_type, details.get("type") if details else None, "the policy's 'details.type'"
+                ),
                 deploys_automation=deploys,
                 existence_condition=existence.value if existence else None,
                 has_existence_condition=existence is not None,

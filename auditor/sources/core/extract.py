@@ -393,8 +393,8 @@ def _trigger(name: str, cur: Cursor) -> m.Trigger:
             problems.append(f"an {type_} trigger needs 'inputs.path'")
     return m.Trigger(
         name=name,
-        type=type_,
-        kind=value.get("kind"),
+        type=type_ if isinstance(type_, str | Unknown) else None,  # another type: a problem above
+        kind=text(cur, "kind", "the trigger's 'kind'"),
         connection=conn,
         path=_inputs_text(inputs, "path"),
         method=_inputs_text(inputs, "method"),
@@ -439,7 +439,7 @@ def _walk_actions(actions: Cursor | None, out: list[m.WorkflowAction]) -> None:
             out.append(
                 m.WorkflowAction(
                     name=name,
-                    type=act.value.get("type"),
+                    type=text(act, "type", "the action's 'type'"),
                     connection=conn,
                     path=_inputs_text(inputs, "path"),
                     origin=act.origin(),

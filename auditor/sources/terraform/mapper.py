@@ -124,7 +124,7 @@ class Mapper:
             return None
         ids = block.value.get("identity_ids")
         return m.Identity(
-            type=block.value.get("type"),
+            type=_text(block.value.get("type")),
             user_assigned=tuple(i for i in ids if isinstance(i, str)) if isinstance(ids, list) else (),
             origin=block.origin(),
         )
@@ -138,7 +138,7 @@ class Mapper:
         scopes_cur = cur.get("scopes")
         if scopes_cur is not None and isinstance(scopes_cur.value, list):
             for sc in scopes_cur.elements():
-                scopes.append(m.AutomationScope(scope_path=sc.value, origin=sc.origin()))
+                scopes.append(m.AutomationScope(scope_path=_text(sc.value), origin=sc.origin()))
         sources: list[m.AutomationSource] = []
         sources_cur = cur.get("source")
         if sources_cur is not None and isinstance(sources_cur.value, list):
@@ -158,10 +158,10 @@ class Mapper:
                 url = act.get("trigger_url")
                 actions.append(
                     m.AutomationAction(
-                        action_type=action_type,
-                        logic_app_id=target if is_logic_app else None,
-                        uri=url.value if url is not None else None,
-                        target_id=None if is_logic_app else target,
+                        action_type=_text(action_type),
+                        logic_app_id=_text(target) if is_logic_app else None,
+                        uri=_text(url.value) if url is not None else None,
+                        target_id=None if is_logic_app else _text(target),
                         origin=act.origin(),
                         uri_origin=url.origin() if url is not None else None,
                     )
@@ -197,17 +197,17 @@ class Mapper:
                             continue
                         rules.append(
                             m.AutomationRule(
-                                jpath=rule.value.get("property_path"),
-                                property_type=rule.value.get("property_type"),
+                                jpath=_text(rule.value.get("property_path")),
+                                property_type=_text(rule.value.get("property_type")),
                                 expected_value=rule.value.get("expected_value"),
-                                operator=rule.value.get("operator"),
+                                operator=_text(rule.value.get("operator")),
                                 origin=rule.origin(),
                             )
                         )
                 unresolved = _unknown(rules_cur.value) if rules_cur is not None else None
                 rule_sets.append(m.RuleSet(rules=rules, origin=rs.origin(), unresolved=unresolved))
         return m.AutomationSource(
-            event_source=src.value.get("event_source"),
+            event_source=_text(src.value.get("event_source")),
             rule_sets=rule_sets,
             rule_sets_unknown=_unknown(rs_cur.value) if rs_cur is not None else None,
             origin=src.origin(),
@@ -284,7 +284,9 @@ class Mapper:
             return extract._trigger(name, body)
         method = cur.value_at("method")
         if part.type == "azurerm_logic_app_trigger_http_request":
-            return m.Trigger(name=name, type="Request", kind="Http", method=method, origin=cur.origin())
+            return m.Trigger(
+                name=name, type="Request", kind="Http", method=_text(method), origin=cur.origin()
+            )
         return m.Trigger(name=name, type="Recurrence", origin=cur.origin())
 
     def _custom_action(self, part: ResourceInstance, name: str) -> list[m.WorkflowAction]:
@@ -298,9 +300,9 @@ class Mapper:
             out.append(
                 m.WorkflowAction(
                     name=name,
-                    type=body.value.get("type"),
+                    type=_text(body.value.get("type")),
                     connection=conn,
-                    path=inputs.value_at("path") if inputs is not None else None,
+                    path=_text(inputs.value_at("path")) if inputs is not None else None,
                     origin=body.origin(),
                 )
             )
@@ -338,7 +340,7 @@ class Mapper:
             out.append(
                 m.DefinitionParameter(
                     name=pname,
-                    type=pcur.value.get("type"),
+                    type=_text(pcur.value.get("type")),
                     default=pcur.value.get("defaultValue"),
                     has_default="defaultValue" in pcur.value,
                     origin=pcur.origin(),
@@ -359,7 +361,7 @@ class Mapper:
         return m.Connection(
             id=inst.id,
             name=_element_name(inst),
-            api_id=api.value if api is not None else None,
+            api_id=_text(api.value) if api is not None else None,
             managed_api=extract.managed_api_name(api.value) if api is not None else None,
             api_origin=api.origin() if api is not None else None,
             parameter_names=names,
@@ -382,10 +384,12 @@ class Mapper:
             )
         return m.RoleAssignment(
             id=inst.id,
-            scope=v.get("scope"),
-            role_definition_id=role,
-            principal_id=v.get("principal_id", Unknown(f"the principal_id of {inst.address} is not set")),
-            principal_type=v.get("principal_type"),
+            scope=_text(v.get("scope")),
+            role_definition_id=_text(role),
+            principal_id=_text(
+                v.get("principal_id", Unknown(f"the principal_id of {inst.address} is not set"))
+            ),
+            principal_type=_text(v.get("principal_type")),
             origin=inst.cursor.origin(),
         )
 
@@ -400,7 +404,7 @@ class Mapper:
                 params[key] = spec.get("value") if isinstance(spec, dict) and "value" in spec else spec
         return m.PolicyAssignment(
             name=_element_name(inst),
-            policy_definition_id=inst.values.get("policy_definition_id"),
+            policy_definition_id=_text(inst.values.get("policy_definition_id")),
             parameters=params,
             identity=self._identity(cur),
             origin=cur.origin(),
@@ -457,9 +461,9 @@ class Mapper:
         out.policy_definitions.append(
             m.PolicyDefinition(
                 name=policy_name,
-                display_name=display_name,
-                effect=effect,
-                details_type=details_type,
+                display_name=_text(display_name),
+                effect=_text(effect),
+                details_type=_text(details_type),
                 deploys_automation=deploys,
                 existence_condition=existence.value if existence is not None else None,
                 has_existence_condition=existence is not None,
@@ -617,3 +621,27 @@ def _element_name(inst: ResourceInstance) -> str | Unknown:
     if isinstance(name, str | Unknown):
         return name
     return Unknown(f"{inst.address} has no name ({'null' if name is None else 'not a string'})")
+
+
+def _text(value: Any) -> str | Unknown | None:
+    """A value for a text field, converted as Terraform converts a primitive to ``string``.
+
+    Terraform accepts ``name = 5`` or ``enabled = true`` for a string argument and passes ``"5"`` and
+    ``"true"``; a list or an object there is a type error Terraform reports, so it is unknown here.
+    """
+    if value is None or isinstance(value, str | Unknown):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    kind = (
+        "a list"
+        if isinstance(value, list)
+        else "an object"
+        if isinstance(value, dict)
+        else type(value).__name__
+    )
+    return Unknown(f"the value is {kind}, not a string")
