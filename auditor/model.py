@@ -261,12 +261,27 @@ class RoleAssignment(_Model):
     origin: Origin
 
 
+class RolePermission(_Model):
+    """One permission block of a role definition, as the source read it (patterns as written)."""
+
+    actions: tuple[str, ...] = ()
+    not_actions: tuple[str, ...] = ()
+    data_actions: tuple[str, ...] = ()
+    not_data_actions: tuple[str, ...] = ()
+    condition: str | None = None
+    condition_version: str | None = None
+
+
 class RoleDefinition(_Model):
-    """A (custom) role definition found in a template."""
+    """A (custom) role definition found in a template.
+
+    ``permissions`` is parsed by the source: the blocks, an Unknown when an expression or a wrongly
+    typed value (reported as SRC006) hides them, or None when the definition has none.
+    """
 
     id: MaybeStr | None = None
     role_name: Text = None
-    permissions: JsonValue = None
+    permissions: tuple[RolePermission, ...] | Unknown | None = None
     assignable_scopes: JsonValue = None
     origin: Origin
 

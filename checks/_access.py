@@ -461,21 +461,24 @@ def find_role(guid: str, inventory: Inventory, ctx: CheckContext) -> Any:
 
 
 def _scanned_role(guid: str, role_name: Any, permissions: Any) -> Any:
-    from auditor.rbac import SnapshotError
-    from auditor.rbac.loader import parse_role_definition
-    from auditor.unknown import contains_unknown
+    """A role defined in the scan as an :class:`auditor.rbac.RoleDefinition`; the source parsed its blocks."""
+    from auditor.rbac import Permission, RoleDefinition
 
     name = role_name if isinstance(role_name, str) else guid
-    if not isinstance(permissions, list) or contains_unknown(permissions):
+    if not isinstance(permissions, tuple):
         return Unknown(f"the permissions of role definition '{name}' are not known statically")
-    if permissions and all(isinstance(p, str) for p in permissions):  # az file: "Actions": [...]
-        permissions = [{"actions": list(permissions)}]
-    try:
-        return parse_role_definition(
-            {"name": guid, "roleName": name, "permissions": permissions}, origin="scan"
+    blocks = tuple(
+        Permission(
+            actions=p.actions,
+            not_actions=p.not_actions,
+            data_actions=p.data_actions,
+            not_data_actions=p.not_data_actions,
+            condition=p.condition,
+            condition_version=p.condition_version,
         )
-    except SnapshotError as exc:
-        return Unknown(f"role definition '{name}' cannot be read: {exc}")
+        for p in permissions
+    )
+    return RoleDefinition(id=guid, role_name=name, permissions=blocks, origin="scan")
 
 
 def role_label(guid: str, inventory: Inventory, ctx: CheckContext) -> str:

@@ -731,10 +731,85 @@ def role_definition(res_id: Any, cur: Cursor) -> m.RoleDefinition:
     return m.RoleDefinition(
         id=_id(res_id, cur),
         role_name=role_name if role_name is not None else text(props, "Name"),
-        permissions=_either(_array(props, "permissions"), _array(props, "Actions")),
+        permissions=role_permissions(props),
         assignable_scopes=_array(props, "assignableScopes"),
         origin=cur.origin(),
     )
+
+
+_PERMISSION_LISTS = (
+    ("actions", "actions"),
+    ("notActions", "not_actions"),
+    ("dataActions", "data_actions"),
+    ("notDataActions", "not_data_actions"),
+)
+
+
+def role_permissions(props: Cursor) -> tuple[m.RolePermission, ...] | Unknown | None:
+    """A role definition's permission blocks (``permissions``, or an ``az`` file's flat ``Actions``).
+
+    A value of the wrong JSON type is reported where it is (SRC006) and makes the whole set unknown:
+    a role read with one block missing would grant less than Azure's and look safer than it is.
+    """
+    if is_unknown(props.value):
+        return props.value
+    blocks = props.get("permissions")
+    if blocks is None:
+        flat = props.get("Actions")  # az role definition file: "Actions": [...]
+        if flat is None:
+            return None
+        actions = _pattern_list(flat, "the role's 'Actions'")
+        return actions if isinstance(actions, Unknown) else (m.RolePermission(actions=actions),)
+    checked = typed(blocks, "the role's 'permissions'", list)
+    if checked is None or is_unknown(checked.value):
+        return checked.value if checked is not None else None
+    out: list[m.RolePermission] = []
+    for i, block in enumerate(checked.elements()):
+        what = f"permissions[{i}]"
+        if isinstance(block.value, str):  # a flat list of actions, as some exports write it
+            return _flat_permissions(checked)
+        if is_unknown(block.value):
+            return block.value
+        if not isinstance(block.value, dict):
+            return wrong_type(block, f"the role's {what}", "an object")
+        fields: dict[str, Any] = {}
+        for key, attr in _PERMISSION_LISTS:
+            found = block.get(key)
+            if found is None:
+                continue
+            patterns = _pattern_list(found, f"the role's {what}.{key}")
+            if isinstance(patterns, Unknown):
+                return patterns
+            fields[attr] = patterns
+        for key, attr in (("condition", "condition"), ("conditionVersion", "condition_version")):
+            value = text(block, key, f"the role's {what}.{key}")
+            if isinstance(value, Unknown):
+                return value
+            fields[attr] = value or None
+        out.append(m.RolePermission(**fields))
+    return tuple(out)
+
+
+def _flat_permissions(blocks: Cursor) -> tuple[m.RolePermission, ...] | Unknown:
+    actions = _pattern_list(blocks, "the role's 'permissions'")
+    return actions if isinstance(actions, Unknown) else (m.RolePermission(actions=actions),)
+
+
+def _pattern_list(cur: Cursor, what: str) -> tuple[str, ...] | Unknown:
+    """An array of action patterns; an Unknown item or a non-string one (reported) makes it unknown."""
+    checked = typed(cur, what, list)
+    if checked is None:
+        return ()
+    if is_unknown(checked.value):
+        return checked.value
+    out: list[str] = []
+    for item in checked.elements():
+        if is_unknown(item.value):
+            return item.value
+        if not isinstance(item.value, str):
+            return wrong_type(item, f"an item of {what}", "a string")
+        out.append(item.value)
+    return tuple(out)
 
 
 def _array(cur: Cursor, key: str) -> Any:
