@@ -1,5 +1,6 @@
 """Documents the CLI-level tests share: one Logic App on the legacy Defender alert trigger (LA101), the
-smallest template that fails the gate, and the one-call CLI runner.
+smallest template that fails the gate, the DeployIfNotExists rule policies embed, and the one-call CLI
+runner.
 
 Kept here, not in conftest.py, because the tests use them as values (to write, modify or embed), not as
 fixtures; import as ``from tests.samples import ...`` (pytest runs from the repository root).
@@ -75,6 +76,32 @@ def write_template(path: Path, *resources: dict[str, Any], lead: str = "") -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(lead + json.dumps(template(*resources), indent=2))
     return path
+
+
+def dine_rule(
+    deployment_template: dict[str, Any],
+    role_definition_ids: list[str],
+    deployment_parameters: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A DeployIfNotExists ``policyRule`` that deploys ``deployment_template`` once per subscription.
+
+    The shape the built-in workflow-automation policies use (``if`` the subscription, ``then`` deploy a
+    ``Microsoft.Security/automations``), shared so tests that embed a policy differ only in what they test.
+    """
+    deployment: dict[str, Any] = {"mode": "incremental", "template": deployment_template}
+    if deployment_parameters is not None:
+        deployment["parameters"] = deployment_parameters
+    return {
+        "if": {"field": "type", "equals": "Microsoft.Resources/subscriptions"},
+        "then": {
+            "effect": "deployIfNotExists",
+            "details": {
+                "type": "Microsoft.Security/automations",
+                "roleDefinitionIds": role_definition_ids,
+                "deployment": {"properties": deployment},
+            },
+        },
+    }
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

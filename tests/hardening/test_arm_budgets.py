@@ -40,6 +40,7 @@ from auditor.sources.core.evaluation import expressions, functions
 from auditor.sources.dispatch import FileScan
 from auditor.unknown import Unknown
 from conftest import all_checks
+from tests.samples import dine_rule
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 LA = "[resourceId('Microsoft.Logic/workflows', 'la')]"
@@ -315,25 +316,10 @@ def policy(count: int, name: str = "dine") -> dict[str, Any]:
             "policyType": "Custom",
             "mode": "All",
             "parameters": {},
-            "policyRule": {
-                "if": {"field": "type", "equals": "Microsoft.Resources/subscriptions"},
-                "then": {
-                    "effect": "deployIfNotExists",
-                    "details": {
-                        "type": "Microsoft.Security/automations",
-                        "roleDefinitionIds": [
-                            "/providers/Microsoft.Authorization/roleDefinitions/"
-                            "fb1c8493-542b-48eb-b624-b4c8fea62acd"
-                        ],
-                        "deployment": {
-                            "properties": {
-                                "mode": "incremental",
-                                "template": template(deployment(inner, "d", count)),
-                            }
-                        },
-                    },
-                },
-            },
+            "policyRule": dine_rule(
+                template(deployment(inner, "d", count)),
+                ["/providers/Microsoft.Authorization/roleDefinitions/fb1c8493-542b-48eb-b624-b4c8fea62acd"],
+            ),
         }
     }
 

@@ -39,6 +39,7 @@ from auditor.sources.core.jsonpos import loads
 from auditor.sources.dispatch import FileScan
 from auditor.unknown import Unknown, contains_unknown
 from conftest import REPO, all_checks
+from tests.samples import dine_rule
 
 DEEP = 3000  # far beyond Python's recursion limit (1000), well beyond the walk-depth limit (256)
 SUB = "/subscriptions/0b7d5e3c-9a1f-4c2e-8d6c-5f4a3e2d1c0b/resourceGroups/rg"
@@ -496,50 +497,36 @@ RICH_RESOURCES: list[dict[str, Any]] = [
                 "logicAppResourceId": {"type": "String"},
                 "logicAppTrigger": {"type": "String", "defaultValue": "manual"},
             },
-            "policyRule": {
-                "if": {"field": "type", "equals": "Microsoft.Resources/subscriptions"},
-                "then": {
-                    "effect": "deployIfNotExists",
-                    "details": {
+            "policyRule": dine_rule(
+                template(
+                    {
                         "type": "Microsoft.Security/automations",
-                        "roleDefinitionIds": [
-                            "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
-                        ],
-                        "deployment": {
-                            "properties": {
-                                "mode": "incremental",
-                                "template": template(
-                                    {
-                                        "type": "Microsoft.Security/automations",
-                                        "apiVersion": "2019-01-01-preview",
-                                        "name": "wa",
-                                        "properties": {
-                                            "isEnabled": True,
-                                            "scopes": [{"scopePath": "[subscription().id]"}],
-                                            "sources": [{"eventSource": "Alerts", "ruleSets": []}],
-                                            "actions": [
-                                                {
-                                                    "actionType": "LogicApp",
-                                                    "logicAppResourceId": "[parameters('logicAppResourceId')]",
-                                                    "uri": "[listCallbackUrl(concat(parameters('logicAppResourceId'), '/triggers/', parameters('logicAppTrigger')), '2019-05-01').value]",
-                                                }
-                                            ],
-                                        },
-                                    },
-                                    parameters={
-                                        "logicAppResourceId": {"type": "string"},
-                                        "logicAppTrigger": {"type": "string"},
-                                    },
-                                ),
-                                "parameters": {
-                                    "logicAppResourceId": {"value": "[parameters('logicAppResourceId')]"},
-                                    "logicAppTrigger": {"value": "[parameters('logicAppTrigger')]"},
-                                },
-                            }
+                        "apiVersion": "2019-01-01-preview",
+                        "name": "wa",
+                        "properties": {
+                            "isEnabled": True,
+                            "scopes": [{"scopePath": "[subscription().id]"}],
+                            "sources": [{"eventSource": "Alerts", "ruleSets": []}],
+                            "actions": [
+                                {
+                                    "actionType": "LogicApp",
+                                    "logicAppResourceId": "[parameters('logicAppResourceId')]",
+                                    "uri": "[listCallbackUrl(concat(parameters('logicAppResourceId'), '/triggers/', parameters('logicAppTrigger')), '2019-05-01').value]",
+                                }
+                            ],
                         },
                     },
+                    parameters={
+                        "logicAppResourceId": {"type": "string"},
+                        "logicAppTrigger": {"type": "string"},
+                    },
+                ),
+                ["/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"],
+                {
+                    "logicAppResourceId": {"value": "[parameters('logicAppResourceId')]"},
+                    "logicAppTrigger": {"value": "[parameters('logicAppTrigger')]"},
                 },
-            },
+            ),
         },
     },
     {
