@@ -340,7 +340,11 @@ ProblemCode = Literal[
     "unreadable",
     "invalid-json",
     "invalid-hcl",
+    "invalid-bicep",
     "invalid-expression",
+    # A value the source could not translate or follow (a Bicep registry module, a construct auditor does
+    # not read): nothing about it is checked. Reported by SRC003 with the values checks needed.
+    "unresolved",
     "evaluation-limit",
     # A value of the document has the wrong JSON type for where it sits (a resource ``name``
     # that is a number, ``properties`` that is a list): Azure rejects it, auditor reads it as

@@ -46,7 +46,7 @@ from auditor.findings import Finding, Location, Severity
 from auditor.model import Inventory
 from auditor.registry import LoadedCheck
 from auditor.selection import is_selected, validate
-from auditor.sources.arm.loader import read_parameters
+from auditor.sources.core.parameters import read_parameters
 from auditor.suppressions import BaselineEntry, BaselineError, ConfiguredSuppression, load_baseline
 
 _FORMAT_PREFIX = re.compile(r"^([a-z]+):(.+)$")
@@ -55,7 +55,7 @@ COVERAGE_RULE = "LIV001"  # an incomplete live scan: only --allow-partial accept
 #: A file that could not be read or parsed was not checked: configuration cannot hide that (exclude the
 #: file to stop scanning it). The problem codes these two rules report.
 READ_FAILURE_RULES = ("SRC001", "SRC002")
-_READ_FAILURE_CODES = frozenset({"unreadable", "invalid-json", "invalid-hcl"})
+_READ_FAILURE_CODES = frozenset({"unreadable", "invalid-json", "invalid-hcl", "invalid-bicep"})
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -392,7 +392,19 @@ def _parameters(values: Sequence[str]) -> dict[str | None, Path]:
         path = Path(file if sep else value)
         if not file or not _is_file(path):
             raise UsageError(f"parameters file not found: {path}")
-        _check_parameters_file(path, None)
+        if path.suffix.lower() == ".bicepparam":
+            if not sep:  # a .bicepparam names its template: it applies to that one only
+                from auditor.sources.bicep.source import using_target
+
+                target = using_target(path)
+                if target is None:
+                    raise UsageError(
+                        f"{path}: no \"using '<template>.bicep'\" line names the template it is for"
+                    )
+                out[str(target.resolve())] = path
+                continue
+        else:
+            _check_parameters_file(path, None)
         if sep:
             if not _is_file(Path(template)):
                 raise UsageError(f"template for --parameters not found: {template}")

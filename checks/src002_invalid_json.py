@@ -1,10 +1,12 @@
-"""SRC002: a JSON (or Terraform HCL) file has a syntax error.
+"""SRC002: a JSON, Terraform HCL or Bicep file has a syntax error.
 
 ## What it checks
 Templates, parameters files, policies and exported resources are parsed as
 Azure Resource Manager does: JSON plus ``//`` and ``/* */`` comments. Terraform
 files are parsed as HCL, and JSON embedded in them (``jsonencode``, heredocs)
-as JSON. A syntax error is reported with its line and column.
+as JSON; Bicep files with the Bicep grammar. A syntax error is reported with its
+line and column. In a Bicep file the parser recovers: what follows the error is
+still read and checked.
 
 ## Why it matters
 Azure rejects the deployment, and nothing in the file was checked.
@@ -29,8 +31,8 @@ RULE = Rule(
     id="SRC002",
     name="invalid-json",
     severity=Severity.HIGH,
-    title="JSON syntax error",
-    fires_when="a JSON syntax error (line and column in the message)",
+    title="Syntax error (JSON, HCL or Bicep)",
+    fires_when="a JSON, HCL or Bicep syntax error (line and column in the message)",
     rationale="Azure Resource Manager rejects a file that is not valid JSON, and none of its content was checked.",
     remediation="Fix the syntax error at the reported line and column.",
 )
@@ -42,3 +44,4 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
 
     yield from report_problems(RULE, inventory, "invalid-json", prefix="invalid JSON: ")
     yield from report_problems(RULE, inventory, "invalid-hcl")  # its message already says "invalid HCL: …"
+    yield from report_problems(RULE, inventory, "invalid-bicep", prefix="invalid Bicep: ")

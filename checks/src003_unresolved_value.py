@@ -3,7 +3,9 @@
 ## What it checks
 Checks never fire on values they cannot know (``reference()``, ``listKeys()``,
 a parameter without a default and no parameters file). When a check had to
-skip something for that reason, this rule says where and why.
+skip something for that reason, this rule says where and why. It also names
+what a source could not read at all: a Bicep module from a registry or a
+template spec (``br:``, ``ts:``), which auditor does not download.
 
 ## Why it matters
 Unknown is neither fine nor broken. This finding (informational) shows which
@@ -47,3 +49,6 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
             continue
         seen.add(key)
         yield RULE.finding(f"{need.rule_id} could not check {need.what}: {need.reason}", at=need.origin)
+    for problem in inventory.problems:  # what a source could not read at all (a Bicep registry module)
+        if problem.code == "unresolved":
+            yield RULE.finding(f"auditor could not check {problem.message}", at=problem.origin)

@@ -123,7 +123,7 @@ def test_unreadable_file_is_src001(capsys, tmp_path: Path) -> None:
 
 
 def test_non_json_files_are_skipped_and_counted(capsys, tmp_path: Path) -> None:
-    (tmp_path / "main.bicep").write_text("param x string\n")
+    (tmp_path / "deploy.sh").write_text("az deployment group create -f main.bicep\n")
     (tmp_path / "notes.json").write_text('{"hello": "world"}')
     code, out, _ = run_cli(capsys, "scan", str(tmp_path), "--format", "json")
     doc = json.loads(out)

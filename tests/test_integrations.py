@@ -117,7 +117,8 @@ def test_pre_commit_hook_runs_on_examples(tmp_path: Path) -> None:
     proc = try_repo()
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "LA102" in proc.stdout and "examples/broken/azuredeploy.json" in proc.stdout
-    shutil.rmtree(work / "examples" / "broken")
+    for broken in sorted(work.glob("examples/**/broken")):  # the ARM example and its Bicep/Terraform twins
+        shutil.rmtree(broken)
     subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
     proc = try_repo()
     assert proc.returncode == 0, proc.stdout + proc.stderr

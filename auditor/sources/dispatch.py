@@ -20,13 +20,14 @@ from pathlib import Path
 from auditor import model as m
 from auditor.files import display_path, file_kind, is_within, resolved_roots
 from auditor.sources.arm.loader import JSON_SUFFIXES, ArmSource
+from auditor.sources.bicep.source import BICEP_SUFFIXES, BicepSource
 from auditor.sources.core.builder import InventoryBuilder
 from auditor.sources.core.reading import read_json
 from auditor.sources.core.source import FileSource
 from auditor.sources.terraform.source import TERRAFORM_SUFFIXES, TerraformSource
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", ".tox"})
-_READ_SUFFIXES = JSON_SUFFIXES | TERRAFORM_SUFFIXES
+_READ_SUFFIXES = JSON_SUFFIXES | TERRAFORM_SUFFIXES | BICEP_SUFFIXES
 
 
 class FileScan:
@@ -62,15 +63,20 @@ class FileScan:
         roots = resolved_roots(paths)
         builder = self.builder
         arm = ArmSource(self.parameters, self.subscription, self.resource_group, roots=roots)
-        sources: Sequence[FileSource] = (TerraformSource(roots=roots), arm)  # the first that claims it
+        bicep = BicepSource(self.parameters, self.subscription, self.resource_group, roots=roots)
+        sources: Sequence[FileSource] = (TerraformSource(roots=roots), bicep, arm)  # the first that claims it
         by_suffix = {suffix: s for s in sources for suffix in s.text_suffixes}
         self.excluded = 0
         explicit = set(paths)
+        found = []
         for path in discover(paths, on_error=lambda exc: _unlistable(builder, exc)):
-            display = display_path(path)
-            if self.exclude and _excluded(display, self.exclude):
+            if self.exclude and _excluded(display_path(path), self.exclude):
                 self.excluded += 1
                 continue
+            found.append(path)
+        scanned_bicep = {p for p in found if p.suffix.lower() == ".bicep"}
+        for path in found:
+            display = display_path(path)
             suffix = path.suffix.lower()
             refusal = _refusal(path, roots, path in explicit or suffix in _READ_SUFFIXES)
             if refusal == "skip":
@@ -85,6 +91,11 @@ class FileScan:
                 builder.file(display, "not-ours", _skip_reason(path))
                 continue
             parsed = read_json(path, builder, roots)
+            if parsed is not None and _compiled_from_scanned_bicep(path, parsed.doc, scanned_bicep):
+                builder.file(
+                    display, "not-ours", "compiled from the Bicep file beside it, which is scanned instead"
+                )
+                continue
             if parsed is not None:
                 next(s for s in sources if s.claims_document(parsed.doc)).add_document(parsed, builder)
         for source in sources:
@@ -156,7 +167,20 @@ def _excluded(display: str, patterns: list[str]) -> bool:
 
 
 def _skip_reason(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix == ".bicep":
-        return "Bicep source: compile it with 'az bicep build' and scan the JSON"
-    return "not a JSON file"
+    return "not a file type auditor reads"
+
+
+def _compiled_from_scanned_bicep(path: Path, doc: object, scanned_bicep: set[Path]) -> bool:
+    """``main.json`` that ``bicep build`` wrote from a ``main.bicep`` this scan reads: each problem is
+    reported once, on the Bicep line a pull request changes (README "Bicep")."""
+    twins = {path.with_suffix(".bicep")}
+    if (
+        path.name.lower() == "azuredeploy.json"
+    ):  # the Azure quickstarts' convention: main.bicep → azuredeploy.json
+        twins.add(path.with_name("main.bicep"))
+    if not twins & scanned_bicep or not isinstance(doc, dict):
+        return False
+    metadata = doc.get("metadata")
+    generator = metadata.get("_generator") if isinstance(metadata, dict) else None
+    name = generator.get("name") if isinstance(generator, dict) else None
+    return isinstance(name, str) and name.lower() == "bicep"

@@ -701,6 +701,17 @@ class TemplateEvaluator:
         if "resourceGroup" in evaluated.value:
             scope.level = "resourceGroup"
         ctx = Context(self.src, deployment=deployment)
+        template = template_cur.value
+        if (
+            isinstance(template, PDict)
+            and isinstance(template.src, SourceFile)
+            and template.src is not self.src
+        ):
+            # a template read from another file (a Bicep module): its values are found on that file's lines,
+            # at the paths they have in that file (so a finding is the same one whether the module is
+            # reached from its caller or scanned on its own)
+            ctx = Context(template.src, deployment=deployment)
+            template_cur = Cursor(template, "", max(template.start, 0), ctx)
         if inner:
             supplied: dict[str, Any] = {}
             params = eval_props.get("parameters") if isinstance(eval_props, dict) else None

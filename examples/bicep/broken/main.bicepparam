@@ -1,0 +1,4 @@
+using './main.bicep'
+
+param playbookName = 'Notify-Owner-Prod'
+param mailbox = 'secops@contoso.example'
