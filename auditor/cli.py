@@ -31,6 +31,8 @@ EPILOG_SCAN = """\
 examples:
   auditor scan examples/                         scan a folder (recursively)
   auditor scan azuredeploy.json --parameters azuredeploy.parameters.json
+  auditor scan infra/main.bicep --parameters infra/prod.bicepparam
+                                                 Bicep, read as it is (no Bicep CLI needed)
   auditor scan . --format json --output findings.json
   auditor scan . --output sarif:results.sarif --output html:report.html
                                                  text on the terminal, SARIF and HTML to files
@@ -57,7 +59,9 @@ json:findings.json, markdown:summary.md, github:-, azure:- ('-' is stdout).
 
 parameters files: 'x.parameters.json' beside 'x.json' is used automatically;
 --parameters FILE applies FILE to every template, --parameters TEMPLATE=FILE
-to one template only.
+to one template only. Bicep: 'main.bicepparam' beside 'main.bicep' (or the one
+.bicepparam whose 'using' names it) is used automatically; --parameters X.bicepparam
+applies to the template its 'using' line names.
 
 role prerequisites: --access names an access snapshot (az role assignment/definition
 output assembled into one JSON file); --deployer, --editor and --responder name the
@@ -136,7 +140,7 @@ def _add_scan_options(p: argparse.ArgumentParser, *, outputs: bool) -> None:
         action="append",
         default=[],
         metavar="[TEMPLATE=]FILE",
-        help="ARM parameters file (repeatable); TEMPLATE= limits it to one template",
+        help="ARM parameters file or .bicepparam (repeatable); TEMPLATE= limits it to one template",
     )
     p.add_argument("--select", action="append", metavar="ID", help="run only these rules (ids or prefixes)")
     p.add_argument("--extend-select", action="append", metavar="ID", help="add rules to the selection")
@@ -242,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser(
         "scan",
-        help="scan ARM templates, compiled Bicep, exported resources and policy definitions",
+        help="scan ARM templates, Bicep, Terraform, exported resources and policy definitions",
         description="Scan files and folders for broken Defender for Cloud workflow automation.",
         epilog=EPILOG_SCAN,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -82,27 +82,41 @@ def normalize(data: bytes) -> bytes:
     return bytes(out)
 
 
+_SPECIAL = re.compile(rb"[\\'/{}$]")
+
+
 def _code_mask(data: bytes, out: bytearray) -> bytearray:
-    """1 for each byte of code (not in a string or comment); masks ``/`` inside strings in ``out``."""
+    """1 for each byte of code (not in a string or comment); masks ``/`` inside strings in ``out``.
+
+    Jumps from one character that can change the state (a quote, a slash, a brace, ``$``, a backslash)
+    to the next, so the cost is in those characters, not in every byte.
+    """
     n = len(data)
     code = bytearray(b"\x01") * n
-    i = 0
     depths: list[int] = []  # one entry per open interpolation: its brace depth
     in_string = False
-    while i < n:
+    string_start = 0
+    search = _SPECIAL.search
+    i = 0
+    while True:
+        match = search(data, i)
+        if match is None:
+            if in_string:
+                code[string_start:n] = bytes(n - string_start)
+            break
+        i = match.start()
         b = data[i]
         if in_string:
-            code[i] = 0
             if b == _BACKSLASH:
-                if i + 1 < n:
-                    code[i + 1] = 0
                 i += 2
                 continue
             if b == _QUOTE:
+                code[string_start : i + 1] = bytes(i + 1 - string_start)
                 in_string = False
             elif b == _SLASH:
                 out[i] = _MASK
             elif b == _DOLLAR and i + 1 < n and data[i + 1] == _OPEN:
+                code[string_start:i] = bytes(i - string_start)
                 depths.append(0)
                 in_string = False
                 i += 2
@@ -119,21 +133,19 @@ def _code_mask(data: bytes, out: bytearray) -> bytearray:
             if data.startswith(b"'''", i):  # a multi-line string: no escapes, no interpolation
                 end = data.find(b"'''", i + 3)
                 stop = n if end < 0 else end + 3
-                for j in range(i, stop):
-                    code[j] = 0
-                    if out[j] == _SLASH:
-                        out[j] = _MASK
+                code[i:stop] = bytes(stop - i)
+                out[i:stop] = out[i:stop].replace(b"/", b"_")
                 i = stop
                 continue
-            code[i] = 0
             in_string = True
+            string_start = i
         elif depths and b == _OPEN:
             depths[-1] += 1
         elif depths and b == _CLOSE:
             if depths[-1] == 0:
                 depths.pop()
                 in_string = True
-                code[i] = 0
+                string_start = i
             else:
                 depths[-1] -= 1
         i += 1
