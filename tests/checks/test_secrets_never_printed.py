@@ -37,7 +37,11 @@ def _formats() -> list[str]:
 
 
 def _secrets_in(case: Path) -> set[str]:
-    files = [case] if case.is_file() else sorted([*case.rglob("*.json"), *case.rglob("*.tf")])
+    files = (
+        [case]
+        if case.is_file()
+        else sorted(p for p in case.rglob("*") if p.suffix in (".json", ".tf", ".bicep", ".bicepparam"))
+    )
     text = "".join(f.read_text(encoding="utf-8") for f in files)
     found = {m.group(1) for m in _SIG.finditer(text)}
     found.update(s for s in SECRETS if s in text)

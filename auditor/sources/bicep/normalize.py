@@ -82,10 +82,17 @@ def normalize(data: bytes) -> bytes:
     return bytes(out)
 
 
-_SPECIAL = re.compile(rb"[\\'/{}$]")
+_SPECIAL = re.compile(rb"[\\'/{}$\n]")
 
 
-def _code_mask(data: bytes, out: bytearray) -> bytearray:
+def unterminated_string(data: bytes) -> int | None:
+    """The byte offset of the first ``'…`` string that a line break ends before its quote (None: none)."""
+    found = [-1]
+    _code_mask(data, bytearray(data), found)
+    return found[0] if found[0] >= 0 else None
+
+
+def _code_mask(data: bytes, out: bytearray, unterminated: list[int] | None = None) -> bytearray:
     """1 for each byte of code (not in a string or comment); masks ``/`` inside strings in ``out``.
 
     Jumps from one character that can change the state (a quote, a slash, a brace, ``$``, a backslash)
@@ -107,6 +114,13 @@ def _code_mask(data: bytes, out: bytearray) -> bytearray:
         i = match.start()
         b = data[i]
         if in_string:
+            if b == _NEWLINE:  # a '…' string cannot hold a line break: Bicep rejects it (BCP004)
+                if unterminated is not None and unterminated[0] < 0:
+                    unterminated[0] = string_start
+                in_string = False
+                depths.clear()
+                i += 1
+                continue
             if b == _BACKSLASH:
                 i += 2
                 continue

@@ -47,7 +47,7 @@ class _Translated:
     src: SourceFile
     template: PDict | None  # None: the file could not be read or parsed
     scope: str = "resourcegroup"
-    problems: list[tuple[str, str, int]] = field(default_factory=list)  # (code, message, offset)
+    problems: list[tuple[str, str, int, str]] = field(default_factory=list)  # (code, message, offset, path)
     using: str | None = None  # a .bicepparam's template, as written
     values: dict[str, Any] | None = None  # a .bicepparam's values, once evaluated
     unreadable: str | None = None
@@ -159,16 +159,16 @@ class BicepSource:
             builder.problems.extend(file.src.take_problems())
 
     def _report(
-        self, builder: InventoryBuilder, src: SourceFile, problems: list[tuple[str, str, int]]
+        self, builder: InventoryBuilder, src: SourceFile, problems: list[tuple[str, str, int, str]]
     ) -> None:
         """Problems met translating ``src`` (each once, though a module is translated for several callers)."""
-        for code, message, offset in problems:
+        for code, message, offset, path in problems:
             line, column = src.index.position(offset) if 0 <= offset <= len(src.text) else (0, 0)
             key = (code, message, src.path, line, column)
             if key in self._reported:
                 continue
             self._reported.add(key)
-            builder.problem(code, message, src.path, line, column)
+            builder.problem(code, message, src.path, line, column, path)
         problems.clear()
 
     def _translate(self, path: Path, display: str, roots: tuple[Path, ...] | None) -> _Translated:
@@ -200,7 +200,7 @@ class BicepSource:
         self._files[key] = translated
         error = first_error(parsed)
         if error is not None:
-            translated.problems.append(("invalid-bicep", error.message, error.offset))
+            translated.problems.append(("invalid-bicep", error.message, error.offset, ""))
         self._loading.append(key)
         try:
             translator = Translator(
@@ -214,7 +214,7 @@ class BicepSource:
             self._loading.pop()
         translated.scope = translator.scope
         translated.using = translator.using
-        translated.problems.extend((p.code, p.message, p.offset) for p in translator.problems)
+        translated.problems.extend((p.code, p.message, p.offset, p.path) for p in translator.problems)
         return translated
 
     # ------------------------------------------------------------ modules
@@ -247,11 +247,11 @@ class BicepSource:
         if translated.unreadable is not None:
             return ModuleTemplate(None, f"it cannot be read ({translated.unreadable})")
         self._callers.setdefault(key, set()).add(display_path(caller))
-        for code, message, off in translated.problems:
+        for code, message, off, path in translated.problems:
             line, column = (
                 translated.src.index.position(off) if 0 <= off <= len(translated.src.text) else (0, 0)
             )
-            translated.src.problems.append(_problem(code, message, display, line, column))
+            translated.src.problems.append(_problem(code, message, display, line, column, path))
         translated.problems.clear()
         if translated.template is None:
             return ModuleTemplate(None, "it could not be parsed")
@@ -307,9 +307,14 @@ class BicepSource:
         found = bicepparam_for(template)
         if found is not None:
             return self._values_of(found, roots=self.roots)
-        json_params = template.with_name(template.stem + ".parameters.json")
-        if json_params.is_file():
-            return self._values_of(json_params, roots=self.roots)
+        names = [template.stem + ".parameters.json"]
+        if (
+            template.name == "main.bicep"
+        ):  # the quickstarts: main.bicep, azuredeploy.json, azuredeploy.parameters.json
+            names.append("azuredeploy.parameters.json")
+        for name in names:
+            if _is_file(template.with_name(name)):
+                return self._values_of(template.with_name(name), roots=self.roots)
         return {}
 
     def _values_of(self, path: Path, roots: tuple[Path, ...] | None) -> dict[str, Any]:
@@ -327,7 +332,7 @@ class BicepSource:
                 )
                 return {}
             self._bicepparam_values(translated, path)
-            for code, message, off in translated.problems:
+            for code, message, off, _path in translated.problems:
                 line, column = (
                     translated.src.index.position(off) if 0 <= off <= len(translated.src.text) else (0, 0)
                 )
@@ -356,7 +361,7 @@ class BicepSource:
                 if not name.startswith("__bicep_"):
                     values[name] = evaluator.variable(name)
             for problem in evaluator.problems:
-                translated.problems.append((problem.code, problem.message, problem.offset()))
+                translated.problems.append((problem.code, problem.message, problem.offset(), ""))
         translated.values = values
 
 
@@ -403,6 +408,13 @@ def _as_variables(data: bytes) -> bytes:
     return _PARAM_ASSIGNMENT.sub(lambda m: m.group(1) + b"var  ", data)
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _key(path: Path) -> Path:
     try:
         return Path(os.path.realpath(path))
@@ -418,10 +430,9 @@ def _within(path: Path, roots: tuple[Path, ...] | None) -> bool:
     return is_within(_key(path), roots)
 
 
-def _problem(code: str, message: str, file: str, line: int, column: int) -> Any:
-    from auditor import model as m
-
-    return m.Problem(code=code, message=message, origin=m.Origin(file=file, line=line, column=column))  # type: ignore[arg-type]
+def _problem(code: Any, message: str, file: str, line: int, column: int, path: str = "") -> m.Problem:
+    origin = m.Origin(file=file, line=line, column=column, json_path=path)
+    return m.Problem(code=code, message=message, origin=origin)
 
 
 __all__ = ["BICEP_SUFFIXES", "BicepSource", "bicepparam_for", "using_target"]

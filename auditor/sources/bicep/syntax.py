@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from auditor.sources.bicep.normalize import normalize
+from auditor.sources.bicep.normalize import normalize, unterminated_string
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
@@ -102,6 +102,12 @@ def first_error(parsed: ParsedBicep) -> SyntaxProblem | None:
     root = parsed.root
     if not root.has_error:
         return None
+    unterminated = unterminated_string(parsed.data)
+    if unterminated is not None:  # the grammar recovers far from it; the string itself is the error
+        return SyntaxProblem(
+            "unterminated string: a '…' string must end on the line it starts",
+            parsed.offsets.char(unterminated),
+        )
     for node in _preorder(root):
         if node.is_missing:
             return SyntaxProblem(f"expected {node.type!r}", parsed.offset(node))

@@ -16,6 +16,7 @@ not verified. A Bicep construct that only affects types never changes a value an
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -122,6 +123,7 @@ class TranslatedProblem:
     code: str
     message: str
     offset: int
+    path: str = ""  # the symbolic path of what it is about (tells two modules' problems apart)
 
 
 @dataclass
@@ -501,6 +503,7 @@ class Translator:
                     "unresolved",
                     f"module '{sym.name}': its params are not an object literal, so auditor passes none",
                     self._offset(params_node),
+                    f"resources.{_path_key(sym)}.properties.parameters",
                 )
             )
         self._put(props, "parameters", params, params_node)
@@ -520,6 +523,7 @@ class Translator:
                     "unresolved",
                     f"module '{sym.name}' ('{_clip(path)}'): {loaded.reason}; the resources it deploys are not checked",
                     self._offset(path_node),
+                    f"resources.{_path_key(sym)}",
                 )
             )
         self._put(out, "properties", props, body)
@@ -739,7 +743,9 @@ class Translator:
         except RecursionError:
             return "[" + self.unknown("the value nests too deeply for auditor") + "]"
         try:
-            return "[" + self._bounded(self.expr(node, env)) + "]"
+            written = "[" + self._bounded(self.expr(node, env)) + "]"
+            self.src.written_at.setdefault(written, self._offset(node))
+            return written
         except Untranslatable as exc:
             if exc.code == "evaluation-limit":
                 self.problems.append(TranslatedProblem("evaluation-limit", exc.reason, self._offset(node)))
@@ -777,7 +783,11 @@ class Translator:
         if any(
             prop.type == "object_property"
             and _kids(prop)
-            and (_is_spread(self, _kids(prop)[0]) or _computed_key(_kids(prop)[0]))
+            and (
+                _is_spread(self, _kids(prop)[0])
+                or _computed_key(_kids(prop)[0])
+                or _key_text(self, _kids(prop)[0]).lower() == "copy"  # data, never an ARM copy loop
+            )
             for prop in _kids(node)
         ):
             return self._wrap(lambda: self._object_expression(node, env))
@@ -1180,8 +1190,12 @@ def _escaped(value: Any, depth: int = 0) -> Any:
     as the Bicep compiler writes them), keeping positions."""
     if depth > MAX_DEPTH:
         raise Untranslatable("the loaded JSON nests too deeply for auditor")
-    if isinstance(value, str):
-        return "[" + value if value.startswith("[") and not value.startswith("[[") else value
+    if isinstance(value, str):  # what ARM would read as an expression: '[' … ']', '[[x]' included
+        return "[" + value if value.startswith("[") and value.endswith("]") else value
+    if isinstance(value, dict) and any(isinstance(k, str) and k.lower() == "copy" for k in value):
+        # a 'copy' key is data here (Bicep writes it "[string('copy')]"), not a loop to expand: the object
+        # is written as json() of its text, which the evaluator does not walk for copies
+        return "[json(" + _literal(json.dumps(value)) + ")]"
     if isinstance(value, PDict):
         out = PDict((k, _escaped(v, depth + 1)) for k, v in value.items())
         out.start, out.key_pos, out.src = value.start, value.key_pos, value.src

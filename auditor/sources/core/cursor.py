@@ -37,6 +37,9 @@ class SourceFile:
     text: str
     _index: LineIndex | None = field(default=None, repr=False)
     problems: list[Problem] = field(default_factory=list, repr=False)
+    #: For a translated file (Bicep): where each expression string it produced was written, so a
+    #: problem about an expression points at the source text rather than at the resource around it.
+    written_at: dict[str, int] = field(default_factory=dict, repr=False)
 
     def take_problems(self) -> list[Problem]:
         """The problems recorded so far, removed from the file (each is reported once)."""
@@ -49,6 +52,18 @@ class SourceFile:
         if self._index is None:
             self._index = LineIndex(self.text)
         return self._index
+
+
+def in_own_file(cur: Cursor, deployment: str | None) -> Cursor:
+    """``cur`` (a nested or policy-embedded template) seen in the file it was read from, under
+    ``deployment``: a template read from another file (a Bicep module, a ``loadJsonContent()``) has its
+    values found on that file's lines, at the paths they have in that file (so a finding is the same
+    one whether the file is reached from elsewhere or scanned on its own)."""
+    value = cur.value
+    src = getattr(value, "src", None)
+    if isinstance(value, PDict) and isinstance(src, SourceFile) and src is not cur.ctx.src:
+        return Cursor(value, "", max(value.start, 0), Context(src, deployment=deployment))
+    return cur.with_context(Context(cur.ctx.src, deployment=deployment))
 
 
 LIVE_SOURCE = SourceFile("", "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.budget import Budget, current
-from auditor.sources.core.cursor import Context, Cursor
+from auditor.sources.core.cursor import Cursor, in_own_file
 from auditor.sources.core.evaluation.template import (
     EvaluatedResource,
     ExpressionProblem,
@@ -71,7 +71,7 @@ def evaluate_deployment(
                 values[key] = spec["value"]
     evaluator = TemplateEvaluator(
         template.value,
-        template.with_context(Context(template.ctx.src, deployment=label)),
+        in_own_file(template, label),
         supplied=values,
         scope=Scope(level=scope_level_from_schema(template.value.get("$schema"))),
         deployment=label,

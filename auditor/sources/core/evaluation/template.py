@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.budget import LIMITS, Budget, BudgetExceeded, current
-from auditor.sources.core.cursor import Context, Cursor, SourceFile, child_path
+from auditor.sources.core.cursor import Context, Cursor, SourceFile, child_path, in_own_file
 from auditor.sources.core.evaluation import expressions
 from auditor.sources.core.evaluation.values import weigh
 from auditor.sources.core.extract import json_kind, wrong_type
@@ -63,6 +63,9 @@ class ExpressionProblem:
 
         if self.at is not None:
             return self.at
+        written = self.src.written_at.get(self.expression) if self.expression else None
+        if written is not None:  # a translated source (Bicep) recorded where it wrote this expression
+            return written
         if self.expression:
             found = self.src.text.find(json.dumps(self.expression)[1:-1])
             if found > 0:
@@ -700,18 +703,8 @@ class TemplateEvaluator:
         )
         if "resourceGroup" in evaluated.value:
             scope.level = "resourceGroup"
-        ctx = Context(self.src, deployment=deployment)
-        template = template_cur.value
-        if (
-            isinstance(template, PDict)
-            and isinstance(template.src, SourceFile)
-            and template.src is not self.src
-        ):
-            # a template read from another file (a Bicep module): its values are found on that file's lines,
-            # at the paths they have in that file (so a finding is the same one whether the module is
-            # reached from its caller or scanned on its own)
-            ctx = Context(template.src, deployment=deployment)
-            template_cur = Cursor(template, "", max(template.start, 0), ctx)
+        template_cur = in_own_file(template_cur, deployment)  # a Bicep module: on the module's lines
+        ctx = template_cur.ctx
         if inner:
             supplied: dict[str, Any] = {}
             params = eval_props.get("parameters") if isinstance(eval_props, dict) else None
