@@ -68,7 +68,7 @@ _SCOPE_IDS: dict[str, tuple[str, str, list[str]]] = {
     "resourcegroup": ("resourceId", "resourceGroup().id", []),
     "subscription": ("subscriptionResourceId", "subscription().id", []),
     "tenant": ("tenantResourceId", "''", []),
-    "managementgroup": ("tenantResourceId", "''", []),
+    "managementgroup": ("extensionResourceId", "managementGroup().id", ["managementGroup().id"]),
 }
 _NAMESPACES = frozenset({"az", "sys"})
 _LOADERS = frozenset(
