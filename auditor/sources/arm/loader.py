@@ -14,18 +14,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from auditor import model as m
 from auditor.budget import Budget, use
 from auditor.files import display_path
-from auditor.resource_ids import last_segment_key
 from auditor.sources.arm.classify import classify
 from auditor.sources.core import extract
 from auditor.sources.core.builder import InventoryBuilder
 from auditor.sources.core.cursor import Cursor
 from auditor.sources.core.evaluation.template import Scope, TemplateEvaluator, scope_level_from_schema
+from auditor.sources.core.outputs import follow_outputs
 from auditor.sources.core.parameters import ParametersProblem, read_parameters
 from auditor.sources.core.reading import ParsedJson
-from auditor.unknown import ResourceReference
 
 JSON_SUFFIXES = frozenset({".json", ".jsonc"})
 
@@ -139,32 +137,4 @@ class ArmSource:
             for res in evaluator.resources():
                 builder.add_resource(res)
             builder.add_problems(evaluator.problems)
-        _follow_outputs(builder.role_assignments, first, evaluator.outputs)
-
-
-def _follow_outputs(assignments: list[m.RoleAssignment], first: int, outputs: dict[str, Any]) -> None:
-    """Link role assignments whose principal is a nested deployment's output
-    (``reference('<deployment>').outputs.x.value``) that is a managed identity's principalId."""
-    for i in range(first, len(assignments)):
-        ra = assignments[i]
-        if ra.principal_of is None:
-            owner = extract.identity_owner(_through_outputs(ra.principal_id, outputs))
-            if owner is not None:
-                assignments[i] = ra.model_copy(update={"principal_of": owner})
-
-
-def _through_outputs(value: Any, outputs: dict[str, Any]) -> Any:
-    """What ``reference('<deployment>'[, api, 'full']).[properties.]outputs.<x>.value`` evaluates to,
-    when that nested deployment's outputs were recorded (None otherwise)."""
-    if not isinstance(value, ResourceReference) or not isinstance(value.target, str):
-        return None
-    path = [p.lower() for p in value.path]
-    if path[:1] == ["properties"]:
-        path = path[1:]
-    if len(path) < 3 or path[0] != "outputs" or path[2] != "value":
-        return None
-    target = value.target.strip().rstrip("/")
-    if "/" in target and "/microsoft.resources/deployments/" not in target.lower():
-        return None
-    recorded = outputs.get(last_segment_key(target))
-    return recorded.get(path[1]) if isinstance(recorded, dict) else None
+        follow_outputs(builder.role_assignments, first, evaluator.outputs)

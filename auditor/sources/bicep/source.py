@@ -27,6 +27,7 @@ from auditor.sources.core.builder import InventoryBuilder
 from auditor.sources.core.cursor import Context, Cursor, SourceFile
 from auditor.sources.core.evaluation.template import Scope, TemplateEvaluator
 from auditor.sources.core.jsonpos import DecodeError, JsonSyntaxError, PDict, decode, loads
+from auditor.sources.core.outputs import follow_outputs
 from auditor.sources.core.parameters import read_parameters
 from auditor.sources.core.reading import MAX_FILE_BYTES, ParsedJson
 
@@ -151,9 +152,11 @@ class BicepSource:
                 budget=budget,
                 missing_parameter_hint="pass a .bicepparam or parameters file with --parameters",
             )
+            first = len(builder.role_assignments)
             for res in evaluator.resources():
                 builder.add_resource(res)
             builder.add_problems(evaluator.problems)
+        follow_outputs(builder.role_assignments, first, evaluator.outputs)  # principalId: m.outputs.x
         # modules' own problems (syntax errors, registries) were reported when they were translated
         for file in self._files.values():
             builder.problems.extend(file.src.take_problems())
