@@ -703,6 +703,12 @@ class TemplateEvaluator:
         )
         if "resourceGroup" in evaluated.value:
             scope.level = "resourceGroup"
+        elif inner and isinstance(template_cur.value, dict):
+            # an inner template written for a wider scope (its $schema: a Bicep module with
+            # targetScope = 'subscription' deployed with scope: subscription()) deploys at that scope
+            declared = scope_level_from_schema(template_cur.value.get("$schema"))
+            if declared != "resourceGroup":
+                scope.level = declared
         template_cur = in_own_file(template_cur, deployment)  # a Bicep module: on the module's lines
         ctx = template_cur.ctx
         if inner:
