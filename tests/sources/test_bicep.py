@@ -281,3 +281,17 @@ def test_load_json_content_outside_the_roots_is_not_read(tmp_path: Path) -> None
     [logic_app] = FileScan().scan([inner]).logic_apps
     assert logic_app.triggers_unknown is not None
     assert "outside the scanned folders" in logic_app.triggers_unknown.reason
+
+
+def test_a_call_as_an_array_item_is_one_item() -> None:
+    """tree-sitter-bicep reads ``[f(x) 'y']`` as ``f``, ``(x)``, ``'y'``: the translation joins them."""
+    from auditor.sources.bicep.translate import Translator
+    from auditor.sources.core.cursor import SourceFile
+
+    text = "param severities array = [\n  toLower('HIGH')\n  toLower('MEDIUM')\n]\nvar d = [resourceId('A/b', 'c'), 'b']\n"
+    template = Translator(parse(text), SourceFile("x.bicep", text)).template()
+    assert (
+        template["parameters"]["severities"]["defaultValue"]
+        == "[createArray(toLower('HIGH'), toLower('MEDIUM'))]"
+    )
+    assert template["variables"]["d"] == "[createArray(resourceId('A/b', 'c'), 'b')]"

@@ -837,13 +837,15 @@ class Translator:
         return spec
 
     def _array(self, node: Node, env: dict[str, str]) -> Any:
-        if any(self._is_array_spread(item) for item in _kids(node)):
+        items = _array_items(node)
+        if any(isinstance(item, tuple) for item in items):  # f(x) items: written as expressions
+            return self._wrap(lambda: self._array_expression(node, env))
+        if any(self._is_array_spread(item) for item in items if not isinstance(item, tuple)):
             return self._wrap(lambda: self._array_expression(node, env))
         out = PList()
         out.src, out.start = self.src, self._offset(node)
-        for item in _kids(node):
-            if item.type == "decorators":
-                continue
+        for item in items:
+            assert not isinstance(item, tuple)
             out.append(self.value(item, env))
             out.item_pos.append(self._offset(item))
         return out
@@ -860,10 +862,10 @@ class Translator:
         """An array as ``createArray(…)``; with spreads (``...xs``), the ``concat`` of its parts in order."""
         parts: list[str] = []
         items: list[str] = []
-        for item in _kids(node):
-            if item.type == "decorators":
-                continue
-            if self._is_array_spread(item):
+        for item in _array_items(node):
+            if isinstance(item, tuple):
+                items.append(self._call_parts(item[0], _kids(item[1]), env))
+            elif self._is_array_spread(item):
                 parts += [f"createArray({', '.join(items)})", self.expr(item, env)]
                 items = []
             else:
@@ -1043,6 +1045,10 @@ class Translator:
         args = _kids(arguments) if arguments is not None else []
         if function is None:
             raise Untranslatable("an incomplete function call")
+        return self._call_parts(function, args, env)
+
+    def _call_parts(self, function: Node, args: list[Node], env: dict[str, str]) -> str:
+        """``function(args)`` as ARM: a resource's function, a namespace's, a declared one, a built-in."""
         if function.type == "member_expression":
             obj = function.child_by_field_name("object")
             method = self._text(function.child_by_field_name("property") or function)
@@ -1056,7 +1062,7 @@ class Translator:
             owner = self._text(obj) if obj is not None else "?"
             raise Untranslatable(f"'{_clip(owner)}.{method}()' is a function auditor does not evaluate")
         if function.type != "identifier":
-            raise Untranslatable(f"auditor does not evaluate the call '{_clip(self._text(node))}'")
+            raise Untranslatable(f"auditor does not evaluate the call '{_clip(self._text(function))}(…)'")
         name = self._text(function)
         declared = self.symbols.get(name)
         if declared is not None and declared.kind == "func":
@@ -1209,6 +1215,30 @@ def _escaped(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [_escaped(v, depth + 1) for v in value]
     return value
+
+
+def _array_items(node: Node) -> list[Node | tuple[Node, Node]]:
+    """An array's items. tree-sitter-bicep 1.1 reads the item ``f(x)`` as two, ``f`` and ``(x)``
+    (its grammar lets items follow each other without a comma); a name directly followed by a
+    parenthesized expression, with nothing between them, is the call ``(f, (x))``."""
+    kids = [k for k in _kids(node) if k.type != "decorators"]
+    out: list[Node | tuple[Node, Node]] = []
+    i = 0
+    while i < len(kids):
+        item = kids[i]
+        nxt = kids[i + 1] if i + 1 < len(kids) else None
+        if (
+            nxt is not None
+            and item.type in ("identifier", "member_expression")
+            and nxt.type == "parenthesized_expression"
+            and item.end_byte == nxt.start_byte
+        ):
+            out.append((item, nxt))
+            i += 2
+            continue
+        out.append(item)
+        i += 1
+    return out
 
 
 def _computed_key(key: Node) -> bool:

@@ -24,7 +24,8 @@ from auditor.sources.core.evaluation import expressions
 from auditor.sources.core.evaluation.values import weigh
 from auditor.sources.core.extract import json_kind, wrong_type
 from auditor.sources.core.jsonpos import PDict, PList
-from auditor.unknown import Unknown, is_unknown
+from auditor.sources.core.outputs import through_outputs
+from auditor.unknown import ResourceReference, Unknown, is_unknown
 
 MAX_COPY = 800  # ARM's own limit on copy count
 #: Nested deployments deeper than this are not followed (SRC005); the file's budget says how deep.
@@ -389,6 +390,12 @@ class TemplateEvaluator:
         except expressions.ExpressionError as exc:
             self.problems.append(ExpressionProblem(str(exc), text, self.src, self._current))
             return Unknown(f"invalid expression: {exc}", text)
+        if isinstance(value, ResourceReference) and self.outputs:
+            # reference('<nested deployment>').outputs.x.value of a deployment evaluated before this
+            # point (a Bicep module's m.outputs.x): its recorded value
+            recorded = through_outputs(value, self.outputs)
+            if recorded is not None:
+                value = recorded
         if isinstance(value, (list, dict)):
             # Placing a value in the document costs its size: a variable that holds one large
             # part many times, used in every property of an 800-copy loop, would otherwise hand
