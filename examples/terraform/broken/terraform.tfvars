@@ -1,0 +1,5 @@
+subscription_id     = "00000000-0000-0000-0000-000000000000"
+resource_group_name = "rg-soc-automation"
+location            = "westeurope"
+playbook_name       = "Notify-Owner-Prod"
+mailbox             = "secops@contoso.example"
