@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from auditor.findings import Finding, Location
 from auditor.link import Links, parse_callback_target
-from auditor.model import Automation, Inventory, LogicApp, Origin, Trigger
+from auditor.model import Automation, Connection, Inventory, LogicApp, Origin, Trigger
 from auditor.resource_ids import last_segment
-from auditor.unknown import CallbackUrl, is_unknown
+from auditor.unknown import CallbackUrl, Unknown, is_unknown
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,10 @@ def _chain(
             ChainLink("logic-app", "unknown Logic App", "unknown", note=getattr(la_id, "reason", ""))
         )
         return Chain(name, tuple(items))
-    la = links.logic_app(la_id)
+    la = links.logic_app(la_id, automation.origin)
+    if isinstance(la, Unknown):
+        items.append(ChainLink("logic-app", last_segment(str(la_id)), "unknown", note=la.reason))
+        return Chain(name, tuple(items))
     if la is None:
         label = last_segment(la_id) if isinstance(la_id, str) else "?"
         items.append(ChainLink("logic-app", label, "unknown", note="not in the scanned files"))
@@ -161,7 +164,8 @@ def _connection_links(
     if binding is None:
         items.append(ChainLink("connection", trigger.connection.key, "missing", note="not in $connections"))
         return
-    conn = links.connection(binding)
+    found = links.connection(binding, la.origin)
+    conn = found if isinstance(found, Connection) else None
     if conn is not None:
         items.append(_link("connection", str(conn.name), conn.origin, index, subtree=True))
     else:

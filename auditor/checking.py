@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditor.unknown import Unknown
+from auditor.unknown import AmbiguousLink, Unknown
 
 if TYPE_CHECKING:
     from auditor.catalog import Catalog
@@ -38,6 +38,7 @@ class Need:
     what: str
     reason: str
     origin: Origin
+    related: tuple[Origin, ...] = ()  # the candidates of an ambiguous link (AmbiguousLink)
 
 
 @dataclass(frozen=True)
@@ -87,4 +88,5 @@ class CheckContext:
     def unresolved(self, value: Any, at: Origin, what: str) -> None:
         """Record that the current check skipped ``what`` at ``at`` because ``value`` is unknown."""
         reason = value.reason if isinstance(value, Unknown) else "unknown"
-        self.needs.append(Need(self.rule_id, what, reason, at))
+        related = value.candidates if isinstance(value, AmbiguousLink) else ()
+        self.needs.append(Need(self.rule_id, what, reason, at, related))

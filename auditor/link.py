@@ -5,16 +5,29 @@ name inside a ``listCallbackUrl`` target) → ``$connections`` key → connectio
 resource → managed API. Everything is indexed once (ids compare case-
 insensitively, as ARM does), so checks ask questions in O(1) instead of
 nested scans over the inventory.
+
+Links are resolved by deployment, not by name alone (:meth:`Links.logic_app`):
+a reference finds its target inside the deployment unit it was written in
+(:attr:`auditor.model.Origin.unit`: the template with its nested deployments and
+modules, the Terraform root module) first, and in another file of the scan only
+when that is the one candidate and nothing in the two ids tells their scopes
+apart. Two candidates elsewhere (a prod and a legacy copy of a playbook, an
+``archived/`` folder) are an :class:`~auditor.unknown.Unknown` naming them,
+never a guess: the verdict on a template must not depend on what else is scanned.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from auditor.model import Connection, ConnectionBinding, Inventory, LogicApp, Trigger
-from auditor.resource_ids import last_segment_key, normalize
-from auditor.unknown import is_unknown
+from auditor.model import Connection, ConnectionBinding, Inventory, LogicApp, Origin, Trigger
+from auditor.resource_ids import last_segment_key, normalize, scopes_may_be_equal
+from auditor.unknown import AmbiguousLink, Unknown, is_unknown
+
+_Element = TypeVar("_Element", LogicApp, Connection)
 
 _TRIGGER_IN_ID = re.compile(
     r"/providers/microsoft\.logic/workflows/([^/]+)/triggers/([^/]+)/?$", re.IGNORECASE
@@ -67,52 +80,114 @@ def managed_api_from_id(api_id: object) -> str | None:
     return api_id[idx + len("/managedapis/") :].strip("/") or None
 
 
+def _where(element: LogicApp | Connection) -> str:
+    origin = element.origin
+    if origin.file is None:
+        return "live"
+    return f"{origin.file}:{origin.line}" if origin.line else origin.file
+
+
+def _resolve(
+    target_id: str | None,
+    exact: Sequence[_Element],
+    named: Sequence[_Element],
+    near: Origin | None,
+    kind: str,
+    name: str,
+) -> _Element | Unknown | None:
+    """The element a reference written at ``near`` means, among those with its id and those with its name.
+
+    Inside the reference's own deployment unit: the element with that id, else the one of that name (more
+    than one is ambiguous). Elsewhere in the scan: only a single candidate whose scope the reference's id
+    does not contradict. None when nothing in the scan is it; an Unknown naming the candidates when the
+    scan holds several.
+    """
+    unit = near.unit if near is not None else None
+
+    def compatible(element: _Element) -> bool:
+        return (
+            target_id is None or not isinstance(element.id, str) or scopes_may_be_equal(target_id, element.id)
+        )
+
+    for c in exact:
+        if c.origin.unit == unit:
+            return c
+    local = [c for c in named if c.origin.unit == unit and compatible(c)]
+    candidates: list[_Element] = local
+    if not local:
+        seen: dict[int, _Element] = {id(c): c for c in exact}
+        seen.update((id(c), c) for c in named if compatible(c))
+        candidates = list(seen.values())
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        return None
+    ordered = sorted(candidates, key=_where)
+    shown = ", ".join(_where(c) for c in ordered[:5])
+    more = f" and {len(ordered) - 5} more" if len(ordered) > 5 else ""
+    place = "this deployment declares" if local else "the scan holds"
+    return AmbiguousLink(
+        f"{place} {len(ordered)} {kind}s named '{name}' it could mean ({shown}{more}); auditor does not "
+        "guess which one is deployed: scan each deployment on its own, or name the target's resource group",
+        candidates=tuple(c.origin for c in ordered),
+    )
+
+
 class Links:
     """Indexes over one inventory."""
 
     def __init__(self, inventory: Inventory) -> None:
         self.inventory = inventory
-        self._la_by_id: dict[str, LogicApp] = {}
+        self._la_by_id: dict[str, list[LogicApp]] = {}
         self._la_by_type_name: dict[str, list[LogicApp]] = {}
         for la in inventory.logic_apps:
             if isinstance(la.id, str):
-                self._la_by_id.setdefault(normalize(la.id), la)
+                self._la_by_id.setdefault(normalize(la.id), []).append(la)
                 key = _type_and_name(la.id)
                 if key:
                     self._la_by_type_name.setdefault(key, []).append(la)
-        self._conn_by_id: dict[str, Connection] = {}
+        self._conn_by_id: dict[str, list[Connection]] = {}
         self._conn_by_name: dict[str, list[Connection]] = {}
         for conn in inventory.connections:
             if isinstance(conn.id, str):
-                self._conn_by_id.setdefault(normalize(conn.id), conn)
+                self._conn_by_id.setdefault(normalize(conn.id), []).append(conn)
             if isinstance(conn.name, str):
                 self._conn_by_name.setdefault(conn.name.lower(), []).append(conn)
 
-    def logic_app(self, resource_id: object) -> LogicApp | None:
-        """The Logic App an id names: exact id first, else the only one of that name in the scan."""
+    def logic_app(self, resource_id: object, near: Origin | None) -> LogicApp | Unknown | None:
+        """The Logic App an id written at ``near`` names (see :func:`_resolve`).
+
+        None when it is not in the scan, an Unknown when several Logic Apps of the scan could be it.
+        """
         if not isinstance(resource_id, str):
             return None
-        found = self._la_by_id.get(normalize(resource_id))
-        if found is not None:
-            return found
         key = _type_and_name(resource_id)
-        candidates = self._la_by_type_name.get(key, []) if key else []
-        return candidates[0] if len(candidates) == 1 else None
+        return _resolve(
+            resource_id,
+            self._la_by_id.get(normalize(resource_id), []),
+            self._la_by_type_name.get(key, []) if key else [],
+            near,
+            "Logic App",
+            workflow_name(resource_id) or last_segment_key(resource_id),
+        )
 
-    def connection(self, binding: ConnectionBinding) -> Connection | None:
-        """The connection resource a ``$connections`` binding points at."""
+    def connection(self, binding: ConnectionBinding, near: Origin | None) -> Connection | Unknown | None:
+        """The connection resource a ``$connections`` binding of the Logic App at ``near`` points at."""
         if isinstance(binding.connection_id, str):
-            found = self._conn_by_id.get(normalize(binding.connection_id))
+            name = last_segment_key(binding.connection_id)
+            found = _resolve(
+                binding.connection_id,
+                self._conn_by_id.get(normalize(binding.connection_id), []),
+                self._conn_by_name.get(name, []),
+                near,
+                "connection",
+                name,
+            )
             if found is not None:
                 return found
-            name = last_segment_key(binding.connection_id)
-            candidates = self._conn_by_name.get(name, [])
-            if len(candidates) == 1:
-                return candidates[0]
         if isinstance(binding.connection_name, str):
-            candidates = self._conn_by_name.get(binding.connection_name.lower(), [])
-            if len(candidates) == 1:
-                return candidates[0]
+            name = binding.connection_name.lower()
+            return _resolve(None, [], self._conn_by_name.get(name, []), near, "connection", name)
         return None
 
     def managed_api(self, la: LogicApp, key: str) -> object:
@@ -128,10 +203,10 @@ class Links:
         name = managed_api_from_id(binding.api_id)
         if name is not None:
             return name
-        conn = self.connection(binding)
-        if conn is not None:
+        conn = self.connection(binding, la.origin)
+        if isinstance(conn, Connection):
             return conn.managed_api
-        return None
+        return conn  # an Unknown (several connections it could be) or None
 
     def trigger_api(self, la: LogicApp, trigger: Trigger) -> object:
         """Managed API a trigger's connection resolves to.

@@ -64,6 +64,11 @@ class Origin(_Model):
     json_path: str = ""
     resource: str | None = None  # ARM id when known, else the resource's symbolic description
     deployment: str | None = None  # e.g. "policy 'x' / nested deployment 'y'"
+    # The deployment unit an inventory element was read in: the scanned file (ARM, Bicep with the modules
+    # it calls, a policy or exported document) or Terraform root module folder it came from; None for live
+    # resources, whose ids are real. Set on elements (not on their parts) by the builder; links prefer a
+    # target of the same unit, so a verdict on a file does not depend on what else is scanned.
+    unit: str | None = None
 
 
 # ---------------------------------------------------------------- automations

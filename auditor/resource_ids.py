@@ -67,3 +67,23 @@ def broad_scope_kind(scope: str) -> str | None:
     if len(segments) == 4 and segments[:3] == ["providers", "microsoft.management", "managementgroups"]:
         return "management group"
     return None
+
+
+def _is_placeholder(segment: str) -> bool:
+    """``{subscriptionId}``, ``{resourceGroup}``…: what a source writes for a scope only known at deployment."""
+    return segment.startswith("{") and segment.endswith("}")
+
+
+def scopes_may_be_equal(first: str, second: str) -> bool:
+    """Whether two resource ids may live in the same scope: no segment before ``/providers/`` that both
+    spell out (neither is a placeholder) differs.
+
+    ``/subscriptions/{subscriptionId}/resourceGroups/rg-soc/…`` may be the Logic App a template deploys
+    into its own resource group (``{resourceGroup}``), but not one deployed to ``rg-legacy``: link
+    resolution uses this to refuse a link the ids themselves contradict.
+    """
+    a = [s for s in normalize(parent_scope(first)).split("/") if s]
+    b = [s for s in normalize(parent_scope(second)).split("/") if s]
+    if len(a) != len(b):
+        return any(_is_placeholder(s) for s in (*a, *b))  # e.g. a management group vs a subscription
+    return all(x == y or _is_placeholder(x) or _is_placeholder(y) for x, y in zip(a, b, strict=True))

@@ -97,3 +97,15 @@ def contains_unknown(value: object) -> bool:
         elif isinstance(node, list):
             stack.extend(node)
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class AmbiguousLink(Unknown):
+    """A reference that several resources of the scan could satisfy (:meth:`auditor.link.Links.logic_app`).
+
+    ``candidates`` are their origins (:class:`auditor.model.Origin`): SRC003 cites them as related
+    locations, so the finding shows which files it came from and why it appears only when they are
+    scanned together.
+    """
+
+    candidates: tuple[Any, ...] = ()

@@ -173,14 +173,16 @@ def workflow_logic_apps(inventory: Inventory, ctx: CheckContext) -> list[tuple[L
     """
     from auditor.catalog import DEFENDER_CONNECTORS
     from auditor.link import Links, parse_callback_target
+    from auditor.model import LogicApp
 
     named: dict[int, list[str]] = {}
     for automation in inventory.automations:
         for action in logic_app_actions(automation):
-            la = ctx.links.logic_app(action.logic_app_id)
+            found = ctx.links.logic_app(action.logic_app_id, automation.origin)
             target = parse_callback_target(action.uri.target) if isinstance(action.uri, CallbackUrl) else None
-            if la is None and target is not None:
-                la = ctx.links.logic_app(target.workflow_id)
+            if found is None and target is not None:
+                found = ctx.links.logic_app(target.workflow_id, automation.origin)
+            la = found if isinstance(found, LogicApp) else None  # an ambiguous name names none
             if la is not None:
                 names = named.setdefault(id(la), [])
                 if target is not None:
@@ -397,7 +399,7 @@ def identity_links(ra: RoleAssignment, la: LogicApp, ctx: CheckContext) -> bool:
         return isinstance(la.name, str) and la.name.lower() == owner.lower()
     if not owner.startswith("/"):  # a relative 'Microsoft.Logic/workflows/<name>'
         return isinstance(la.id, str) and norm(la.id).endswith("/providers/" + norm(owner))
-    if ctx.links.logic_app(owner) is la:
+    if ctx.links.logic_app(owner, ra.origin) is la:
         return True
     identity = la.identity
     return identity is not None and any(norm(u) == norm(owner) for u in identity.user_assigned)

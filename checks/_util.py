@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from auditor.resource_ids import last_segment
+from auditor.unknown import Unknown
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
         AutomationSource,
         Inventory,
         LogicApp,
+        Origin,
         RuleSet,
         Trigger,
     )
@@ -103,6 +105,22 @@ def trigger_connector(links: Any, catalog: Any, la: LogicApp, trigger: Trigger) 
     if api is None and isinstance(trigger.path, str) and trigger.connection is not None:
         return catalog.connector_for_path.get(trigger.path.strip().lower())
     return api
+
+
+def linked_logic_app(
+    ctx: Any, resource_id: object, near: Origin, at: Origin | None = None
+) -> LogicApp | None:
+    """The Logic App ``resource_id`` (written at ``near``) names, or None when the scan does not hold it.
+
+    When several Logic Apps of the scan could be it (:meth:`auditor.link.Links.logic_app`), that is
+    recorded as unresolved at ``at`` (default ``near``) for the running check and None returned: a check
+    never judges a Logic App it had to guess.
+    """
+    found = ctx.links.logic_app(resource_id, near)
+    if isinstance(found, Unknown):
+        ctx.unresolved(found, at or near, "the Logic App the action targets")
+        return None
+    return found
 
 
 def display_name(element: Any) -> str:

@@ -84,7 +84,13 @@ def describe_triggers(triggers: list[tuple[Trigger, Any]]) -> str:
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """LogicApp actions whose Logic App (in the scan) has no trigger on a Defender connector."""
     from auditor.catalog import DEFENDER_CONNECTORS
-    from auditor.checks._util import display_name, logic_app_actions, template_automations, trigger_connector
+    from auditor.checks._util import (
+        display_name,
+        linked_logic_app,
+        logic_app_actions,
+        template_automations,
+        trigger_connector,
+    )
 
     for automation in template_automations(inventory, ctx):
         for action in logic_app_actions(automation):
@@ -94,7 +100,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
             if not isinstance(target, str):
                 ctx.unresolved(target, action.origin, "the Logic App the action targets")
                 continue
-            la = ctx.links.logic_app(target)
+            la = linked_logic_app(ctx, target, automation.origin, action.origin)
             if la is None:
                 continue  # not in the scan
             if la.triggers_unknown is not None:

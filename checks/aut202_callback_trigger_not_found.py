@@ -93,9 +93,15 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
                 continue
             if isinstance(declared, Unknown):
                 ctx.unresolved(declared, action.origin, "the Logic App the action targets")
-            la = ctx.links.logic_app(parsed.workflow_id) or ctx.links.logic_app(declared)
-            if la is None:
+            found = ctx.links.logic_app(parsed.workflow_id, automation.origin)
+            if found is None:
+                found = ctx.links.logic_app(declared, automation.origin)
+            if isinstance(found, Unknown):
+                ctx.unresolved(found, at, "the Logic App the callback URL is for")
                 continue
+            if found is None:
+                continue
+            la = found
             if la.triggers_unknown is not None:
                 ctx.unresolved(la.triggers_unknown, at, f"the triggers of Logic App '{display_name(la)}'")
                 continue

@@ -48,7 +48,7 @@ from auditor.resource_ids import last_segment_key
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
-    from auditor.model import AutomationAction, Inventory, LogicApp, Trigger
+    from auditor.model import AutomationAction, Inventory, LogicApp, Origin, Trigger
 
 RULE = Rule(
     id="AUT203",
@@ -68,14 +68,17 @@ RULE = Rule(
 )
 
 
-def _targets(action: AutomationAction, ctx: CheckContext) -> tuple[LogicApp, list[Trigger], str] | None:
-    """The Logic App an action calls, the triggers that count and how they were chosen; None to skip."""
-    from auditor.checks._util import display_name
+def _targets(
+    action: AutomationAction, near: Origin, ctx: CheckContext
+) -> tuple[LogicApp, list[Trigger], str] | None:
+    """The Logic App an action (of the automation at ``near``) calls, the triggers that count and how they
+    were chosen; None to skip."""
+    from auditor.checks._util import display_name, linked_logic_app
     from auditor.link import Links, parse_callback_target
     from auditor.unknown import CallbackUrl, Unknown
 
     parsed = parse_callback_target(action.uri.target) if isinstance(action.uri, CallbackUrl) else None
-    la = ctx.links.logic_app(parsed.workflow_id) if parsed is not None else None
+    la = linked_logic_app(ctx, parsed.workflow_id, near, action.origin) if parsed is not None else None
     if la is None:
         declared = action.logic_app_id
         if isinstance(declared, Unknown):
@@ -85,7 +88,7 @@ def _targets(action: AutomationAction, ctx: CheckContext) -> tuple[LogicApp, lis
             isinstance(declared, str) and last_segment_key(declared) == parsed.workflow_name.lower()
         ):
             return None  # the callback calls another Logic App, not in the scan (AUT202)
-        la = ctx.links.logic_app(declared)
+        la = linked_logic_app(ctx, declared, near, action.origin)
     if la is None:
         return None
     if la.triggers_unknown is not None:
@@ -130,7 +133,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
             if wanted is None:
                 continue
             for action in actions:
-                target = _targets(action, ctx)
+                target = _targets(action, automation.origin, ctx)
                 if target is None:
                     continue
                 la, triggers, how = target

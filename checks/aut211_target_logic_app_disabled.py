@@ -52,7 +52,7 @@ RULE = Rule(
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Enabled automations' LogicApp actions whose Logic App (in the scan) is Disabled."""
-    from auditor.checks._util import display_name, logic_app_actions, template_automations
+    from auditor.checks._util import display_name, linked_logic_app, logic_app_actions, template_automations
 
     for automation in template_automations(inventory, ctx):
         if isinstance(automation.is_enabled, Unknown):
@@ -67,7 +67,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
             if not isinstance(target, str):
                 ctx.unresolved(target, action.origin, "the Logic App the action targets")
                 continue
-            la = ctx.links.logic_app(target)
+            la = linked_logic_app(ctx, target, automation.origin, action.origin)
             if la is None:
                 continue  # not in the scan
             if isinstance(la.state, Unknown):

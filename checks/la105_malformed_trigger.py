@@ -55,7 +55,7 @@ from auditor.findings import Finding, Rule, Severity
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
-    from auditor.model import Inventory, LogicApp
+    from auditor.model import Inventory
 
 RULE = Rule(
     id="LA105",
@@ -79,19 +79,20 @@ def _targeted(inventory: Inventory, ctx: CheckContext) -> dict[int, str]:
     """Logic Apps (by object id) that an automation in the scan calls → the automation's name."""
     from auditor.checks._util import logic_app_actions
     from auditor.link import parse_callback_target
+    from auditor.model import LogicApp
     from auditor.unknown import CallbackUrl
 
     out: dict[int, str] = {}
     for automation in inventory.automations:
         name = automation.name if isinstance(automation.name, str) else "?"
         for action in logic_app_actions(automation):
-            found: list[LogicApp | None] = [ctx.links.logic_app(action.logic_app_id)]
+            found = [ctx.links.logic_app(action.logic_app_id, automation.origin)]
             if isinstance(action.uri, CallbackUrl):
                 parsed = parse_callback_target(action.uri.target)
                 if parsed is not None:
-                    found.append(ctx.links.logic_app(parsed.workflow_id))
+                    found.append(ctx.links.logic_app(parsed.workflow_id, automation.origin))
             for la in found:
-                if la is not None:
+                if isinstance(la, LogicApp):  # not an ambiguous name: "called by" must be certain
                     out.setdefault(id(la), name)
     return out
 

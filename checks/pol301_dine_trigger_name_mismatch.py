@@ -46,7 +46,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from auditor.checks._util import logic_app_actions
+from auditor.checks._util import linked_logic_app, logic_app_actions
 from auditor.findings import Finding, Rule, Severity
 from auditor.unknown import CallbackUrl, Unknown
 
@@ -126,7 +126,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
             target = parse_callback_target(uri.target)
             if target is None:
                 continue
-            la = ctx.links.logic_app(target.workflow_id)
+            la = linked_logic_app(ctx, target.workflow_id, automation.origin, at)
             if la is None:
                 continue  # the Logic App is not part of this scan: nothing to compare with
             if la.triggers_unknown is not None:

@@ -263,7 +263,14 @@ def _from_templates(
     from auditor.checks._access import LIST_CALLBACK_URL, OWNER, contains, role_label
     from auditor.resource_ids import role_guid
 
-    linked = [ra for ra in inventory.role_assignments if links_to(ra, assignment)]
+    # Only the deployment that creates the identity: it must grant the roles itself (the remediation runs
+    # as soon as the assignment exists), and a grant in another file of the scan would make this verdict
+    # depend on what else is scanned.
+    linked = [
+        ra
+        for ra in inventory.role_assignments
+        if ra.origin.unit == assignment.origin.unit and links_to(ra, assignment)
+    ]
     system = _SYSTEM in kind.replace(" ", "").lower()
     if not (system and assignment.from_template):  # an identity that may hold roles granted elsewhere
         identity = assignment.identity

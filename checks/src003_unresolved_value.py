@@ -48,7 +48,9 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        yield RULE.finding(f"{need.rule_id} could not check {need.what}: {need.reason}", at=need.origin)
+        yield RULE.finding(
+            f"{need.rule_id} could not check {need.what}: {need.reason}", at=need.origin, related=need.related
+        )
     for problem in inventory.problems:  # what a source could not read at all (a Bicep registry module)
         if problem.code == "unresolved":
             yield RULE.finding(f"auditor could not check {problem.message}", at=problem.origin)

@@ -75,6 +75,7 @@ class FileScan:
                 continue
             found.append(path)
         scanned_bicep = {p for p in found if p.suffix.lower() == ".bicep"}
+        added_twins: set[Path] = set()
         for path in found:
             display = display_path(path)
             suffix = path.suffix.lower()
@@ -91,16 +92,28 @@ class FileScan:
                 builder.file(display, "not-ours", _skip_reason(path))
                 continue
             parsed = read_json(path, builder, roots)
-            if parsed is not None and _compiled_from_scanned_bicep(path, parsed.doc, scanned_bicep):
+            twin = _bicep_twin(path, parsed.doc) if parsed is not None else None
+            if twin is not None and self._readable_twin(twin, roots):
+                # the same verdict whether the folder or only the JSON is scanned: the Bicep file is read
                 builder.file(
-                    display, "not-ours", "compiled from the Bicep file beside it, which is scanned instead"
+                    display, "not-ours", f"compiled from {twin.name} beside it, which is scanned instead"
                 )
+                if twin not in scanned_bicep and twin not in added_twins:
+                    added_twins.add(twin)
+                    bicep.add_file(twin, display_path(twin), builder)
                 continue
             if parsed is not None:
                 next(s for s in sources if s.claims_document(parsed.doc)).add_document(parsed, builder)
         for source in sources:
             source.finish(builder)
         return builder.finish()
+
+    def _readable_twin(self, twin: Path, roots: tuple[Path, ...]) -> bool:
+        """Whether the Bicep twin of a compiled JSON can be scanned in its place: inside the scanned roots,
+        not excluded, a regular file auditor may read (else the JSON is scanned as it is)."""
+        if self.exclude and _excluded(display_path(twin), self.exclude):
+            return False
+        return _refusal(twin, roots, True) is None
 
 
 def _unlistable(builder: InventoryBuilder, exc: OSError) -> None:
@@ -170,17 +183,29 @@ def _skip_reason(path: Path) -> str:
     return "not a file type auditor reads"
 
 
-def _compiled_from_scanned_bicep(path: Path, doc: object, scanned_bicep: set[Path]) -> bool:
-    """``main.json`` that ``bicep build`` wrote from a ``main.bicep`` this scan reads: each problem is
-    reported once, on the Bicep line a pull request changes (README "Bicep")."""
-    twins = {path.with_suffix(".bicep")}
-    if (
-        path.name.lower() == "azuredeploy.json"
-    ):  # the Azure quickstarts' convention: main.bicep → azuredeploy.json
-        twins.add(path.with_name("main.bicep"))
-    if not twins & scanned_bicep or not isinstance(doc, dict):
-        return False
+def _bicep_twin(path: Path, doc: object) -> Path | None:
+    """The ``main.bicep`` that ``bicep build`` compiled ``main.json`` from, when it lies beside it: each
+    problem is reported once, on the Bicep line a pull request changes (README "Bicep").
+
+    Decided by the files on disk, not by what else the scan was given, so that scanning the JSON alone
+    or its whole folder gives the same verdict.
+    """
+    if not isinstance(doc, dict):
+        return None
     metadata = doc.get("metadata")
     generator = metadata.get("_generator") if isinstance(metadata, dict) else None
     name = generator.get("name") if isinstance(generator, dict) else None
-    return isinstance(name, str) and name.lower() == "bicep"
+    if not (isinstance(name, str) and name.lower() == "bicep"):
+        return None
+    twins = [path.with_suffix(".bicep")]
+    if (
+        path.name.lower() == "azuredeploy.json"
+    ):  # the Azure quickstarts' convention: main.bicep → azuredeploy.json
+        twins.append(path.with_name("main.bicep"))
+    for twin in twins:
+        try:
+            if twin.is_file():
+                return twin
+        except OSError:
+            continue
+    return None

@@ -75,6 +75,10 @@ class ArmSource:
     def add_document(self, parsed: ParsedJson, builder: InventoryBuilder) -> None:
         """A JSON document: classified by content, then evaluated (template), kept for the end (policy
         definition) or read as it is (assignment, exported resource, role definition)."""
+        with builder.unit(parsed.display):
+            self._add_document(parsed, builder)
+
+    def _add_document(self, parsed: ParsedJson, builder: InventoryBuilder) -> None:
         kind, detail = classify(parsed.doc)
         builder.file(parsed.display, kind, detail)  # type: ignore[arg-type]
         root = parsed.root()

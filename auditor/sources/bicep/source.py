@@ -123,7 +123,8 @@ class BicepSource:
                     detail=f"Bicep module, evaluated where {', '.join(sorted(callers)[:3])} calls it",
                 )
                 continue
-            self._evaluate(path, translated, builder)
+            with builder.unit(builder.files[record].path):
+                self._evaluate(path, translated, builder)
         self._pending = []
         for code, message, file, line, column in self._param_problems:
             key = (code, message, file, line, column)

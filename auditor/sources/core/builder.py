@@ -12,6 +12,7 @@ create findings; they record problems that the SRC checks report.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ class PendingPolicy:
     stem: str
     src: SourceFile
     root: Cursor
+    unit: str | None = None  # the deployment unit that declares it (a template deploying it, or its own file)
 
 
 class InventoryBuilder:
@@ -58,6 +60,42 @@ class InventoryBuilder:
         self.inline_suppressions: list[m.InlineSuppression] = []
         self.assessment_metadata: list[m.AssessmentMetadata] = []
         self._policies: list[PendingPolicy] = []
+        self._current_unit: str | None = None
+
+    # ------------------------------------------------------------ deployment units
+
+    _UNIT_LISTS = (
+        "automations",
+        "logic_apps",
+        "connections",
+        "role_assignments",
+        "role_definitions",
+        "policy_definitions",
+        "policy_assignments",
+    )
+
+    @contextmanager
+    def unit(self, name: str) -> Iterator[None]:
+        """Every element added inside belongs to deployment unit ``name`` (:attr:`auditor.model.Origin.unit`).
+
+        A source wraps each thing it deploys as a whole (a template file with its nested deployments and
+        the Bicep modules it calls, a Terraform root module, a policy definition, an exported document), so
+        :mod:`auditor.link` can resolve a reference inside its own deployment before looking elsewhere.
+        An inner unit wins: elements already stamped keep theirs.
+        """
+        marks = {attr: len(getattr(self, attr)) for attr in self._UNIT_LISTS}
+        outer, self._current_unit = self._current_unit, name
+        try:
+            yield
+        finally:
+            self._current_unit = outer
+            for attr, start in marks.items():
+                elements = getattr(self, attr)
+                for i in range(start, len(elements)):
+                    element = elements[i]
+                    if element.origin.unit is None:
+                        origin = element.origin.model_copy(update={"unit": name})
+                        elements[i] = element.model_copy(update={"origin": origin})
 
     # ------------------------------------------------------------ records
 
@@ -94,7 +132,7 @@ class InventoryBuilder:
 
     def add_policy_definition(self, stem: str, src: SourceFile, root: Cursor) -> None:
         """A policy definition document; evaluated by :meth:`finish`, when every assignment is known."""
-        self._policies.append(PendingPolicy(stem, src, root))
+        self._policies.append(PendingPolicy(stem, src, root, self._current_unit))
 
     def finish(self) -> m.Inventory:
         """Evaluate the policy definitions, then the inventory of everything added."""
@@ -215,21 +253,51 @@ class InventoryBuilder:
     # ------------------------------------------------------------ policies
 
     def _process_policies(self) -> None:
-        assignments: dict[str, list[m.PolicyAssignment]] = {}
-        for a in self.policy_assignments:
-            if isinstance(a.policy_definition_id, str):
-                assignments.setdefault(last_segment_key(a.policy_definition_id), []).append(a)
-        for pending in self._policies:
-            self._policy(pending, assignments)
+        """Evaluate each pending definition with its defaults and with each assignment that assigns it.
 
-    def _policy(self, p: PendingPolicy, assignments: dict[str, list[m.PolicyAssignment]]) -> None:
+        An assignment assigns the definition of its own deployment unit that it names (by name, file stem
+        or display name, as ``policyDefinitionId`` ends); failing that, the one definition of that name in
+        the scan. When several other files define it (a prod and a legacy copy), it assigns none of them:
+        which one Azure holds cannot be told, and evaluating both would make a definition's findings
+        depend on an unrelated file.
+        """
+        by_alias: dict[str, list[PendingPolicy]] = {}
+        for pending in self._policies:
+            for alias in self._policy_aliases(pending):
+                by_alias.setdefault(alias, []).append(pending)
+        assigned: dict[int, list[m.PolicyAssignment]] = {}
+        for a in self.policy_assignments:
+            if not isinstance(a.policy_definition_id, str):
+                continue
+            candidates = list(
+                {id(p): p for p in by_alias.get(last_segment_key(a.policy_definition_id), [])}.values()
+            )
+            local = [p for p in candidates if (p.unit or p.src.path) == a.origin.unit]
+            chosen = local if local else candidates
+            if len(chosen) == 1:
+                assigned.setdefault(id(chosen[0]), []).append(a)
+        for pending in self._policies:
+            self._policy(pending, assigned.get(id(pending), []))
+
+    @staticmethod
+    def _policy_aliases(p: PendingPolicy) -> set[str]:
+        """The names an assignment's ``policyDefinitionId`` may end with for this definition."""
+        root = p.root.value
+        props = root.get("properties") if isinstance(root.get("properties"), dict) else root
+        aliases = {p.stem.lower()}
+        for value in (root.get("name"), props.get("displayName")):
+            if isinstance(value, str) and value:
+                aliases.add(value.lower())
+        return aliases
+
+    def _policy(self, p: PendingPolicy, assignments: list[m.PolicyAssignment]) -> None:
         """A policy definition, evaluated with its own budget (its defaults and every assignment
         that evaluates its deployment again pay from the same one)."""
-        with use(Budget()):
+        with self.unit(p.unit or p.src.path), use(Budget()):
             self._policy_evaluated(p, p.root, assignments)
 
     def _policy_evaluated(
-        self, p: PendingPolicy, root: Cursor, assignments: dict[str, list[m.PolicyAssignment]]
+        self, p: PendingPolicy, root: Cursor, assignments: list[m.PolicyAssignment]
     ) -> None:
         props = root.get("properties") if isinstance(root.value.get("properties"), dict) else root
         assert props is not None
@@ -274,11 +342,7 @@ class InventoryBuilder:
         if deployment is None or details is None:
             return
         self._policy_deployment(name, deployment, params_decl, props, details, {}, f"policy '{name}'")
-        aliases = {str(name).lower(), p.stem.lower()}
-        if isinstance(props.value_at("displayName"), str):
-            aliases.add(props.value_at("displayName").lower())
-        matched = {id(a): a for alias in aliases for a in assignments.get(alias, [])}
-        for a in matched.values():
+        for a in assignments:
             label = f"policy '{name}' as assigned by '{a.name}'"
             self._policy_deployment(name, deployment, params_decl, props, details, a.parameters, label)
 

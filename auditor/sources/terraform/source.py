@@ -7,6 +7,7 @@ claims by its content. What either contributes goes to the shared builder.
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,15 @@ class TerraformSource:
     def add_file(self, path: Path, display: str, builder: InventoryBuilder) -> None:
         from auditor.sources.terraform import scan_terraform_file
 
-        _contribute(builder, display, scan_terraform_file(path, display, roots=self.roots))
+        # a root module is one deployment: every file of the folder belongs to it
+        with builder.unit(posixpath.dirname(display.replace("\\", "/")) or "."):
+            _contribute(builder, display, scan_terraform_file(path, display, roots=self.roots))
 
     def add_document(self, parsed: ParsedJson, builder: InventoryBuilder) -> None:
         from auditor.sources.terraform import scan_terraform_plan
 
-        _contribute(builder, parsed.display, scan_terraform_plan(parsed.doc, parsed.src), plan=True)
+        with builder.unit(parsed.display):
+            _contribute(builder, parsed.display, scan_terraform_plan(parsed.doc, parsed.src), plan=True)
 
     def finish(self, builder: InventoryBuilder) -> None:
         """Nothing is left: every file was complete when it was added."""
