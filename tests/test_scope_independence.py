@@ -117,3 +117,9 @@ def test_every_corpus_file_gets_the_same_verdict_alone_and_in_the_whole_corpus()
         )
     problems = _differences(CORPUS)
     assert not problems, "\n".join(problems)
+
+
+def test_every_example_file_gets_the_same_verdict_alone_and_among_all_examples() -> None:
+    """The bundled examples hold ARM, Bicep and Terraform twins that deploy the same Logic App names."""
+    problems = _differences(Path(__file__).resolve().parents[1] / "examples")
+    assert not problems, "\n".join(problems)
