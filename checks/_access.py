@@ -405,6 +405,7 @@ def identity_links(ra: RoleAssignment, la: LogicApp, ctx: CheckContext) -> bool:
 
 # ---------------------------------------------------------------- DINE policy assignments
 
+
 # The built-in "Deploy Workflow Automation for Microsoft Defender for Cloud …" policies (v5.0.1); all
 # three list Contributor in roleDefinitionIds (shared/domain/policies-summary.json).
 def dine_assignments(inventory: Inventory) -> Iterator[tuple[Any, Any]]:

@@ -8,6 +8,17 @@ assignment found in the same scan, the trigger id is concrete; if the Logic
 App it names is in the scan too, the trigger must exist in its definition
 (names compare case-insensitively).
 
+Where the finding goes: when the definition's defaults alone give the target,
+at the ``uri`` in the definition; when the assignment's values decide it, at
+the assignment's parameter that chooses the trigger (a parameter named like
+``logicAppTrigger``), else the one naming the Logic App, with the definition's
+``uri`` in ``related`` (a verdict on a file does not change with what else is
+scanned). An assignment of one of the three built-in workflow-automation
+policies is checked without the definition file: auditor ships their trigger
+maps as data (``auditor/data/builtin-policies.json``), so
+``logicAppTrigger`` is mapped the way the built-in's template maps it. An
+unknown assignment value is SRC003 at that parameter.
+
 The built-in policies ("Deploy Workflow Automation for Microsoft Defender for
 Cloud alerts / recommendations / regulatory compliance") map their
 ``logicAppTrigger`` choice to ``When_a_Microsoft_Defender_for_Cloud_alert_is_created_or_triggered``

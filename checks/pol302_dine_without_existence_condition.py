@@ -6,6 +6,15 @@ or a parameter whose value is known) and whose ``then.details.type`` is
 ``Microsoft.Security/automations``, but whose ``details`` have no
 ``existenceCondition``.
 
+An assignment scanned with its definition is evaluated with its parameter
+values: when the definition's default effect is not ``deployIfNotExists``
+(``AuditIfNotExists``, ``Disabled``, or no default) and the assignment sets the
+effect parameter to ``DeployIfNotExists``, the finding is at that parameter of
+the assignment, with the definition in ``related``; the definition scanned
+alone keeps its own verdict. An unknown value there is SRC003. (The built-in
+workflow-automation and continuous-export policies all have an existence
+condition.)
+
 ## Why it matters
 Without an existence condition, *any* automation matching ``details.type`` (and
 ``details.name`` when given) in the existence scope makes the subscription

@@ -231,8 +231,9 @@ class InventoryBuilder:
 
     def _with_assigned(self, a: m.PolicyAssignment) -> m.PolicyAssignment:
         """The assignment with its definition evaluated: a scanned one (here, or by the Terraform
-        source within its configuration), else a bundled built-in, else as it is."""
-        if a.assigned is not None:
+        source within its configuration), else a bundled built-in, else as it is. A scanned copy of a
+        built-in's definition file wins over the bundled facts: its automations are evaluated too."""
+        if a.assigned is not None and not (a.assigned.builtin and id(a) in self._assigned):
             return a
         assigned = self._assigned.get(id(a)) or policy.assigned_builtin(a)
         return a if assigned is None else a.model_copy(update={"assigned": assigned})

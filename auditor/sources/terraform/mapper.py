@@ -92,7 +92,12 @@ class Mapper:
                 emitted.append((out, inst))
             elif type_ == "azapi_resource":
                 self._azapi(inst, out, assignments)
-        # after every definition: each evaluated its assignments (AssignedPolicy), wherever they are declared
+        # after every definition: each evaluated its assignments (AssignedPolicy), wherever they are declared;
+        # an assignment of none of them may assign a built-in auditor ships as data
+        for index, (inst, a) in enumerate(assignments):
+            builtin = policy.assigned_builtin(a) if a.assigned is None else None
+            if builtin is not None:
+                assignments[index] = (inst, a.model_copy(update={"assigned": builtin}))
         for out, inst in emitted:
             out.policy_assignments.extend(a for i, a in assignments if i is inst)
 
