@@ -134,6 +134,9 @@ class Automation(_Model):
     actions_unknown: Unknown | None = None
     origin: Origin
     from_policy: str | None = None  # policy definition name when embedded in a DINE policy
+    # The origin of the policy assignment whose parameter values this copy of the policy's automation was
+    # evaluated with (None: evaluated with the definition's defaults, the verdict on the definition alone).
+    from_assignment: Origin | None = None
 
 
 # ---------------------------------------------------------------- logic apps
@@ -310,8 +313,41 @@ class PolicyDefinition(_Model):
     effect_origin: Origin | None = None
 
 
+class AssignedPolicy(_Model):
+    """The definition a policy assignment assigns, evaluated with the assignment's parameter values.
+
+    Set by the source when the definition is known: scanned in the same scan (``definition_origin`` is
+    where), or one of the built-in DINE policies auditor ships as data (``builtin``; its facts are in
+    ``auditor/data/builtin-policies.json``, there is no file to point at). ``default_effect`` is the
+    effect with the definition's defaults alone (the verdict on the definition file; None for a built-in,
+    which has no file in the scan); ``effect`` the one
+    with the assignment's values over the defaults (an Unknown when a value it needs is unknown).
+    ``callback_target`` (built-ins only: a scanned definition's automations carry their own) is the
+    trigger id the remediation lists the callback URL of; ``callback_parameters`` the policy parameters
+    that choose it, trigger first.
+    """
+
+    definition: str
+    display_name: Text = None
+    version: str | None = None
+    builtin: bool = False
+    deploys_automation: bool = False
+    has_existence_condition: bool = False
+    effect: Text = None
+    default_effect: Text = None
+    effect_parameter: str | None = None
+    callback_target: Text = None
+    callback_parameters: tuple[str, ...] = ()
+    definition_origin: Origin | None = None
+
+
 class PolicyAssignment(_Model):
-    """A policy assignment; ``scope`` is where it is assigned (property, else the deployment's scope)."""
+    """A policy assignment; ``scope`` is where it is assigned (property, else the deployment's scope).
+
+    ``parameter_origins``: lower-case parameter name → where the assignment sets its value.
+    ``assigned``: its definition evaluated with its values, when the definition is known (see
+    :class:`AssignedPolicy`).
+    """
 
     name: MaybeStr
     id: Text = None
@@ -319,8 +355,14 @@ class PolicyAssignment(_Model):
     from_template: bool = False  # a resource of a scanned deployment template, which creates its identity
     policy_definition_id: Text = None
     parameters: dict[str, Any] = Field(default_factory=dict)
+    parameter_origins: dict[str, Origin] = Field(default_factory=dict)
     identity: Identity | None = None
+    assigned: AssignedPolicy | None = None
     origin: Origin
+
+    def parameter_origin(self, name: str) -> Origin | None:
+        """Where the assignment sets parameter ``name`` (ARM compares parameter names case-insensitively)."""
+        return self.parameter_origins.get(name.lower())
 
 
 # ---------------------------------------------------------------- files

@@ -407,22 +407,12 @@ def identity_links(ra: RoleAssignment, la: LogicApp, ctx: CheckContext) -> bool:
 
 # ---------------------------------------------------------------- DINE policy assignments
 
+
 # The built-in "Deploy Workflow Automation for Microsoft Defender for Cloud …" policies (v5.0.1); all
 # three list Contributor in roleDefinitionIds (shared/domain/policies-summary.json).
-BUILTIN_WORKFLOW_DINE = {
-    "f1525828-9a90-4fcf-be48-268cdd02361e": "Deploy Workflow Automation for Microsoft Defender for Cloud alerts",
-    "73d6ab6c-2475-4850-afd6-43795f3492ef": (
-        "Deploy Workflow Automation for Microsoft Defender for Cloud recommendations"
-    ),
-    "509122b9-ddd9-47ba-a5f1-d0dac20be63c": (
-        "Deploy Workflow Automation for Microsoft Defender for Cloud regulatory compliance"
-    ),
-}
-BUILTIN_WORKFLOW_DINE_ROLES = (f"/providers/Microsoft.Authorization/roleDefinitions/{CONTRIBUTOR}",)
-
-
 def dine_assignments(inventory: Inventory) -> Iterator[tuple[Any, Any]]:
-    """(policy assignment, its workflow-automation DINE definition or None for a built-in one)."""
+    """(policy assignment, its DINE definition deploying automations, or None for a bundled built-in one:
+    the source evaluated it from auditor/data/builtin-policies.json as ``assignment.assigned``)."""
     definitions: dict[str, Any] = {}
     for definition in inventory.policy_definitions:
         if not definition.deploys_automation:
@@ -433,9 +423,9 @@ def dine_assignments(inventory: Inventory) -> Iterator[tuple[Any, Any]]:
     for assignment in inventory.policy_assignments:
         if not isinstance(assignment.policy_definition_id, str):
             continue
-        key = role_guid(assignment.policy_definition_id)
-        found = definitions.get(key)
-        if found is not None or key in BUILTIN_WORKFLOW_DINE:
+        found = definitions.get(role_guid(assignment.policy_definition_id))
+        assigned = assignment.assigned
+        if found is not None or (assigned is not None and assigned.builtin and assigned.deploys_automation):
             yield assignment, found
 
 

@@ -8,6 +8,17 @@ assignment found in the same scan, the trigger id is concrete; if the Logic
 App it names is in the scan too, the trigger must exist in its definition
 (names compare case-insensitively).
 
+Where the finding goes: when the definition's defaults alone give the target,
+at the ``uri`` in the definition; when the assignment's values decide it, at
+the assignment's parameter that chooses the trigger (a parameter named like
+``logicAppTrigger``), else the one naming the Logic App, with the definition's
+``uri`` in ``related`` (a verdict on a file does not change with what else is
+scanned). An assignment of one of the three built-in workflow-automation
+policies is checked without the definition file: auditor ships their trigger
+maps as data (``auditor/data/builtin-policies.json``), so
+``logicAppTrigger`` is mapped the way the built-in's template maps it. An
+unknown assignment value is SRC003 at that parameter.
+
 The built-in policies ("Deploy Workflow Automation for Microsoft Defender for
 Cloud alerts / recommendations / regulatory compliance") map their
 ``logicAppTrigger`` choice to ``When_a_Microsoft_Defender_for_Cloud_alert_is_created_or_triggered``
@@ -48,11 +59,12 @@ from typing import TYPE_CHECKING
 
 from auditor.checks._util import linked_logic_app, logic_app_actions
 from auditor.findings import Finding, Rule, Severity
+from auditor.resource_ids import normalize
 from auditor.unknown import CallbackUrl, Unknown
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
-    from auditor.model import Inventory
+    from auditor.model import Inventory, Origin, PolicyAssignment
 
 RULE = Rule(
     id="POL301",
@@ -101,44 +113,154 @@ def naming_hint(called: str) -> str:
 
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
-    """Policy-deployed automations whose callback names a trigger missing from the Logic App."""
-    from auditor.link import Links, parse_callback_target
+    """Policy-deployed automations (and built-in assignments) whose callback names a trigger missing
+    from the Logic App."""
+    yield from _scanned_definitions(inventory, ctx)
+    yield from _builtin_assignments(inventory, ctx)
 
+
+def _scanned_definitions(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
+    """Automations a scanned DINE definition deploys, with its defaults or an assignment's values."""
     display_names = {
         str(p.name).lower(): p.display_name
         for p in inventory.policy_definitions
         if isinstance(p.display_name, str)
     }
+    assignments = {_key(a.origin): a for a in inventory.policy_assignments}
+    defaults = _default_targets(inventory)
     for automation in inventory.automations:
         if automation.from_policy is None:
             continue
         name = automation.from_policy
         display = display_names.get(name.lower(), name)
         policy = f"'{display}' ({name})" if display != name else f"'{name}'"
-        for action in logic_app_actions(automation):
+        by = assignments.get(_key(automation.from_assignment)) if automation.from_assignment else None
+        for index, action in enumerate(logic_app_actions(automation)):
             uri = action.uri
             if not isinstance(uri, CallbackUrl):
                 continue
             at = action.uri_origin or action.origin
-            if isinstance(uri.target, Unknown):
-                ctx.unresolved(uri.target, at, "the trigger the policy's listCallbackUrl() names")
+            if by is not None and not _same(defaults.get((_key(automation.origin), index)), uri.target):
+                # the assignment's values decide this target: its verdict belongs to the assignment's file
+                yield from _compare(
+                    ctx,
+                    uri.target,
+                    by.origin,
+                    _parameter_at(by, uri.target),
+                    f"policy {policy} as assigned by '{_name(by)}'",
+                    related=(at,),
+                )
                 continue
-            target = parse_callback_target(uri.target)
-            if target is None:
-                continue
-            la = linked_logic_app(ctx, target.workflow_id, automation.origin, at)
-            if la is None:
-                continue  # the Logic App is not part of this scan: nothing to compare with
-            if la.triggers_unknown is not None:
-                ctx.unresolved(la.triggers_unknown, at, f"the triggers of Logic App '{target.workflow_name}'")
-                continue
-            if Links.trigger(la, target.trigger_name) is not None:
-                continue
-            have = ", ".join(f"'{t.name}'" for t in la.triggers) or "none"
-            yield RULE.finding(
-                f"policy {policy} calls trigger '{target.trigger_name}' of Logic App "
-                f"'{target.workflow_name}', which has no trigger of that name (it has {have}): the remediation "
-                f"deployment fails; {naming_hint(target.trigger_name)}",
-                at=at,
-                related=(la.origin, *(t.origin for t in la.triggers)),
-            )
+            yield from _compare(ctx, uri.target, automation.origin, at, f"policy {policy}")
+
+
+def _builtin_assignments(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
+    """Assignments of a bundled built-in workflow-automation policy (no definition file in the scan)."""
+    for assignment in inventory.policy_assignments:
+        assigned = assignment.assigned
+        if assigned is None or not assigned.builtin or assigned.callback_target is None:
+            continue
+        version = f" v{assigned.version}" if assigned.version else ""
+        lead = f"policy assignment '{_name(assignment)}' of built-in '{assigned.display_name}'{version}"
+        target = assigned.callback_target
+        at = next(
+            (o for p in assigned.callback_parameters if (o := assignment.parameter_origin(p)) is not None),
+            assignment.origin,
+        )
+        if isinstance(target, Unknown):
+            at = _unknown_parameter_at(assignment) or at
+        yield from _compare(ctx, target, assignment.origin, at, lead)
+
+
+def _compare(
+    ctx: CheckContext,
+    target: object,
+    near: Origin,
+    at: Origin,
+    lead: str,
+    related: tuple[Origin, ...] = (),
+) -> Iterator[Finding]:
+    """The finding when trigger id ``target`` (written in the deployment of ``near``) names a Logic App
+    of the scan that lacks that trigger."""
+    from auditor.link import Links, parse_callback_target
+
+    if isinstance(target, Unknown):
+        ctx.unresolved(target, at, "the trigger the policy's listCallbackUrl() names")
+        return
+    parsed = parse_callback_target(target)
+    if parsed is None:
+        return
+    la = linked_logic_app(ctx, parsed.workflow_id, near, at)
+    if la is None:
+        return  # the Logic App is not part of this scan: nothing to compare with
+    if la.triggers_unknown is not None:
+        ctx.unresolved(la.triggers_unknown, at, f"the triggers of Logic App '{parsed.workflow_name}'")
+        return
+    if Links.trigger(la, parsed.trigger_name) is not None:
+        return
+    have = ", ".join(f"'{t.name}'" for t in la.triggers) or "none"
+    yield RULE.finding(
+        f"{lead} calls trigger '{parsed.trigger_name}' of Logic App '{parsed.workflow_name}', which has no "
+        f"trigger of that name (it has {have}): the remediation deployment fails; "
+        f"{naming_hint(parsed.trigger_name)}",
+        at=at,
+        related=(*related, la.origin, *(t.origin for t in la.triggers)),
+    )
+
+
+def _key(origin: Origin | None) -> tuple[object, ...]:
+    if origin is None:
+        return ()
+    return (origin.file, origin.line, origin.column, origin.json_path, origin.deployment)
+
+
+def _default_targets(inventory: Inventory) -> dict[tuple[tuple[object, ...], int], object]:
+    """(automation place, action index) → the callback target with the definition's defaults alone."""
+    out: dict[tuple[tuple[object, ...], int], object] = {}
+    for automation in inventory.automations:
+        if automation.from_policy is None or automation.from_assignment is not None:
+            continue
+        for index, action in enumerate(logic_app_actions(automation)):
+            if isinstance(action.uri, CallbackUrl):
+                out[(_key(automation.origin), index)] = action.uri.target
+    return out
+
+
+def _same(default: object, assigned: object) -> bool:
+    """Whether the definition alone already gives this concrete target (its verdict stays on its file)."""
+    return (
+        isinstance(default, str) and isinstance(assigned, str) and normalize(default) == normalize(assigned)
+    )
+
+
+def _parameter_at(assignment: PolicyAssignment, target: object) -> Origin:
+    """Where the assignment chooses the target: the parameter choosing the trigger (a name with 'trigger',
+    as the built-ins' logicAppTrigger), else the one naming the Logic App, else the assignment. An unknown
+    target points at the parameter whose value is unknown."""
+    if isinstance(target, Unknown):
+        return _unknown_parameter_at(assignment) or assignment.origin
+    for key, value in assignment.parameters.items():
+        if "trigger" in key.lower() and isinstance(value, str):
+            return assignment.parameter_origin(key) or assignment.origin
+    from auditor.link import parse_callback_target
+
+    parsed = parse_callback_target(target)
+    for key, value in assignment.parameters.items():
+        if (
+            parsed is not None
+            and isinstance(value, str)
+            and normalize(value) == normalize(parsed.workflow_id)
+        ):
+            return assignment.parameter_origin(key) or assignment.origin
+    return assignment.origin
+
+
+def _unknown_parameter_at(assignment: PolicyAssignment) -> Origin | None:
+    return next(
+        (assignment.parameter_origin(k) for k, v in assignment.parameters.items() if isinstance(v, Unknown)),
+        None,
+    )
+
+
+def _name(assignment: PolicyAssignment) -> str:
+    return assignment.name if isinstance(assignment.name, str) else "?"

@@ -6,6 +6,15 @@ or a parameter whose value is known) and whose ``then.details.type`` is
 ``Microsoft.Security/automations``, but whose ``details`` have no
 ``existenceCondition``.
 
+An assignment scanned with its definition is evaluated with its parameter
+values: when the definition's default effect is not ``deployIfNotExists``
+(``AuditIfNotExists``, ``Disabled``, or no default) and the assignment sets the
+effect parameter to ``DeployIfNotExists``, the finding is at that parameter of
+the assignment, with the definition in ``related``; the definition scanned
+alone keeps its own verdict. An unknown value there is SRC003. (The built-in
+workflow-automation and continuous-export policies all have an existence
+condition.)
+
 ## Why it matters
 Without an existence condition, *any* automation matching ``details.type`` (and
 ``details.name`` when given) in the existence scope makes the subscription
@@ -81,7 +90,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
         if isinstance(effect, Unknown):
             ctx.unresolved(effect, at, "the policy's effect")
             continue
-        if not isinstance(effect, str) or effect.strip().lower() != "deployifnotexists":
+        if not _is_dine(effect):
             continue
         name = policy.display_name if isinstance(policy.display_name, str) else policy.name
         yield RULE.finding(
@@ -89,3 +98,42 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
             "existenceCondition: any automation of that name counts as compliant, even a disabled or changed one",
             at=at,
         )
+    yield from _assignments(inventory, ctx)
+
+
+def _assignments(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
+    """Assignments whose parameter values make such a definition deployIfNotExists.
+
+    When the definition's defaults already do, the finding is the definition's (above); otherwise it is
+    the assignment's, at the parameter that sets the effect, with the definition in ``related``.
+    """
+    for assignment in inventory.policy_assignments:
+        assigned = assignment.assigned
+        if assigned is None or not assigned.deploys_automation or assigned.has_existence_condition:
+            continue
+        if not assigned.builtin and _is_dine(assigned.default_effect):
+            continue  # reported on the definition, whatever the assignment says
+        parameter = assigned.effect_parameter
+        at = assignment.parameter_origin(parameter) if parameter is not None else None
+        if at is None:
+            continue  # the assignment does not set the effect: the definition's verdict is the whole story
+        name = assigned.display_name if isinstance(assigned.display_name, str) else assigned.definition
+        lead = f"policy assignment '{assignment.name}' of '{name}'"
+        effect = assigned.effect
+        if isinstance(effect, Unknown):
+            ctx.unresolved(effect, at, f"the effect {lead} sets")
+            continue
+        if not _is_dine(effect):
+            continue
+        related = (assigned.definition_origin,) if assigned.definition_origin is not None else ()
+        yield RULE.finding(
+            f"{lead} sets '{parameter}' to '{effect}', and the policy deploys a Microsoft.Security/automations "
+            "without an existenceCondition: any automation of that name counts as compliant, even a disabled "
+            "or changed one",
+            at=at,
+            related=related,
+        )
+
+
+def _is_dine(effect: object) -> bool:
+    return isinstance(effect, str) and effect.strip().lower() == "deployifnotexists"

@@ -3,8 +3,10 @@
 ## What it checks
 Policy assignments of a DeployIfNotExists policy that deploys
 ``Microsoft.Security/automations`` (the three built-in "Deploy Workflow
-Automation for Microsoft Defender for Cloud …" policies, or a custom definition
-in the scan). Remediation deploys the automation *as the assignment's managed
+Automation for Microsoft Defender for Cloud …" policies and the two built-in
+continuous-export ones, "Deploy export to Log Analytics workspace / Event Hub
+for Microsoft Defender for Cloud data", known from auditor's bundled data; or a
+custom definition in the scan). Remediation deploys the automation *as the assignment's managed
 identity*, so that identity must exist, hold the policy's ``roleDefinitionIds``
 (Contributor for the built-ins) at the assignment scope, and be able to list
 the target trigger's callback URL
@@ -157,7 +159,7 @@ def _target_label(target: str) -> str:
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Identity, roles and callback access of every workflow-automation DINE assignment."""
-    from auditor.checks._access import BUILTIN_WORKFLOW_DINE, BUILTIN_WORKFLOW_DINE_ROLES, dine_assignments
+    from auditor.checks._access import dine_assignments
 
     for assignment, definition in dine_assignments(inventory):
         name = _name(assignment)
@@ -165,10 +167,12 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
             policy = definition.display_name if isinstance(definition.display_name, str) else definition.name
             required: Any = definition.role_definition_ids
         else:
-            from auditor.resource_ids import role_guid
+            from auditor.builtin_policies import builtin_policies
 
-            policy = BUILTIN_WORKFLOW_DINE[role_guid(str(assignment.policy_definition_id))]
-            required = list(BUILTIN_WORKFLOW_DINE_ROLES)
+            assigned = assignment.assigned
+            builtin = builtin_policies()[assigned.definition]
+            policy = builtin.display_name
+            required = list(builtin.role_definition_ids)
         lead = f"policy assignment '{name}' of '{policy}'"
         identity = assignment.identity
         kind = identity.type if identity is not None else None

@@ -60,6 +60,7 @@ class InventoryBuilder:
         self.inline_suppressions: list[m.InlineSuppression] = []
         self.assessment_metadata: list[m.AssessmentMetadata] = []
         self._policies: list[PendingPolicy] = []
+        self._assigned: dict[int, m.AssignedPolicy] = {}  # id(assignment) → its scanned definition evaluated
         self._current_unit: str | None = None
 
     # ------------------------------------------------------------ deployment units
@@ -144,11 +145,14 @@ class InventoryBuilder:
 
     # ------------------------------------------------------------ resources
 
-    def add_resource(self, res: EvaluatedResource, from_policy: str | None = None) -> None:
+    def add_resource(
+        self, res: EvaluatedResource, from_policy: str | None = None, from_assignment: m.Origin | None = None
+    ) -> None:
         """One resource, evaluated by a source (or read as it is): into the list of its type.
 
-        ``from_policy`` names the DINE policy whose deployment declares it. A policy definition is kept
-        for :meth:`finish`, which evaluates it with every policy assignment the scan found.
+        ``from_policy`` names the DINE policy whose deployment declares it, ``from_assignment`` the
+        assignment whose values it was evaluated with. A policy definition is kept for :meth:`finish`,
+        which evaluates it with every policy assignment the scan found.
         """
         type_ = res.type.lower() if isinstance(res.type, str) else ""
         cur = res.cursor
@@ -156,7 +160,9 @@ class InventoryBuilder:
         if type_ in _READ_TYPES:
             res = _checked_top_level(res)
         if type_ == "microsoft.security/automations":
-            self.automations.append(extract.automation(res.id, res.name, _api_version(cur), cur, from_policy))
+            self.automations.append(
+                extract.automation(res.id, res.name, _api_version(cur), cur, from_policy, from_assignment)
+            )
         elif type_ == "microsoft.logic/workflows":
             self.logic_apps.append(extract.logic_app(res.id, res.name, cur))
         elif type_ == "microsoft.web/connections":
@@ -278,6 +284,16 @@ class InventoryBuilder:
                 assigned.setdefault(id(chosen[0]), []).append(a)
         for pending in self._policies:
             self._policy(pending, assigned.get(id(pending), []))
+        self.policy_assignments = [self._with_assigned(a) for a in self.policy_assignments]
+
+    def _with_assigned(self, a: m.PolicyAssignment) -> m.PolicyAssignment:
+        """The assignment with its definition evaluated: a scanned one (here, or by the Terraform
+        source within its configuration), else a bundled built-in, else as it is. A scanned copy of a
+        built-in's definition file wins over the bundled facts: its automations are evaluated too."""
+        if a.assigned is not None and not (a.assigned.builtin and id(a) in self._assigned):
+            return a
+        assigned = self._assigned.get(id(a)) or policy.assigned_builtin(a)
+        return a if assigned is None else a.model_copy(update={"assigned": assigned})
 
     @staticmethod
     def _policy_aliases(p: PendingPolicy) -> set[str]:
@@ -338,13 +354,18 @@ class InventoryBuilder:
                 effect_origin=effect_cur.origin() if effect_cur else None,
             )
         )
+        facts = self.policy_definitions[-1]
+        for a in assignments:
+            self._assigned.setdefault(
+                id(a), policy.assigned_definition(facts, effect_cur, params_decl, props, a)
+            )
         deployment = details.get("deployment") if details else None
         if deployment is None or details is None:
             return
-        self._policy_deployment(name, deployment, params_decl, props, details, {}, f"policy '{name}'")
+        self._policy_deployment(name, deployment, params_decl, props, {}, f"policy '{name}'")
         for a in assignments:
             label = f"policy '{name}' as assigned by '{a.name}'"
-            self._policy_deployment(name, deployment, params_decl, props, details, a.parameters, label)
+            self._policy_deployment(name, deployment, params_decl, props, a.parameters, label, a.origin)
 
     def _policy_deployment(
         self,
@@ -352,13 +373,13 @@ class InventoryBuilder:
         deployment: Cursor,
         params_decl: Any,
         props: Cursor,
-        details: Cursor,
         supplied: dict[str, Any],
         label: str,
+        from_assignment: m.Origin | None = None,
     ) -> None:
         resources, problems = policy.evaluate_deployment(deployment, params_decl, props, supplied, label)
         for res in resources:
-            self.add_resource(res, from_policy=name)
+            self.add_resource(res, from_policy=name, from_assignment=from_assignment)
         self.add_problems(problems)
 
 

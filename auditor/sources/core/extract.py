@@ -229,7 +229,12 @@ def _cut(value: Any, limit: int, unknown: Unknown) -> tuple[Any, list[str | int]
 
 
 def automation(
-    res_id: Any, name: Any, api_version: Any, cur: Cursor, from_policy: str | None = None
+    res_id: Any,
+    name: Any,
+    api_version: Any,
+    cur: Cursor,
+    from_policy: str | None = None,
+    from_assignment: m.Origin | None = None,
 ) -> m.Automation:
     """A Microsoft.Security/automations body → Automation."""
     cur = bound_depth(cur)
@@ -277,6 +282,7 @@ def automation(
         actions_unknown=_either(props_unknown, _unknown_or_none(actions_cur.value if actions_cur else None)),
         origin=cur.origin(),
         from_policy=from_policy,
+        from_assignment=from_assignment,
     )
 
 
@@ -829,15 +835,12 @@ def policy_assignment(
     raw_scope = text(cur, "scope")  # a template's extension scope, or the flat `az` export's
     if raw_scope is None:
         raw_scope = text(props, "scope")  # REST bodies carry it in properties
-    params: dict[str, Any] = {}
     raw = (
         typed(props.get("parameters"), "the assignment's 'parameters'", dict)
         if not is_unknown(props.value)
         else None
     )
-    if raw is not None and isinstance(raw.value, dict):
-        for key, spec in raw.value.items():
-            params[key] = spec.get("value") if isinstance(spec, dict) and "value" in spec else spec
+    params, origins = assignment_parameters(raw)
     exported_id = text(cur, "id")
     return m.PolicyAssignment(
         name=_name(name, cur),
@@ -846,9 +849,24 @@ def policy_assignment(
         from_template=deployment_scope is not None,
         policy_definition_id=text(props, "policyDefinitionId"),
         parameters=params,
+        parameter_origins=origins,
         identity=identity(cur.get("identity")),
         origin=cur.origin(),
     )
+
+
+def assignment_parameters(raw: Cursor | None) -> tuple[dict[str, Any], dict[str, m.Origin]]:
+    """An assignment's ``parameters`` object: name → value (``{"value": x}`` → x), and lower-case name →
+    where the value is written (the ``value``, else the entry), so a finding the value causes points there."""
+    params: dict[str, Any] = {}
+    origins: dict[str, m.Origin] = {}
+    if raw is None or not isinstance(raw.value, dict):
+        return params, origins
+    for key, spec in raw.items():
+        value = spec.get("value") if isinstance(spec.value, dict) and "value" in spec.value else None
+        params[key] = value.value if value is not None else spec.value
+        origins[key.lower()] = (value or spec).origin()
+    return params, origins
 
 
 # ---------------------------------------------------------------- Defender for Cloud

@@ -71,6 +71,7 @@ class Mapper:
                     floating.append(inst)
             elif inst.type in POLICY_ASSIGNMENT_TYPES:
                 assignments.append((inst, self._policy_assignment(inst)))
+        emitted: list[tuple[TerraformResult, ResourceInstance]] = []
         for inst in instances:
             if not inst.emit:
                 continue
@@ -88,9 +89,17 @@ class Mapper:
             elif type_ == "azurerm_policy_definition":
                 self._policy_definition(inst, out, assignments)
             elif type_ in POLICY_ASSIGNMENT_TYPES:
-                out.policy_assignments.extend(a for i, a in assignments if i is inst)
+                emitted.append((out, inst))
             elif type_ == "azapi_resource":
                 self._azapi(inst, out, assignments)
+        # after every definition: each evaluated its assignments (AssignedPolicy), wherever they are declared;
+        # an assignment of none of them may assign a built-in auditor ships as data
+        for index, (inst, a) in enumerate(assignments):
+            builtin = policy.assigned_builtin(a) if a.assigned is None else None
+            if builtin is not None:
+                assignments[index] = (inst, a.model_copy(update={"assigned": builtin}))
+        for out, inst in emitted:
+            out.policy_assignments.extend(a for i, a in assignments if i is inst)
 
     # ------------------------------------------------------------ helpers
 
@@ -397,15 +406,12 @@ class Mapper:
 
     def _policy_assignment(self, inst: ResourceInstance) -> m.PolicyAssignment:
         cur = inst.cursor
-        params: dict[str, Any] = {}
-        raw = self.json_value(cur.get("parameters"))
-        if raw is not None and isinstance(raw.value, dict):
-            for key, spec in raw.value.items():
-                params[key] = spec.get("value") if isinstance(spec, dict) and "value" in spec else spec
+        params, origins = extract.assignment_parameters(self.json_value(cur.get("parameters")))
         return m.PolicyAssignment(
             name=_element_name(inst),
             policy_definition_id=_text(inst.values.get("policy_definition_id")),
             parameters=params,
+            parameter_origins=origins,
             identity=self._identity(cur),
             origin=cur.origin(),
         )
@@ -474,15 +480,35 @@ class Mapper:
             )
         )
         self._expression_problems(policy_ctx.problems)
+        facts = out.policy_definitions[-1]
+        mine = {id(a) for _inst, a in self._assigned_to(name, assignments)}
+        for index, (inst, a) in enumerate(assignments):
+            if a.assigned is None and id(a) in mine:
+                assigned = policy.assigned_definition(facts, effect_cur, params_decl, origin_cur, a)
+                assignments[index] = (inst, a.model_copy(update={"assigned": assigned}))
         deployment = details.get("deployment") if details is not None else None
         if deployment is None or not isinstance(name, str):
             return
         self._policy_deployment(name, deployment, params_decl, origin_cur, {}, f"policy '{name}'", out)
-        for _inst, a in assignments:
-            target = a.policy_definition_id
-            if isinstance(target, str) and last_segment_key(target) == name.lower():
-                label = f"policy '{name}' as assigned by '{a.name}'"
-                self._policy_deployment(name, deployment, params_decl, origin_cur, a.parameters, label, out)
+        for _inst, a in self._assigned_to(name, assignments):
+            label = f"policy '{name}' as assigned by '{a.name}'"
+            self._policy_deployment(
+                name, deployment, params_decl, origin_cur, a.parameters, label, out, a.origin
+            )
+
+    @staticmethod
+    def _assigned_to(
+        name: Any, assignments: list[tuple[ResourceInstance, m.PolicyAssignment]]
+    ) -> list[tuple[ResourceInstance, m.PolicyAssignment]]:
+        """The assignments of the configuration that assign definition ``name``."""
+        if not isinstance(name, str):
+            return []
+        return [
+            (inst, a)
+            for inst, a in assignments
+            if isinstance(a.policy_definition_id, str)
+            and last_segment_key(a.policy_definition_id) == name.lower()
+        ]
 
     def _policy_deployment(
         self,
@@ -493,11 +519,19 @@ class Mapper:
         supplied: dict[str, Any],
         label: str,
         out: TerraformResult,
+        from_assignment: m.Origin | None = None,
     ) -> None:
         resources, problems = policy.evaluate_deployment(deployment, params_decl, cur, supplied, label)
         for res in resources:
             self._arm_resource(
-                res.type, res.id, res.name, res.cursor.value_at("apiVersion"), res.cursor, out, name
+                res.type,
+                res.id,
+                res.name,
+                res.cursor.value_at("apiVersion"),
+                res.cursor,
+                out,
+                name,
+                from_assignment,
             )
         self._expression_problems(problems)
 
@@ -560,12 +594,13 @@ class Mapper:
         cur: Cursor,
         out: TerraformResult,
         from_policy: str | None = None,
+        from_assignment: m.Origin | None = None,
     ) -> Any:
         """An ARM-shaped resource body → element (the ARM source's extract functions)."""
         lowered = type_.lower() if isinstance(type_, str) else ""
         element: Any = None
         if lowered == "microsoft.security/automations":
-            element = extract.automation(res_id, name, api_version, cur, from_policy)
+            element = extract.automation(res_id, name, api_version, cur, from_policy, from_assignment)
             out.automations.append(element)
         elif lowered == "microsoft.logic/workflows":
             element = extract.logic_app(res_id, name, cur)
