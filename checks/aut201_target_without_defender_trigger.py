@@ -84,10 +84,18 @@ def describe_triggers(triggers: list[tuple[Trigger, Any]]) -> str:
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """LogicApp actions whose Logic App (in the scan) has no trigger on a Defender connector."""
     from auditor.catalog import DEFENDER_CONNECTORS
-    from auditor.checks._util import display_name, logic_app_actions, template_automations, trigger_connector
+    from auditor.checks._util import (
+        display_name,
+        foreign_target,
+        logic_app_actions,
+        template_automations,
+        trigger_connector,
+    )
 
     for automation in template_automations(inventory, ctx):
         for action in logic_app_actions(automation):
+            if foreign_target(action):
+                continue  # not a Consumption Logic App: AUT210
             target = action.logic_app_id
             if target is None:
                 continue

@@ -692,6 +692,7 @@ _DECIDING_ATTRIBUTE = {
     "AUT206": "operator",
     "AUT207": "event_source",
     "AUT208": "enabled",
+    "AUT210": "resource_id",  # the target: unknown, it is not known to be a Standard Logic App
     "AUT211": "resource_id",  # the target: unknown, it is not known to be the disabled Logic App
     "LA106": "managed_api_id",
 }
