@@ -716,7 +716,7 @@ def _attribute_to_unknown(case: Path, rule: str, found: Finding, into: Path) -> 
     rest = found.location.json_path[len(prefix) :]
     for step in _STEP.finditer(rest):
         key, index = step.group(1), step.group(2)
-        if index is None and key in block.attrs:
+        if key in block.attrs:  # an attribute, or an element of a list attribute (scopes[1]): the attribute
             attr = block.attrs[key]
             break
         block = [b for b in block.blocks if b.type == key][int(index or 0)]
