@@ -176,9 +176,7 @@ def foreign_callback(target: object) -> str | None:
     parent, _, last = arm_type.rpartition("/")
     if last.lower() != "triggers" or not _standard_workflow(parent):
         return None
-    return (
-        f"trigger '{names[-1]}' of workflow '{names[-2]}' of the Standard (single-tenant) Logic App '{names[0]}'"
-    )
+    return f"trigger '{names[-1]}' of workflow '{names[-2]}' of the Standard (single-tenant) Logic App '{names[0]}'"
 
 
 def foreign_target(action: AutomationAction) -> bool:

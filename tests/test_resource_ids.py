@@ -77,7 +77,10 @@ def test_broad_scope_kind(scope: str, kind: str | None) -> None:
 @pytest.mark.parametrize(
     ("resource_id", "split"),
     [
-        (f"{SUB}/resourceGroups/rg/providers/Microsoft.Logic/workflows/Notify", ("Microsoft.Logic/workflows", ("Notify",))),
+        (
+            f"{SUB}/resourceGroups/rg/providers/Microsoft.Logic/workflows/Notify",
+            ("Microsoft.Logic/workflows", ("Notify",)),
+        ),
         (
             f"{SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/app/workflows/wf/",
             ("Microsoft.Web/sites/workflows", ("app", "wf")),
@@ -85,13 +88,19 @@ def test_broad_scope_kind(scope: str, kind: str | None) -> None:
         (
             f"{SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/app/hostruntime/runtime/webhooks/workflow"
             "/api/management/workflows/wf/triggers/manual",
-            ("Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers", ("app", "runtime", "workflow", "management", "wf", "manual")),
+            (
+                "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers",
+                ("app", "runtime", "workflow", "management", "wf", "manual"),
+            ),
         ),
         (
             f"{SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/app/providers/Microsoft.Insights/diagnosticSettings/d",
             ("Microsoft.Insights/diagnosticSettings", ("d",)),
         ),
-        ("/providers/Microsoft.Management/managementGroups/mg", ("Microsoft.Management/managementGroups", ("mg",))),
+        (
+            "/providers/Microsoft.Management/managementGroups/mg",
+            ("Microsoft.Management/managementGroups", ("mg",)),
+        ),
         (f"{SUB}/resourceGroups/rg", None),
         (f"{SUB}/resourceGroups/rg/providers/Microsoft.Logic/workflows", None),
         (f"{SUB}/resourceGroups/rg/providers/Microsoft.Logic//x", None),
