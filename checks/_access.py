@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from auditor.checks._util import display_name, logic_app_actions, trigger_connector
+from auditor.checks._util import display_name, foreign_target, logic_app_actions, trigger_connector
 from auditor.resource_ids import MANAGEMENT_GROUP_PREFIX, normalize, parent_scope, role_guid
 from auditor.unknown import CallbackUrl, Unknown
 
@@ -146,6 +146,8 @@ def deployer_steps(inventory: Inventory, ctx: CheckContext) -> Iterator[Step]:
             for action in logic_app_actions(automation):
                 if not isinstance(action.uri, CallbackUrl):
                     continue  # a literal URL (SEC502) or nothing: the deployment calls no listCallbackUrl
+                if foreign_target(action):
+                    continue  # not a Consumption Logic App (AUT210): no Microsoft.Logic permission to ask
                 target = action.uri.target
                 parsed = parse_callback_target(target)
                 subject = (

@@ -143,3 +143,67 @@ def template_automations(inventory: Any, ctx: Any) -> Iterator[Automation]:
         if automation.actions_unknown is not None:
             ctx.unresolved(automation.actions_unknown, automation.origin, "the automation's actions")
         yield automation
+
+
+def _standard_workflow(arm_type: str) -> bool:
+    """``Microsoft.Web/sites/workflows`` (or a path to it: ``…/sites/hostruntime/webhooks/api/workflows``)."""
+    lowered = arm_type.lower()
+    return lowered.startswith("microsoft.web/sites/") and lowered.endswith("/workflows")
+
+
+def _site(arm_type: str) -> bool:
+    return arm_type.lower() in ("microsoft.web/sites", "microsoft.web/sites/slots")
+
+
+def foreign_logic_app(resource_id: object) -> str | None:
+    """What ``logicAppResourceId`` names when it is a resource id of a type other than a Consumption
+    Logic App (``Microsoft.Logic/workflows``), said for a message; None when it is one, when it is
+    unknown, or when it is no resource id at all (nothing to tell its type by).
+
+    Workflow automation starts Consumption Logic Apps only, so AUT210 reports these targets and every
+    other check that follows the target leaves them alone (one finding per problem).
+    """
+    from auditor.resource_ids import split_resource_id
+
+    if not isinstance(resource_id, str):
+        return None
+    split = split_resource_id(resource_id)
+    if split is None:
+        return None
+    arm_type, names = split
+    if arm_type.lower() == "microsoft.logic/workflows":
+        return None
+    if _standard_workflow(arm_type):
+        return f"workflow '{names[-1]}' of the Standard (single-tenant) Logic App '{names[0]}' ({arm_type})"
+    if _site(arm_type):
+        return f"the App Service / Logic App Standard site '{names[0]}' ({arm_type})"
+    return f"a resource of type '{arm_type}' ('{'/'.join(names)}')"
+
+
+def foreign_callback(target: object) -> str | None:
+    """What a ``listCallbackUrl`` target names when it is a trigger of a Standard Logic App workflow
+    (``Microsoft.Web/sites/workflows/triggers``, also through ``hostruntime``), said for a message."""
+    from auditor.resource_ids import split_resource_id
+
+    if not isinstance(target, str):
+        return None
+    split = split_resource_id(target)
+    if split is None:
+        return None
+    arm_type, names = split
+    parent, _, last = arm_type.rpartition("/")
+    if last.lower() != "triggers" or not _standard_workflow(parent):
+        return None
+    return f"trigger '{names[-1]}' of workflow '{names[-2]}' of the Standard (single-tenant) Logic App '{names[0]}'"
+
+
+def foreign_target(action: AutomationAction) -> bool:
+    """The action targets something that is not a Consumption Logic App: exactly when AUT210 reports it
+    (an unknown ``logicAppResourceId`` is SRC003's, whatever the callback names)."""
+    from auditor.unknown import CallbackUrl, Unknown
+
+    if isinstance(action.logic_app_id, Unknown):
+        return False
+    if foreign_logic_app(action.logic_app_id) is not None:
+        return True
+    return isinstance(action.uri, CallbackUrl) and foreign_callback(action.uri.target) is not None

@@ -86,6 +86,7 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     from auditor.catalog import DEFENDER_CONNECTORS
     from auditor.checks._util import (
         display_name,
+        foreign_target,
         linked_logic_app,
         logic_app_actions,
         template_automations,
@@ -94,6 +95,8 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
 
     for automation in template_automations(inventory, ctx):
         for action in logic_app_actions(automation):
+            if foreign_target(action):
+                continue  # not a Consumption Logic App: AUT210
             target = action.logic_app_id
             if target is None:
                 continue

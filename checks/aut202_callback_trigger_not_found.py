@@ -63,12 +63,14 @@ RULE = Rule(
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Callback URLs whose trigger is missing from the Logic App, or whose workflow is another Logic App."""
-    from auditor.checks._util import display_name, logic_app_actions, template_automations
+    from auditor.checks._util import display_name, foreign_target, logic_app_actions, template_automations
     from auditor.link import Links, parse_callback_target, workflow_name
     from auditor.unknown import CallbackUrl, Unknown
 
     for automation in template_automations(inventory, ctx):
         for action in logic_app_actions(automation):
+            if foreign_target(action):
+                continue  # not a Consumption Logic App: AUT210
             uri = action.uri
             at = action.uri_origin or action.origin
             if not isinstance(uri, CallbackUrl):

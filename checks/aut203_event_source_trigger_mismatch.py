@@ -108,13 +108,19 @@ def _connector_text(api: str, served: dict[str, str]) -> str:
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Event sources that none of the target Logic App's Defender triggers serves."""
-    from auditor.checks._util import display_name, logic_app_actions, template_automations, trigger_connector
+    from auditor.checks._util import (
+        display_name,
+        foreign_target,
+        logic_app_actions,
+        template_automations,
+        trigger_connector,
+    )
     from auditor.unknown import Unknown
 
     served = {api.lower(): source for api, source in ctx.catalog.event_source_for_connector.items()}
     connector_of_source = {source.lower(): api for api, source in served.items()}
     for automation in template_automations(inventory, ctx):
-        actions = list(logic_app_actions(automation))
+        actions = [a for a in logic_app_actions(automation) if not foreign_target(a)]  # AUT210's
         if not actions:
             continue
         if automation.sources_unknown is not None:

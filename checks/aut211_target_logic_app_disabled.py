@@ -52,7 +52,13 @@ RULE = Rule(
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
     """Enabled automations' LogicApp actions whose Logic App (in the scan) is Disabled."""
-    from auditor.checks._util import display_name, linked_logic_app, logic_app_actions, template_automations
+    from auditor.checks._util import (
+        display_name,
+        foreign_target,
+        linked_logic_app,
+        logic_app_actions,
+        template_automations,
+    )
 
     for automation in template_automations(inventory, ctx):
         if isinstance(automation.is_enabled, Unknown):
@@ -61,6 +67,8 @@ def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:
         if automation.is_enabled is False:
             continue  # AUT208
         for action in logic_app_actions(automation):
+            if foreign_target(action):
+                continue  # not a Consumption Logic App: AUT210
             target = action.logic_app_id
             if target is None:
                 continue

@@ -129,7 +129,7 @@ def links_to(ra: RoleAssignment, assignment: PolicyAssignment) -> bool:
 
 def callback_targets(assignment: PolicyAssignment, inventory: Inventory) -> list[tuple[Any, Origin]]:
     """The trigger ids the assignment's remediation lists callback URLs of (or the Logic App id)."""
-    from auditor.checks._util import logic_app_actions
+    from auditor.checks._util import foreign_logic_app, foreign_target, logic_app_actions
 
     marker = f"as assigned by '{_name(assignment)}'"
     out: list[tuple[Any, Origin]] = []
@@ -137,11 +137,13 @@ def callback_targets(assignment: PolicyAssignment, inventory: Inventory) -> list
         if automation.from_policy is None or marker not in (automation.origin.deployment or ""):
             continue
         for action in logic_app_actions(automation):
-            if isinstance(action.uri, CallbackUrl):
+            if isinstance(action.uri, CallbackUrl) and not foreign_target(action):  # else AUT210's
                 out.append((action.uri.target, action.uri_origin or action.origin))
     if not out:
         for key, value in assignment.parameters.items():
             if key.lower() == "logicappresourceid" and isinstance(value, (str, Unknown)):
+                if foreign_logic_app(value) is not None:
+                    continue  # not a Consumption Logic App: AUT210 reports the automation it deploys
                 out.append((value, assignment.origin))
     return out
 

@@ -10,7 +10,10 @@ from auditor.resource_ids import (
     last_segment_key,
     normalize,
     parent_scope,
+    resource_type,
     role_guid,
+    scope_kind,
+    split_resource_id,
 )
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
@@ -69,3 +72,70 @@ def test_parent_scope() -> None:
 )
 def test_broad_scope_kind(scope: str, kind: str | None) -> None:
     assert broad_scope_kind(scope) == kind
+
+
+@pytest.mark.parametrize(
+    ("resource_id", "split"),
+    [
+        (
+            f"{SUB}/resourceGroups/rg/providers/Microsoft.Logic/workflows/Notify",
+            ("Microsoft.Logic/workflows", ("Notify",)),
+        ),
+        (
+            f"{SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/app/workflows/wf/",
+            ("Microsoft.Web/sites/workflows", ("app", "wf")),
+        ),
+        (
+            f"{SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/app/hostruntime/runtime/webhooks/workflow"
+            "/api/management/workflows/wf/triggers/manual",
+            (
+                "Microsoft.Web/sites/hostruntime/webhooks/api/workflows/triggers",
+                ("app", "runtime", "workflow", "management", "wf", "manual"),
+            ),
+        ),
+        (
+            f"{SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/app/providers/Microsoft.Insights/diagnosticSettings/d",
+            ("Microsoft.Insights/diagnosticSettings", ("d",)),
+        ),
+        (
+            "/providers/Microsoft.Management/managementGroups/mg",
+            ("Microsoft.Management/managementGroups", ("mg",)),
+        ),
+        (f"{SUB}/resourceGroups/rg", None),
+        (f"{SUB}/resourceGroups/rg/providers/Microsoft.Logic/workflows", None),
+        (f"{SUB}/resourceGroups/rg/providers/Microsoft.Logic//x", None),
+        ("Notify-SOC", None),
+    ],
+)
+def test_split_resource_id_reads_the_type_after_the_last_provider(resource_id: str, split: object) -> None:
+    assert split_resource_id(resource_id) == split
+    assert resource_type(resource_id) == (split[0] if isinstance(split, tuple) else None)
+
+
+@pytest.mark.parametrize(
+    ("scope", "kind"),
+    [
+        (SUB, "subscription"),
+        (f"{SUB}/", "subscription"),
+        (SUB.upper().replace("SUBSCRIPTIONS", "Subscriptions"), "subscription"),
+        ("/subscriptions/{subscriptionId}", "subscription"),
+        (f"{SUB}/resourceGroups/My.RG(1)", "resource group"),
+        ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}", "resource group"),
+        ("/providers/Microsoft.Management/managementGroups/corp", "management group"),
+        ("/", "tenant root"),
+        ("", "empty"),
+        ("  ", "empty"),
+        (f"{SUB}/resourceGroups/rg/providers/Microsoft.Logic/workflows/x", "resource"),
+        ("/subscription/00000000-0000-0000-0000-000000000001", "malformed"),
+        ("/subscriptions/", "malformed"),
+        ("/subscriptions/my-subscription", "malformed"),
+        ("/subscriptions/{subscription-id}", "malformed"),
+        ("subscriptions/00000000-0000-0000-0000-000000000001", "malformed"),
+        (f"{SUB}/resourceGroups/", "malformed"),
+        (f"{SUB}/resourceGroups//x", "malformed"),
+        (f"{SUB}/resourcegroup/rg", "malformed"),
+        ("/providers/Microsoft.Management/managementGroups/", "malformed"),
+    ],
+)
+def test_scope_kind(scope: str, kind: str) -> None:
+    assert scope_kind(scope) == kind

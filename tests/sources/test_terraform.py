@@ -138,8 +138,57 @@ def test_playbook_automation() -> None:
         "resource.azurerm_security_center_automation.alerts.source[0].rule_set[0].rule[0]",
     )
     [scope] = automation.scopes
-    assert isinstance(scope.scope_path, Unknown)  # the subscription comes from a data source
-    assert "data.azurerm_client_config.current" in scope.scope_path.reason
+    # data.azurerm_client_config.current.subscription_id is the deployment's own subscription: the
+    # placeholder subscription().id gives in ARM, a valid scope whose GUID Terraform fills in
+    assert scope.scope_path == SUB
+
+
+def test_own_subscription_data_sources_are_the_subscription_placeholder(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        """
+data "azurerm_client_config" "current" {}
+data "azurerm_subscription" "current" {}
+data "azurerm_subscription" "shared" {
+  subscription_id = "5f1c9a2e-3b7d-4e8a-9c61-0d2b4a6e8f13"
+}
+variable "other" {}
+data "azurerm_subscription" "other" {
+  subscription_id = var.other
+}
+
+resource "azurerm_security_center_automation" "export" {
+  name                = "ExportToWorkspace"
+  location            = "westeurope"
+  resource_group_name = "rg-soc"
+  action {
+    type        = "loganalytics"
+    resource_id = "/subscriptions/5f1c9a2e-3b7d-4e8a-9c61-0d2b4a6e8f13/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/law"
+  }
+  source {
+    event_source = "Alerts"
+  }
+  scopes = [
+    "/subscriptions/${data.azurerm_client_config.current.subscription_id}",
+    data.azurerm_subscription.current.id,
+    "/subscriptions/${data.azurerm_subscription.current.subscription_id}/resourceGroups/rg-soc",
+    data.azurerm_subscription.shared.id,
+    data.azurerm_subscription.other.id,
+    data.azurerm_client_config.current.tenant_id,
+  ]
+}
+"""
+    )
+    [automation] = scan(tmp_path / "main.tf").automations
+    paths = [scope.scope_path for scope in automation.scopes]
+    assert paths[:4] == [
+        SUB,
+        SUB,
+        f"{SUB}/resourceGroups/rg-soc",
+        "/subscriptions/5f1c9a2e-3b7d-4e8a-9c61-0d2b4a6e8f13",
+    ]
+    # another subscription named by an unknown variable, and the tenant: still read from Azure
+    assert isinstance(paths[4], Unknown) and isinstance(paths[5], Unknown)
+    assert "data.azurerm_client_config.current" in paths[5].reason
 
 
 def test_playbook_logic_app_and_connection() -> None:
@@ -692,6 +741,7 @@ _DECIDING_ATTRIBUTE = {
     "AUT206": "operator",
     "AUT207": "event_source",
     "AUT208": "enabled",
+    "AUT210": "resource_id",  # the target: unknown, it is not known to be a Standard Logic App
     "AUT211": "resource_id",  # the target: unknown, it is not known to be the disabled Logic App
     "LA106": "managed_api_id",
 }
@@ -715,7 +765,7 @@ def _attribute_to_unknown(case: Path, rule: str, found: Finding, into: Path) -> 
     rest = found.location.json_path[len(prefix) :]
     for step in _STEP.finditer(rest):
         key, index = step.group(1), step.group(2)
-        if index is None and key in block.attrs:
+        if key in block.attrs:  # an attribute, or an element of a list attribute (scopes[1]): the attribute
             attr = block.attrs[key]
             break
         block = [b for b in block.blocks if b.type == key][int(index or 0)]

@@ -21,6 +21,9 @@ from auditor.unknown import Unknown, is_unknown
 #: azurerm resource types that are resource-group scoped ARM resources, and their ARM type.
 ARM_TYPES: dict[str, str] = {
     "azurerm_logic_app_workflow": "Microsoft.Logic/workflows",
+    # A Standard (single-tenant) Logic App is an App Service site of kind workflowapp: its id lets AUT210
+    # tell an automation that targets it (it never runs) instead of an Unknown (SRC003).
+    "azurerm_logic_app_standard": "Microsoft.Web/sites",
     "azurerm_api_connection": "Microsoft.Web/connections",
     "azurerm_security_center_automation": "Microsoft.Security/automations",
     "azurerm_user_assigned_identity": "Microsoft.ManagedIdentity/userAssignedIdentities",

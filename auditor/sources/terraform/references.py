@@ -167,7 +167,37 @@ def _data_attribute(module: Module, block: Block, key: Any, name: str) -> Any:
         found = _callback_output(module, block, key)
         if found is not None:
             return found
+    own = _own_subscription(module, block, key, name)
+    if own is not None:
+        return own
     return Unknown(f"data source {address} is read from Azure when Terraform runs", f"{address}.{name}")
+
+
+def _own_subscription(module: Module, block: Block, key: Any, name: str) -> Any:
+    """The subscription Terraform deploys to, as the ARM evaluator writes ``subscription()``: the
+    ``{subscriptionId}`` placeholder (``azurerm_client_config.subscription_id``, and
+    ``azurerm_subscription`` ``id`` / ``subscription_id`` without a ``subscription_id`` argument).
+
+    Like ``subscription().id`` in a template, the value is a known *shape* whose GUID is only known
+    when Terraform runs: ``scopes = [data.azurerm_subscription.current.id]`` is a valid scope (AUT212),
+    not an unknown. Everything else those data sources return (tenant, object ids, display name) stays
+    unknown. None when ``name`` is not such an attribute.
+    """
+    type_ = block.labels[0]
+    if type_ == "azurerm_client_config" and name == "subscription_id":
+        return PLACEHOLDER_SUBSCRIPTION
+    if type_ != "azurerm_subscription" or name not in ("id", "subscription_id"):
+        return None
+    chosen = (
+        finalize(module.attribute(block, key, "subscription_id"))
+        if "subscription_id" in block.attrs
+        else None
+    )
+    if chosen is None:
+        chosen = PLACEHOLDER_SUBSCRIPTION
+    if not isinstance(chosen, str):
+        return chosen  # an Unknown (a variable without a value)
+    return f"/subscriptions/{chosen}" if name == "id" else chosen
 
 
 def collection_items(value: Any) -> list[tuple[Any, Any]]:
