@@ -90,7 +90,9 @@ CONSENT_APIS = frozenset(
         "azuresentinel",
         "azuremonitorlogs",
         "jira",
+        "service-now",  # the ServiceNow connector's managed API name (its Learn page is /connectors/service-now)
         "servicenow",
+        "visualstudioteamservices",  # Azure DevOps: OAuth sign-in only
         "dynamicscrmonline",
     }
 )
