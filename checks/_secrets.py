@@ -56,6 +56,7 @@ NOT_SECRET_BEFORE = {
             "row",
             "sort",
             "assessment",
+            "recommendation",  # a Defender recommendation's assessment key (a GUID), not a secret
             "idempotency",
             "routing",
             "foreign",
