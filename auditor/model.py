@@ -108,6 +108,55 @@ class AutomationScope(_Model):
     origin: Origin
 
 
+class TemplateParameter(_Model):
+    """A parameter a deployment template declares: ARM ``parameters``, Bicep ``param``, Terraform ``variable``.
+
+    Sources record the declarations of the templates that deploy what auditor reads (an automation, a
+    Logic App, a connection, a policy definition; in Terraform, a module that maps one of them), once per
+    declaration, at the declaration's line. ``type`` is as declared (``string``, ``secureString``,
+    ``object``, …; Terraform: the ``type`` expression's text, None when untyped). ``secure`` says whether
+    the value is kept out of what a reader sees (``securestring``/``secureObject``, Bicep ``@secure()``,
+    Terraform ``sensitive = true``); Unknown when the declaration cannot be read.
+    """
+
+    name: str
+    type: Text = None
+    secure: MaybeBool = False
+    has_default: bool = False
+    language: Literal["arm", "bicep", "terraform"] = "arm"
+    origin: Origin
+
+
+SecretKind = Literal[
+    "http-authentication",  # an Http/HttpWebhook action's authentication password, secret, pfx or raw value
+    "http-header",  # a header of an Http/HttpWebhook action (the check decides which names are secret)
+    "secure-parameter",  # the value (or default) a SecureString/SecureObject workflow parameter is given
+    "connection-parameter",  # an entry of a connection's parameterValues (or parameterValueSet values)
+    "connection-string",  # an automation EventHub action's connectionString
+    "definition-text",  # a string of a workflow definition that holds 'SharedAccessKey='
+]
+
+
+class SecretInput(_Model):
+    """A value that is a credential by where it is written (SEC503-SEC505 read these).
+
+    ``value`` is what it evaluated to: a literal string, a workflow expression (``@parameters('x')``,
+    ``@body('Get_secret')?['value']``), or Unknown (``listKeys()``, a parameter without a value, a
+    Terraform attribute known after apply). ``parameter`` is the template parameter (Terraform variable)
+    the value is written as directly (``[parameters('x')]``, a Bicep ``x``, ``var.x``), else None.
+    ``field`` names the place (``authentication.password``, ``headers.Authorization``, ``sharedkey``),
+    ``owner`` what it belongs to as a message names it (``action 'Call_API'``, ``trigger 'manual'``,
+    ``workflow parameter 'apiKey'``; None for connections and automations). The value is never shown.
+    """
+
+    kind: SecretKind
+    field: str
+    value: Text = None
+    parameter: TemplateParameter | None = None
+    owner: str | None = None
+    origin: Origin
+
+
 class AutomationAction(_Model):
     """An action; for ``LogicApp`` the target id and the callback the ``uri`` comes from."""
 
@@ -117,6 +166,7 @@ class AutomationAction(_Model):
     target_id: Text = None  # eventHubResourceId / workspaceResourceId for other types
     origin: Origin
     uri_origin: Origin | None = None
+    connection_string: SecretInput | None = None  # EventHub actions: ``connectionString``
 
 
 class Automation(_Model):
@@ -213,6 +263,9 @@ class LogicApp(_Model):
     bindings: list[ConnectionBinding] = Field(default_factory=list)
     bindings_unknown: Unknown | None = None
     definition_parameters: list[DefinitionParameter] = Field(default_factory=list)
+    # HTTP credentials and headers, values given to SecureString parameters, definition strings holding a
+    # shared access key (see SecretInput.kind)
+    secret_inputs: list[SecretInput] = Field(default_factory=list)
     identity: Identity | None = None
     definition_problems: tuple[str, ...] = ()
     origin: Origin
@@ -242,6 +295,7 @@ class Connection(_Model):
     # parameterValues / parameterValueType (or properties) only known at deployment: whether the
     # connection carries credentials cannot be told (None when has_credentials says it).
     credentials_unknown: Unknown | None = None
+    secret_inputs: list[SecretInput] = Field(default_factory=list)  # parameterValues entries (text values)
     statuses: tuple[str, ...] = ()  # live: properties.statuses[].status
     statuses_unknown: Unknown | None = None  # statuses (or one of them) only known at deployment
     origin: Origin
@@ -462,6 +516,7 @@ class Inventory(_Model):
     role_definitions: list[RoleDefinition] = Field(default_factory=list)
     policy_definitions: list[PolicyDefinition] = Field(default_factory=list)
     policy_assignments: list[PolicyAssignment] = Field(default_factory=list)
+    template_parameters: list[TemplateParameter] = Field(default_factory=list)
     files: list[FileRecord] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
     inline_suppressions: list[InlineSuppression] = Field(default_factory=list)

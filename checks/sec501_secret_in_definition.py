@@ -12,7 +12,8 @@ Names are split into words (``camelCase``, ``snake_case``, ``kebab-case``) and
 the secret word must end the name: ``keyVaultName``, ``keyword``, ``monkey``,
 ``secretName`` or ``tokenUrl`` are not secrets, and neither are the ``Key``s
 of other systems (``JiraProjectKey``, ``issueKey``, ``partitionKey``,
-``publicKey``, …). The value itself is never printed.
+``publicKey``, …); the word logic is shared with SEC503 and SEC504
+(``checks/_secrets.py``). The value itself is never printed.
 
 ## Why it matters
 A non-secure workflow parameter is part of the definition: anyone with read
@@ -43,10 +44,10 @@ secure inputs and outputs enabled on that action.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from auditor.checks._secrets import SECURE_TYPES, looks_secret
 from auditor.findings import Finding, Rule, Severity
 from auditor.unknown import Unknown
 
@@ -69,100 +70,6 @@ RULE = Rule(
         "Key Vault at run time with secure inputs/outputs."
     ),
 )
-
-SECURE_TYPES = frozenset({"securestring", "secureobject"})
-
-# The word that must end a parameter name for it to hold a secret (compared on word boundaries).
-SECRET_WORDS = frozenset(
-    {
-        "password",
-        "passwd",
-        "pwd",
-        "passphrase",
-        "secret",
-        "token",
-        "apikey",
-        "key",
-        "credential",
-        "credentials",
-        # names written in one lower-case word, where no word boundary is visible
-        "clientsecret",
-        "accesskey",
-        "accountkey",
-        "sharedkey",
-        "workspacekey",
-        "secretkey",
-        "privatekey",
-        "subscriptionkey",
-        "masterkey",
-        "primarykey",
-        "secondarykey",
-        "accesstoken",
-        "apitoken",
-        "bearertoken",
-        "sastoken",
-    }
-)
-# Two-word endings that are secrets although their last word alone is not.
-SECRET_PAIRS = frozenset({("connection", "string"), ("sas", "url"), ("sas", "uri")})
-# Words before 'key' / 'token' that make it an identifier of another system, not a secret.
-NOT_SECRET_BEFORE = {
-    "key": frozenset(
-        {
-            "project",
-            "issue",
-            "partition",
-            "row",
-            "sort",
-            "assessment",
-            "idempotency",
-            "routing",
-            "foreign",
-            "lookup",
-            "public",
-            "group",
-            "object",
-            "item",
-            "entity",
-            "record",
-            "unique",
-            "composite",
-            "cache",
-            "map",
-            "dictionary",
-            "ssh",
-            "hash",
-            "search",
-            "registry",
-            "sku",
-            "label",
-            "field",
-            "index",
-        }
-    ),
-    "token": frozenset({"continuation", "next", "page", "skip", "cancellation", "resume"}),
-}
-
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-
-
-def words(name: str) -> list[str]:
-    """``ASCWorkspaceKey`` → ``['asc', 'workspace', 'key']``; ``api_key`` → ``['api', 'key']``."""
-    return [w.lower() for part in re.split(r"[^A-Za-z0-9]+", name) for w in _WORD.findall(part)]
-
-
-def looks_secret(name: str) -> bool:
-    """True when the parameter name ends with a secret word (see the module docs for the exclusions)."""
-    parts = words(name)
-    if not parts:
-        return False
-    if len(parts) >= 2 and (parts[-2], parts[-1]) in SECRET_PAIRS:
-        return True
-    last = parts[-1]
-    if last not in SECRET_WORDS:
-        return False
-    before = parts[-2] if len(parts) >= 2 else None
-    return not (before is not None and before in NOT_SECRET_BEFORE.get(last, frozenset()))
 
 
 def check(inventory: Inventory, ctx: CheckContext) -> Iterator[Finding]:

@@ -1,4 +1,4 @@
-"""SEC501/SEC502 report secrets: no output format may ever print one.
+"""SEC501-SEC505 report secrets: no output format may ever print one.
 
 Every positive fixture of both rules is scanned through the real CLI in every
 report format, with the two rules selected and with every rule, and the
@@ -16,7 +16,8 @@ import pytest
 from auditor.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CASES = sorted(p for rule in ("SEC501", "SEC502") for p in (FIXTURES / rule).glob("positive_*"))
+RULES = ("SEC501", "SEC502", "SEC503", "SEC504", "SEC505")
+CASES = sorted(p for rule in RULES for p in (FIXTURES / rule).glob("positive_*"))
 
 # Literal secrets (and secret placeholders) written in the positive fixtures.
 SECRETS = (
@@ -24,6 +25,13 @@ SECRETS = (
     "tiKey_9f3b7d1e5a2c8f4b6d0e1a7c3b9d5f2e",  # ThreatIntelApiKey default
     "your-workspace-primary-key",  # WorkspaceKey default
     "3f9c1b7e4d2a48a6b1c0e5f7d8a9b2c4",  # ticketingApiKey default (Terraform)
+    "replace-me",  # siem_client_secret default (SEC503, Terraform)
+    "d29ya3NwYWNlLXNoYXJlZC1rZXktZml4dHVyZQ==",  # workspaceSharedValue default (SEC503)
+    "Tk7#pLq2!vW9sRz4",  # Basic password of an HTTP action (SEC504)
+    "Zx8Q~mN3vB6cT1yU4iO7pA0sD2fG5hJ9kL",  # OAuth client secret of an HTTP action (SEC504)
+    "ak_live_5c1f9e3b7a2d4f608e1b9c3d5a7f2e4b",  # x-api-key header (SEC504)
+    "c2VjcmV0LXNhcy1rZXktZm9yLWZpeHR1cmVzLW9ubHk=",  # Event Hub shared access key (SEC505)
+    "bm90LWEtcmVhbC1rZXktanVzdC1hLXRlc3QtdmFsdWU=",  # Service Bus shared access key (SEC505)
 )
 _SIG = re.compile(r"sig=([^&\"\s]+)", re.IGNORECASE)
 
@@ -55,7 +63,7 @@ def test_fixtures_hold_secrets() -> None:
 
 
 @pytest.mark.parametrize("fmt", _formats())
-@pytest.mark.parametrize("select", [["--select", "SEC501,SEC502"], []], ids=["sec-only", "all-rules"])
+@pytest.mark.parametrize("select", [["--select", ",".join(RULES)], []], ids=["sec-only", "all-rules"])
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_no_secret_in_any_output(
     case: Path, fmt: str, select: list[str], capsys: pytest.CaptureFixture[str]

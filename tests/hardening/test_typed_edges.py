@@ -578,6 +578,9 @@ def test_no_model_field_from_an_unset_parameter_crashes_or_decides_a_check(tmp_p
         new = {f for f in _findings(scan([path], roles=True)) - baseline if f[0] not in ("SRC003", "RB400")}
         if len(node) == 1:  # a resource slot: Azure takes no expression there, only an object
             new.discard(("SRC006", f"resources[{node[0]}]"))
+        # SEC503 judges the sweep's own declaration, not a value: 'unset' is a non-secure parameter,
+        # and placed as a credential it is one that deployment history would show in plain text.
+        new.discard(("SEC503", "parameters.unset"))
         if new:
             wrong.append((node, sorted(new)))
     assert wrong == []

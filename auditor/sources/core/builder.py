@@ -11,6 +11,7 @@ create findings; they record problems that the SRC checks report.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from auditor.sources.core.evaluation.template import (
     build_resource_id,
 )
 from auditor.sources.core.jsonpos import PDict
+from auditor.sources.core.secrets import Provenance
 from auditor.unknown import Unknown
 
 
@@ -59,6 +61,9 @@ class InventoryBuilder:
         self.problems: list[m.Problem] = []
         self.inline_suppressions: list[m.InlineSuppression] = []
         self.assessment_metadata: list[m.AssessmentMetadata] = []
+        self.template_parameters: list[m.TemplateParameter] = []
+        self._declared: set[int] = set()
+        self._keep: list[dict[str, m.TemplateParameter]] = []
         self._policies: list[PendingPolicy] = []
         self._assigned: dict[int, m.AssignedPolicy] = {}  # id(assignment) → its scanned definition evaluated
         self._current_unit: str | None = None
@@ -73,6 +78,7 @@ class InventoryBuilder:
         "role_definitions",
         "policy_definitions",
         "policy_assignments",
+        "template_parameters",
     )
 
     @contextmanager
@@ -159,14 +165,19 @@ class InventoryBuilder:
         self._inline_suppression(cur)
         if type_ in _READ_TYPES:
             res = _checked_top_level(res)
+        prov = Provenance(res.raw, res.parameters) if res.parameters is not None else None
+        if res.parameters and (type_ in _DECLARING_TYPES or _deploys_automations(type_, cur)):
+            self._template_parameters(res.parameters)
         if type_ == "microsoft.security/automations":
             self.automations.append(
-                extract.automation(res.id, res.name, _api_version(cur), cur, from_policy, from_assignment)
+                extract.automation(
+                    res.id, res.name, _api_version(cur), cur, from_policy, from_assignment, prov
+                )
             )
         elif type_ == "microsoft.logic/workflows":
-            self.logic_apps.append(extract.logic_app(res.id, res.name, cur))
+            self.logic_apps.append(extract.logic_app(res.id, res.name, cur, prov=prov))
         elif type_ == "microsoft.web/connections":
-            self.connections.append(extract.connection(res.id, res.name, cur))
+            self.connections.append(extract.connection(res.id, res.name, cur, prov))
         elif type_ == "microsoft.authorization/roleassignments":
             self.role_assignments.append(extract.role_assignment(res.id, cur, _deployment_scope(res)))
         elif type_ == "microsoft.authorization/roledefinitions":
@@ -183,6 +194,14 @@ class InventoryBuilder:
             self.add_policy_definition(Path(cur.ctx.src.path).stem, cur.ctx.src, cur)
         # what reading the body found wrong (wrong JSON types, nesting cut at the walk-depth limit)
         self.problems.extend(cur.ctx.src.take_problems())
+
+    def _template_parameters(self, declarations: dict[str, m.TemplateParameter]) -> None:
+        """The parameters of a template that deploys what auditor reads, once per template evaluated."""
+        if id(declarations) in self._declared:
+            return
+        self._declared.add(id(declarations))
+        self._keep.append(declarations)  # ids stay unique while the builder lives
+        self.template_parameters.extend(declarations.values())
 
     def _inline_suppression(self, cur: Cursor) -> None:
         """Record ``metadata.auditor.ignore`` (and its ``reason``) on any resource."""
@@ -383,6 +402,12 @@ class InventoryBuilder:
         self.add_problems(problems)
 
 
+# A template deploying one of these (or a DINE policy that deploys automations) is about workflow
+# automation: its parameter declarations are recorded (Inventory.template_parameters).
+_DECLARING_TYPES = frozenset(
+    {"microsoft.security/automations", "microsoft.logic/workflows", "microsoft.web/connections"}
+)
+
 # The resource types auditor reads: their top-level keys are checked for the JSON type Azure requires.
 _READ_TYPES = frozenset(
     {
@@ -421,16 +446,15 @@ def _checked_top_level(res: EvaluatedResource) -> EvaluatedResource:
         name = Unknown("the resource's name is not a string")
     if name is res.name:
         return res
-    return EvaluatedResource(
-        res.type,
-        name,
-        res.id,
-        res.display,
-        cur,
-        res.scope_subscription,
-        res.scope_resource_group,
-        res.scope_level,
-    )
+    return dataclasses.replace(res, name=name)
+
+
+def _deploys_automations(type_: str, cur: Cursor) -> bool:
+    """A policy definition whose DeployIfNotExists deploys Microsoft.Security/automations."""
+    if type_ != "microsoft.authorization/policydefinitions":
+        return False
+    details = cur.value_at("properties", "policyRule", "then", "details", "type")
+    return isinstance(details, str) and details.lower() == "microsoft.security/automations"
 
 
 def _api_version(cur: Cursor) -> Any:

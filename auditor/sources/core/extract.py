@@ -28,6 +28,12 @@ from auditor import budget
 from auditor import model as m
 from auditor.sources.core.cursor import Cursor
 from auditor.sources.core.jsonpos import PDict, PList
+from auditor.sources.core.secrets import (
+    Provenance,
+    action_connection_string,
+    connection_secrets,
+    workflow_secrets,
+)
 from auditor.unknown import ResourceReference, Unknown, is_unknown
 
 _CONNECTION_KEY = re.compile(r"\$connections'\s*\)?\s*\[\s*'([^']+)'\s*\]", re.IGNORECASE)
@@ -235,8 +241,9 @@ def automation(
     cur: Cursor,
     from_policy: str | None = None,
     from_assignment: m.Origin | None = None,
+    prov: Provenance | None = None,
 ) -> m.Automation:
-    """A Microsoft.Security/automations body → Automation."""
+    """A Microsoft.Security/automations body → Automation (``prov``: the resource as written, for a template)."""
     cur = bound_depth(cur)
     props = typed(cur.get("properties"), "the automation's 'properties'", dict)
     props_unknown = _unknown_or_none(props.value) if props is not None else None
@@ -253,7 +260,7 @@ def automation(
         for src in _objects(sources_cur, "a source"):
             sources.append(_automation_source(src))
     if actions_cur is not None:
-        for act in _objects(actions_cur, "an action"):
+        for index, act in enumerate(_objects(actions_cur, "an action")):
             uri_cur = act.get("uri")
             target = text(act, "eventHubResourceId")
             actions.append(
@@ -264,6 +271,9 @@ def automation(
                     target_id=text(act, "workspaceResourceId") if target is None else target,
                     origin=act.origin(),
                     uri_origin=uri_cur.origin() if uri_cur else None,
+                    connection_string=action_connection_string(act, index, prov)
+                    if isinstance(act.value, dict)
+                    else None,
                 )
             )
     enabled = props.get("isEnabled") if props is not None else None
@@ -474,8 +484,11 @@ def _container(cur: Cursor | None) -> Cursor | None:
     return typed(cur, f"'{cur.path.rsplit('.', 1)[-1]}'", dict) if cur is not None else None
 
 
-def logic_app(res_id: Any, name: Any, cur: Cursor, props: Cursor | None = None) -> m.LogicApp:
-    """A Microsoft.Logic/workflows body (or a code-view export, where ``props`` is the body itself)."""
+def logic_app(
+    res_id: Any, name: Any, cur: Cursor, props: Cursor | None = None, prov: Provenance | None = None
+) -> m.LogicApp:
+    """A Microsoft.Logic/workflows body (or a code-view export, where ``props`` is the body itself;
+    ``prov``: the resource as written, for a template resource)."""
     code_view = props is cur
     cur = bound_depth(cur)
     if code_view:
@@ -533,6 +546,9 @@ def logic_app(res_id: Any, name: Any, cur: Cursor, props: Cursor | None = None) 
         bindings=bindings,
         bindings_unknown=_either(props_unknown, bindings_unknown),
         definition_parameters=def_params,
+        secret_inputs=workflow_secrets(
+            props, None if code_view else ("properties",), None if code_view else prov, walk_depth_limit()
+        ),
         identity=identity(cur.get("identity")),
         definition_problems=tuple(problems),
         origin=cur.origin(),
@@ -613,8 +629,8 @@ def managed_api_name(api_id: Any) -> Any:
     return api_id[idx + len(marker) :].strip("/") or None
 
 
-def connection(res_id: Any, name: Any, cur: Cursor) -> m.Connection:
-    """A Microsoft.Web/connections body → Connection."""
+def connection(res_id: Any, name: Any, cur: Cursor, prov: Provenance | None = None) -> m.Connection:
+    """A Microsoft.Web/connections body → Connection (``prov``: the resource as written, for a template)."""
     cur = bound_depth(cur)
     props = typed(cur.get("properties"), "the connection's 'properties'", dict)
     props_unknown = _unknown_or_none(props.value) if props is not None else None
@@ -651,6 +667,7 @@ def connection(res_id: Any, name: Any, cur: Cursor) -> m.Connection:
         parameter_names=tuple(names),
         has_credentials=has_credentials,
         credentials_unknown=None if has_credentials else credentials_unknown,
+        secret_inputs=connection_secrets(props if props_unknown is None else None, prov),
         statuses=tuple(statuses),
         statuses_unknown=_either(props_unknown, statuses_unknown),
         origin=cur.origin(),

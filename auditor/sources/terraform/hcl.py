@@ -166,6 +166,7 @@ def scan_file(
         result.role_assignments = list(found.role_assignments)
         result.policy_definitions = list(found.policy_definitions)
         result.policy_assignments = list(found.policy_assignments)
+        result.template_parameters = list(found.template_parameters)
         result.expression_problems = list(found.expression_problems)
     result.coded_problems = [
         (p.code, TerraformProblem(p.message, p.origin.line, p.origin.column))

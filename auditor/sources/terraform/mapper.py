@@ -13,6 +13,7 @@ from auditor.sources.core.evaluation.template import (
     ExpressionProblem,
 )
 from auditor.sources.core.jsonpos import JsonSyntaxError, PDict, loads
+from auditor.sources.core.secrets import action_http_secrets
 from auditor.sources.terraform.ids import ACTION_TYPES, POLICY_ASSIGNMENT_TYPES, TRIGGER_TYPES
 from auditor.sources.terraform.result import TerraformProblem, TerraformResult
 from auditor.unknown import Unknown, is_unknown
@@ -165,6 +166,7 @@ class Mapper:
                 target = act.value.get("resource_id")
                 is_logic_app = isinstance(action_type, str) and action_type == "LogicApp"
                 url = act.get("trigger_url")
+                conn_string = act.get("connection_string")
                 actions.append(
                     m.AutomationAction(
                         action_type=_text(action_type),
@@ -173,6 +175,14 @@ class Mapper:
                         target_id=None if is_logic_app else _text(target),
                         origin=act.origin(),
                         uri_origin=url.origin() if url is not None else None,
+                        connection_string=m.SecretInput(
+                            kind="connection-string",
+                            field="connection_string",
+                            value=_text(conn_string.value),
+                            origin=conn_string.origin(),
+                        )
+                        if conn_string is not None
+                        else None,
                     )
                 )
         enabled = v.get("enabled", True)  # the provider's default
@@ -231,6 +241,7 @@ class Mapper:
         v = inst.values
         triggers: list[m.Trigger] = []
         actions: list[m.WorkflowAction] = []
+        secrets: list[m.SecretInput] = []
         triggers_unknown: Unknown | None = None
         for part in parts:
             name = part.values.get("name")
@@ -241,6 +252,11 @@ class Mapper:
                 triggers.append(self._trigger(part, name))
             elif part.type == "azurerm_logic_app_action_custom" and isinstance(name, str):
                 actions.extend(self._custom_action(part, name))
+                body = self.json_value(part.cursor.get("body"))
+                if body is not None:
+                    secrets.extend(action_http_secrets(name, body, extract.walk_depth_limit()))
+            elif part.type == "azurerm_logic_app_action_http" and isinstance(name, str):
+                secrets.extend(_http_action_headers(part, name))
         definition = self._definitions.get(normalize(inst.id)) if isinstance(inst.id, str) else None
         extra: m.LogicApp | None = None
         if definition is not None:  # the workflow is a shell; an azapi resource PUTs its definition
@@ -249,6 +265,7 @@ class Mapper:
                 extra = extract.logic_app(inst.id, _element_name(inst), body)
                 triggers.extend(extra.triggers)
                 actions.extend(extra.actions)
+                secrets.extend(extra.secret_inputs)
                 triggers_unknown = triggers_unknown or extra.triggers_unknown
         for part in floating:
             if part.type not in TRIGGER_TYPES and part.type not in ACTION_TYPES and triggers_unknown is None:
@@ -279,6 +296,7 @@ class Mapper:
             bindings=bindings,
             bindings_unknown=bindings_unknown,
             definition_parameters=definition_parameters,
+            secret_inputs=secrets,
             identity=self._identity(cur),
             definition_problems=extra.definition_problems if extra is not None else (),
             origin=cur.origin(),
@@ -367,6 +385,12 @@ class Mapper:
         names = tuple(str(k) for k in values) if isinstance(values, dict) else ()
         # An unknown map may well hold credentials: never claim they are missing.
         has_credentials = bool(names) or is_unknown(values)
+        given = cur.get("parameter_values")
+        secrets = [
+            m.SecretInput(kind="connection-parameter", field=key, value=found.value, origin=found.origin())
+            for key, found in (given.items() if given is not None else ())
+            if isinstance(found.value, str | Unknown)
+        ]
         return m.Connection(
             id=inst.id,
             name=_element_name(inst),
@@ -375,6 +399,7 @@ class Mapper:
             api_origin=api.origin() if api is not None else None,
             parameter_names=names,
             has_credentials=has_credentials,
+            secret_inputs=secrets,
             origin=cur.origin(),
         )
 
@@ -615,6 +640,23 @@ class Mapper:
             element = extract.policy_assignment(name, cur)
             out.policy_assignments.append(element)
         return element
+
+
+def _http_action_headers(part: ResourceInstance, name: str) -> list[m.SecretInput]:
+    """The ``headers`` of an ``azurerm_logic_app_action_http`` (the provider has no authentication block)."""
+    headers = part.cursor.get("headers")
+    if headers is None or not isinstance(headers.value, dict):
+        return []
+    return [
+        m.SecretInput(
+            kind="http-header",
+            field=f"headers.{header}",
+            value=found.value if isinstance(found.value, str | Unknown) else None,
+            owner=f"action '{name}'",
+            origin=found.origin(),
+        )
+        for header, found in headers.items()
+    ]
 
 
 def _workflow_definition_target(inst: ResourceInstance) -> Any:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor import model as m
 from auditor.budget import Budget, BudgetExceeded, Limits, current, use
 from auditor.files import is_within
 from auditor.model import Problem
@@ -368,6 +369,35 @@ class Module:
                 report_limit(first.src, 0, as_limit(exc), "", self.budget)
         for f in self.files:
             self.results[id(f.src)] = mapper.result_for(f.src)
+        if any(
+            r.automations or r.logic_apps or r.connections or r.policy_definitions
+            for r in self.results.values()
+        ):
+            for f in self.files:
+                self.results[id(f.src)].template_parameters.extend(self._declarations(f))
+
+    def _declarations(self, f: HclFile) -> Iterator[m.TemplateParameter]:
+        """The ``variable`` blocks of ``f`` as template parameters (``sensitive`` and ``type`` as written)."""
+        for block in f.blocks:
+            if block.type != "variable" or not block.labels:
+                continue
+            name = block.labels[0]
+            ev = Evaluator(self, f, literal_only=True)
+            sensitive: Any = False
+            if "sensitive" in block.attrs:
+                sensitive = ev.evaluate(block.attrs["sensitive"].expr)
+                if not isinstance(sensitive, bool | Unknown):
+                    sensitive = Unknown(f"'sensitive' of variable '{name}' is not true or false")
+            type_attr = block.attrs.get("type")
+            ctx = Context(f.src, resource=f"var.{name}")
+            yield m.TemplateParameter(
+                name=name,
+                type=ev.source_text(type_attr.expr).strip() if type_attr is not None else None,
+                secure=sensitive,
+                has_default="default" in block.attrs,
+                language="terraform",
+                origin=Cursor(None, f"variable.{name}", block.offset, ctx).origin(),
+            )
 
     def _resource_instances(self, block: Block) -> Iterator[ResourceInstance]:
         type_, name = block.labels[0], block.labels[1]

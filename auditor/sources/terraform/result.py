@@ -42,6 +42,8 @@ class TerraformResult:
     role_assignments: list[m.RoleAssignment] = field(default_factory=list)
     policy_definitions: list[m.PolicyDefinition] = field(default_factory=list)
     policy_assignments: list[m.PolicyAssignment] = field(default_factory=list)
+    #: the ``variable`` blocks of the file, when its module maps something auditor reads
+    template_parameters: list[m.TemplateParameter] = field(default_factory=list)
     problems: list[TerraformProblem] = field(default_factory=list)
     expression_problems: list[TerraformProblem] = field(default_factory=list)
     #: Problems the shared core recorded in this file, with their problem code (``evaluation-limit``:

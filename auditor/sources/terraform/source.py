@@ -79,3 +79,4 @@ def _contribute(builder: InventoryBuilder, display: str, result: Any, plan: bool
     builder.role_assignments.extend(result.role_assignments)
     builder.policy_definitions.extend(result.policy_definitions)
     builder.policy_assignments.extend(result.policy_assignments)
+    builder.template_parameters.extend(result.template_parameters)

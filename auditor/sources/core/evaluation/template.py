@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from auditor.budget import LIMITS, Budget, BudgetExceeded, current
+from auditor.model import TemplateParameter
 from auditor.sources.core.cursor import Context, Cursor, SourceFile, child_path, in_own_file
 from auditor.sources.core.evaluation import expressions
 from auditor.sources.core.evaluation.values import weigh
@@ -103,6 +104,11 @@ class EvaluatedResource:
     scope_subscription: Any
     scope_resource_group: Any
     scope_level: str = "resourceGroup"  # the level of the deployment that declares it (Scope.level)
+    # The resource as written (before evaluation) and the parameters of the template that declares it, by
+    # lower-case name: how a value written as ``[parameters('x')]`` is traced to its declaration
+    # (:class:`auditor.sources.core.extract.Provenance`). None for exported and live bodies.
+    raw: Any = None
+    parameters: dict[str, TemplateParameter] | None = None
 
 
 @dataclass
@@ -210,6 +216,41 @@ class TemplateEvaluator:
         self._evaluating: set[str] = set()
         self._loops: list[_Loop] = []
         self._current: Cursor = cursor  # cursor of the expression being evaluated (for problems)
+        self._declarations: dict[str, TemplateParameter] | None = None
+        self._root = cursor  # the template itself (self.cursor moves into outer-scoped nested templates)
+
+    def declarations(self) -> dict[str, TemplateParameter]:
+        """The template's parameter declarations (by lower-case name), read once, at their lines.
+
+        A declaration that is not an object was reported by :meth:`_check_shape` and is left out.
+        """
+        if self._declarations is not None:
+            return self._declarations
+        out: dict[str, TemplateParameter] = {}
+        params = self._root.get("parameters")
+        language: Literal["arm", "bicep"] = (
+            "bicep" if self._root.ctx.src.path.lower().endswith(".bicep") else "arm"
+        )
+        if params is not None and isinstance(params.value, dict):
+            for name, decl in params.items():
+                if not isinstance(name, str) or not isinstance(decl.value, dict):
+                    continue
+                type_ = decl.value.get("type")
+                secure: Any = (
+                    type_.strip().lower() in ("securestring", "secureobject")
+                    if isinstance(type_, str)
+                    else Unknown(f"the type of parameter '{_clip(name)}' is not a string")
+                )
+                out[name.lower()] = TemplateParameter(
+                    name=name,
+                    type=type_ if isinstance(type_, str) else None,
+                    secure=secure,
+                    has_default="defaultValue" in decl.value,
+                    language=language,
+                    origin=decl.origin(),
+                )
+        self._declarations = out
+        return out
 
     # ------------------------------------------------------------ EvalContext
 
@@ -654,6 +695,8 @@ class TemplateEvaluator:
             scope_subscription=self.scope.subscription_id,
             scope_resource_group=self.scope.resource_group,
             scope_level=self.scope.level,
+            raw=body,
+            parameters=self.declarations(),
         )
         if type_.lower() == "microsoft.resources/deployments":
             yield from self._nested_deployment(raw, cursor)
