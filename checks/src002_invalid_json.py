@@ -2,7 +2,13 @@
 
 ## What it checks
 Templates, parameters files, policies and exported resources are parsed as
-Azure Resource Manager does: JSON plus ``//`` and ``/* */`` comments. Terraform
+Azure Resource Manager does: JSON plus ``//`` and ``/* */`` comments and raw
+line breaks or tabs inside strings (Newtonsoft.Json keeps them). A ``.json``
+file that does not parse and has no trace of an Azure document (no ARM schema,
+``Microsoft.`` type or id, nor a key such as ``resources``, ``parameters``,
+``properties`` or ``policyRule``), or that lies where editors keep JSON with
+comments (``.vscode/``, ``tsconfig*.json``, ``devcontainer.json``), is another
+tool's file: not ours, not this finding (README "Exit codes"). Terraform
 files are parsed as HCL, and JSON embedded in them (``jsonencode``, heredocs)
 as JSON; Bicep files with the Bicep grammar. A syntax error is reported with its
 line and column. In a Bicep file the parser recovers: what follows the error is

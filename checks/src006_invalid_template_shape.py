@@ -10,6 +10,11 @@ must have the JSON type Azure requires there: a resource's ``name``,
 principal ids are strings. A value of another type (a number, an array, an
 object, ``true``) is reported with its file and line.
 
+An ARM expression string stands for the value it evaluates to: a nested
+deployment whose ``template`` is ``"[reference(...).properties.template]"`` is
+valid (ARM evaluates it to an object at deployment) and is reported as
+unresolved (SRC003), not here; a literal string or a number there is SRC006.
+
 ## Why it matters
 Azure rejects the deployment, so the resource never exists as written. auditor
 reads the value as unknown and checks nothing that depends on it: without this

@@ -235,6 +235,7 @@ def test_parse_is_cached() -> None:
         ("[-7]", -7),
         ("[ concat ( 'a' , 'b' ) ]", "ab"),
         ("[concat(\n'a',\t'b')]", "ab"),
+        ("[concat(\r\n    'a',\r\n    'b')]", "ab"),
         ("[CONCAT('a', 'b')]", "ab"),
         ("[ToLower('ABC')]", "abc"),
         ("[PARAMETERS('A')]", "MyApp"),

@@ -176,6 +176,52 @@ def test_nested_inner_deployment_has_its_own_parameters(tmp_path: Path) -> None:
     assert auto.origin.deployment == "nested deployment 'inner'"
 
 
+def _deployment_of(template: Any, name: str = "reuse") -> dict[str, Any]:
+    return {
+        "type": "Microsoft.Resources/deployments",
+        "apiVersion": "2021-04-01",
+        "name": name,
+        "properties": {"mode": "Incremental", "template": template},
+    }
+
+
+def test_nested_template_given_by_an_expression_is_unresolved_not_a_wrong_shape(tmp_path: Path) -> None:
+    # ARM evaluates the expression to the template object at deployment (Enterprise-Scale reuses a
+    # DINE policy's deployment template this way): valid, but what it deploys is unknown.
+    ref = (
+        "[reference(parameters('def'), '2021-06-01').policyRule.then.details.deployment.properties.template]"
+    )
+    doc = _template(
+        [_deployment_of(ref, "by-reference"), _deployment_of("[variables('inner')]", "by-variable")],
+        parameters={"def": {"type": "string"}},
+        variables={"inner": _template([_automation()])},
+    )
+    inv = _scan(tmp_path, doc)
+    assert [p.code for p in inv.problems] == ["unresolved", "unresolved"]
+    first, second = inv.problems
+    assert "only at deployment" in first.message and "nothing inside it is checked" in first.message
+    assert "does not follow" in second.message
+    assert inv.automations == []  # nothing inside is read, so nothing is invented
+
+
+def test_nested_template_expression_known_to_be_no_object_is_still_a_wrong_shape(tmp_path: Path) -> None:
+    doc = _template(
+        [
+            _deployment_of("[concat('play', 'book.json')]", "a"),
+            _deployment_of("[[escaped]", "b"),
+            _deployment_of("[concat('a'", "c"),
+        ]
+    )
+    inv = _scan(tmp_path, doc)
+    assert [p.code for p in inv.problems] == ["invalid-template-shape"] * 3
+    assert all("is a string, but must be an object" in p.message for p in inv.problems)
+
+
+def test_nested_template_expression_with_bad_syntax_is_an_invalid_expression(tmp_path: Path) -> None:
+    inv = _scan(tmp_path, _template([_deployment_of("[reference('x').properties.template)]")]))
+    assert [p.code for p in inv.problems] == ["invalid-expression"]
+
+
 def test_nested_outer_deployment_sees_parent_parameters(tmp_path: Path) -> None:
     nested = {
         "type": "Microsoft.Resources/deployments",

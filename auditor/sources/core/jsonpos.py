@@ -15,8 +15,19 @@ pydantic, and it must accept what ARM accepts, which is not strict JSON:
 * files saved as UTF-16 or with a byte order mark (common on Windows; four
   templates in the reference corpus are UTF-16 LE).
 
-Anything else that is not JSON (trailing commas, single quotes, NaN, raw
-control characters in strings, data after the document) is reported as a
+* raw control characters inside strings: a line break, a tab, any
+  U+0000..U+001F.  ARM reads templates with Newtonsoft.Json, whose string
+  reader (``JsonTextReader.ReadStringIntoBuffer``) copies every character up
+  to the closing quote as it is and only counts line breaks; so an expression
+  broken over several lines (``"[concat(`` newline ``'a')]"``) is a valid
+  template, and the Azure Landing Zones portal deployment ships such files.
+  The other control characters are accepted for the same reason: reporting
+  them would claim that Azure rejects what it deploys.  Positions stay exact
+  because they are offsets into the whole text: a line break inside a string
+  is counted by :class:`LineIndex` like any other.
+
+Anything else that is not JSON (trailing commas, single quotes, NaN, an
+unterminated string, data after the document) is reported as a
 :class:`JsonSyntaxError` with an exact line and column, because a template that
 ARM would reject is itself a finding.
 
@@ -316,7 +327,7 @@ _skip = cast("Callable[[str, int], re.Match[str]]", _WS.match)
 # tokens they therefore accept plain whitespace only, and anything else, a
 # comment included, takes the general path, which also builds the errors.
 _PLAIN = r"[ \t\n\r]*"
-_KEY = r'"([^"\\\x00-\x1f]*)"'  # a key with no escapes (scanstring handles the rest)
+_KEY = r'"([^"\\]*)"'  # a key with no escapes (scanstring handles the rest); raw control characters allowed
 # Key, colon and the whitespace before the value.
 _SIMPLE_KEY = re.compile(_KEY + _PLAIN + ":" + _WS_RE)
 # After a member inside an object: "," and the next key up to its value, or "}".
@@ -329,7 +340,7 @@ _ARR_NEXT = re.compile(_PLAIN + r"(?:(,)" + _PLAIN + r"(?=[^\]/ \t\n\r])|(\]))")
 # [0-9], not \d: \d would accept non-ASCII digits.  The lookahead rejects
 # "01", "1.", "1e" and "1.2.3" here instead of as a confusing "expected ','".
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?(?![0-9.eE+\-])")
-_SIMPLE_STRING = re.compile(r'"([^"\\\x00-\x1f]*)"')
+_SIMPLE_STRING = re.compile(r'"([^"\\]*)"')
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # The parser creates containers without running __init__ (which would only set
@@ -387,11 +398,8 @@ def _value_error(text: str, i: int) -> JsonSyntaxError:
 def _string_error(text: str, exc: JSONDecodeError, quote: int) -> JsonSyntaxError:
     """Translate the C scanner's message into one that says what to fix."""
     msg, pos = exc.msg, exc.pos
-    if msg.startswith("Invalid control character"):
-        ch = text[pos]
-        if ch in "\r\n":
-            return _error(text, quote, "unterminated string (a string cannot span lines)")
-        return _error(text, pos, f"control character {_describe(ch)} in string must be escaped")
+    # Raw control characters are allowed (strict=False, as ARM's reader), so
+    # "Invalid control character" cannot occur.
     if msg.startswith("Unterminated string"):
         return _error(text, quote, "unterminated string")
     if "uXXXX" in msg:
@@ -408,7 +416,7 @@ def _scan_key(text: str, i: int) -> tuple[str, int]:
     """
     if text.startswith('"', i):
         try:
-            key, j = scanstring(text, i + 1, True)
+            key, j = scanstring(text, i + 1, False)
         except JSONDecodeError as exc:
             raise _string_error(text, exc, i) from None
         j = _skip(text, j).end()
@@ -465,7 +473,7 @@ def loads(text: str, src: object | None = None) -> object:
                 i = m.end()
             else:
                 try:
-                    value, i = scan(s, i + 1, True)
+                    value, i = scan(s, i + 1, False)
                 except JSONDecodeError as exc:
                     raise _string_error(s, exc, i) from None
         elif c == "{":

@@ -141,6 +141,10 @@ class _Loop:
     index: Any  # int, or Unknown when the loop's count is unknown
 
 
+def _is_expression(value: Any) -> bool:
+    return isinstance(value, str) and expressions.is_expression(value)
+
+
 def _without_nested(body: Any) -> Any:
     """A resource body minus what is evaluated separately: child resources and inline templates."""
     if not isinstance(body, PDict):
@@ -726,6 +730,9 @@ class TemplateEvaluator:
     def _nested_deployment(self, raw: Cursor, evaluated: Cursor) -> Iterator[EvaluatedResource]:
         """Follow an inline nested deployment (``properties.template``), within the file's nesting budget."""
         template_cur = raw.at("properties", "template")
+        if template_cur is not None and _is_expression(template_cur.value):
+            self._template_from_expression(template_cur)
+            return
         if template_cur is None or not isinstance(template_cur.value, dict):
             if (
                 template_cur is not None
@@ -796,6 +803,43 @@ class TemplateEvaluator:
         finally:
             self.depth -= 1
             self.scope, self.deployment, self.cursor = saved_scope, saved_deployment, saved_cursor
+
+    def _template_from_expression(self, template_cur: Cursor) -> None:
+        """A nested deployment whose ``template`` is an expression (e.g. ``[reference(<policy
+        definition>).policyRule.then.details.deployment.properties.template]``): ARM evaluates it to the
+        template object at deployment, so it is valid, but what it deploys is unknown.
+
+        The expression is evaluated for its own sake (a syntax error is still SRC004; a value known to be
+        a string or a number is still the wrong shape, SRC006). Anything else is one ``unresolved``
+        problem (SRC003) at the expression: nothing inside the nested template is checked. An object an
+        expression builds (``[variables('inner')]``) is not followed either: its expressions would have
+        been evaluated in this template's scope, which is wrong for an ``inner``-scoped deployment.
+        """
+        expression = template_cur.value
+        reported = len(self.problems)
+        value = self.evaluate_string(expression)
+        if len(self.problems) > reported:
+            return  # not valid ARM syntax (SRC004) or over a budget (SRC005): already said
+        if value is None or isinstance(value, (str, int, float, bool, list)):
+            self._wrong_shape(
+                Cursor(value, template_cur.path, template_cur.offset, template_cur.ctx),
+                "a nested deployment's 'template'",
+                "an object",
+            )
+            return
+        if not self.budget.first_report("template expression", f"{self.src.path}\0{template_cur.offset}"):
+            return
+        shown = expression if len(expression) <= _SHOWN else expression[: _SHOWN - 1] + "…"
+        when = (
+            "which ARM evaluates to the template only at deployment"
+            if is_unknown(value)
+            else "which builds an object auditor does not follow as a template"
+        )
+        template_cur.report(
+            "unresolved",
+            f"what this nested deployment deploys: its template is the expression '{shown}', {when}; "
+            "nothing inside it is checked",
+        )
 
     def _record_outputs(self, name: Any, template_cur: Cursor, evaluator: TemplateEvaluator) -> None:
         """Keep a nested deployment's evaluated outputs (only those that stay unknown before deployment
