@@ -82,6 +82,22 @@ def normalize(data: bytes) -> bytes:
     return bytes(out)
 
 
+def nullable_parameters(data: bytes) -> frozenset[int]:
+    """Byte offsets where the type of each ``param x T?`` starts: the parameters :func:`normalize` lost the
+    ``?`` of, which ``bicep build`` writes as ``"nullable": true`` (so an unsupplied one is null)."""
+    code = _code_mask(data, bytearray(data))
+    found: set[int] = set()
+    for match in _DECLARATION.finditer(data):
+        start = match.end()
+        if match.group(1) != b"param" or not code[start - 1]:
+            continue
+        end = _expression_end(data, start, code)
+        last = next((j for j in range(end - 1, start - 1, -1) if code[j] and data[j] not in b" \t\r\n"), -1)
+        if last >= 0 and data[last] == ord("?"):
+            found.add(start)
+    return frozenset(found)
+
+
 _SPECIAL = re.compile(rb"[\\'/{}$\n]")
 
 

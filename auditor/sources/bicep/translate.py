@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from auditor.sources.bicep.normalize import nullable_parameters
 from auditor.sources.bicep.syntax import ParsedBicep
 from auditor.sources.core.cursor import SourceFile
 from auditor.sources.core.jsonpos import PDict, PList
@@ -172,6 +173,7 @@ class Translator:
         self._unknowns: dict[str, Unknown] = {}
         self._resolving: set[str] = set()
         self._depth = 0
+        self._nullable_at: frozenset[int] | None = None
 
     # ------------------------------------------------------------ helpers
 
@@ -362,9 +364,17 @@ class Translator:
         if _has_decorator(self, decorators, "secure"):
             type_ = "secureString" if type_ == "string" else "secureObject"
         self._put(decl, "type", type_, type_node)
+        if type_node is not None and type_node.start_byte in self._nullable():
+            self._put(decl, "nullable", True, type_node)  # ``T?``: what ``bicep build`` writes
         if len(kids) > 2:
             self._put(decl, "defaultValue", self.value(kids[2], {}), kids[2])
         self._put(params, self._text(name), decl, name)
+
+    def _nullable(self) -> frozenset[int]:
+        """Where the types of this file's ``param x T?`` start (read once, from the original bytes)."""
+        if self._nullable_at is None:
+            self._nullable_at = nullable_parameters(self.parsed.data)
+        return self._nullable_at
 
     def _output(self, node: Node, outputs: PDict) -> None:
         kids = _kids(node)

@@ -259,7 +259,13 @@ class TemplateEvaluator:
     # ------------------------------------------------------------ EvalContext
 
     def parameter(self, name: str) -> Any:
-        """Parameter value: supplied, else default, else Unknown."""
+        """Parameter value: supplied, else default, else null when declared ``"nullable": true``, else Unknown.
+
+        A nullable parameter nobody supplies is ``null`` at deployment, a known value (what ``bicep build``
+        writes for ``param x T?``; Azure/bicep#13838 and the nullable-types PR Azure/bicep#9454 show
+        ``param test string?`` compiled to ``"nullable": true`` and ``test ?? 'default'`` giving the
+        default), so ``x ?? []`` is ``[]``, not unknown.
+        """
         key = name.lower()
         if key in self._param_values:
             return self._param_values[key]
@@ -278,6 +284,8 @@ class TemplateEvaluator:
             finally:
                 self._evaluating.discard(key)
                 self._enclosing = saved
+        elif isinstance(decl, dict) and decl.get("nullable") is True:
+            value = None
         else:
             value = Unknown(f"parameter '{decl_name}' has no value ({self.missing_parameter_hint})")
         self._param_values[key] = value
