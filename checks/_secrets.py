@@ -57,6 +57,9 @@ NOT_SECRET_BEFORE = {
             "sort",
             "assessment",
             "recommendation",  # a Defender recommendation's assessment key (a GUID), not a secret
+            "managed",  # customer_managed_key: a reference to a Key Vault key, not key material
+            "vault",  # keyVaultKey: the same
+            "cmk",
             "idempotency",
             "routing",
             "foreign",
