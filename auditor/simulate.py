@@ -25,6 +25,7 @@ from auditor.files import display_path, read_regular
 from auditor.link import Links, parse_callback_target
 from auditor.model import Automation, AutomationRule, LogicApp
 from auditor.resource_ids import normalize
+from auditor.rule_values import as_bool, as_number
 from auditor.unknown import Unknown
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024
@@ -148,27 +149,6 @@ def lookup(body: Any, path: str) -> tuple[bool, Any]:
     return True, current
 
 
-def _as_number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
-
-
 def _compare(op: str, actual: Any, expected: Any) -> bool:
     if op == "equals":
         return bool(actual == expected)
@@ -231,7 +211,7 @@ def evaluate_rule(rule: AutomationRule, body: dict[str, Any]) -> RuleResult:
             return result
         a, e = actual.casefold(), expected.casefold()
     elif kind in _NUMERIC:
-        a, e = _as_number(actual), _as_number(expected)
+        a, e = as_number(actual), as_number(expected)
         if a is None or e is None:
             side = path if a is None else "the expected value"
             result.matched, result.reason = False, f"type mismatch: {side} is not a {type_raw}"
@@ -240,7 +220,7 @@ def evaluate_rule(rule: AutomationRule, body: dict[str, Any]) -> RuleResult:
             result.matched, result.reason = False, f"operator {op_raw} does not apply to a {type_raw}"
             return result
     elif kind == "boolean":
-        a, e = _as_bool(actual), _as_bool(expected)
+        a, e = as_bool(actual), as_bool(expected)
         if a is None or e is None:
             side = path if a is None else "the expected value"
             result.matched, result.reason = False, f"type mismatch: {side} is not a Boolean"

@@ -99,6 +99,7 @@ def _quote(rule: AutomationRule) -> str:
 
 def _normalise(rule: AutomationRule, ctx: CheckContext) -> _Cond | None:
     """The rule as a comparable condition; None when it cannot be compared (reported if unknown)."""
+    from auditor.rule_values import as_number
     from auditor.unknown import Unknown
 
     for field, what in (
@@ -123,11 +124,8 @@ def _normalise(rule: AutomationRule, ctx: CheckContext) -> _Cond | None:
         text = str(value).lower()
     number: float | None = None
     if kind in _NUMERIC:
-        try:
-            number = float(str(value).strip())
-        except ValueError:
-            return None
-        if not math.isfinite(number):
+        number = as_number(value)
+        if number is None or not math.isfinite(number):
             return None
     elif kind not in ("string", "boolean"):
         return None
