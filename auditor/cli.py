@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from auditor.engine import ScanResult
     from auditor.registry import LoadedCheck
     from auditor.scanning import ScanOptions
+    from auditor.sources.live.results import LiveResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -305,12 +306,14 @@ def _add_simulate_command(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="evaluate saved Defender for Cloud alerts against the automations under PATH (offline)",
         description=(
             "Decide for every automation under PATH whether it would fire for each event (enabled, scope, "
-            "event source, rule sets) and whether its Logic App trigger receives it. Offline only: --live "
-            "and 'auditor coverage' are not implemented yet. Exit 0 when every event is delivered by at "
-            "least one automation, 1 otherwise, 2 on errors."
+            "event source, rule sets) and whether its Logic App trigger receives it. With --live the "
+            "automations are the deployed ones (read-only). Exit 0 when every event is delivered by at "
+            "least one automation (and, live, every subscription was read), 1 otherwise, 2 on errors."
         ),
     )
-    sim.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or folders to read")
+    sim.add_argument(
+        "paths", nargs="*", metavar="PATH", type=Path, help="files or folders to read (optional with --live)"
+    )
     sim.add_argument(
         "--event",
         action="append",
@@ -324,6 +327,22 @@ def _add_simulate_command(sub: argparse._SubParsersAction[_Parser]) -> None:
     sim.add_argument(
         "--config", type=Path, metavar="FILE", help="configuration file (default: found from PATH up)"
     )
+    _add_simulate_live_options(sim)
+
+
+def _add_simulate_live_options(sim: argparse.ArgumentParser) -> None:
+    """``simulate --live`` (issue 13, item 3): the live-scan options of ``auditor scan``, and
+    ``--subscription`` unless another option group already defines it (the offline deployment target)."""
+    from auditor.live_cli import add_live_arguments
+
+    if "--subscription" not in sim._option_string_actions:
+        sim.add_argument(
+            "--subscription",
+            action="append",
+            metavar="ID",
+            help="with --live, a subscription to read (repeatable; default: every one the identity can read)",
+        )
+    add_live_arguments(sim)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -333,6 +352,10 @@ def _simulate(args: argparse.Namespace) -> int:
     from auditor.simulate import EventError, delivered_every_event, read_events, simulate, to_json, to_text
     from auditor.sources.dispatch import FileScan
 
+    if not args.paths and not getattr(args, "live", False):
+        return _usage_error(
+            "nothing to simulate against: give at least one PATH, or --live for the deployed automations"
+        )
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         return _usage_error(f"no such file or directory: {', '.join(missing)}")
@@ -340,6 +363,14 @@ def _simulate(args: argparse.Namespace) -> int:
         events = [e for path in args.event for e in read_events(path)]
     except EventError as exc:
         return _usage_error(str(exc))
+    live: LiveResult | None = None
+    if getattr(args, "live", False):  # the deployed automations join those under PATH
+        from auditor.live_simulate import read_live
+
+        read = read_live(args)
+        if isinstance(read, int):
+            return read
+        live = read
     exclude: list[str] = []
     if not args.no_config:
         from auditor.scanning import UsageError, _relative_to_cwd, _settings
@@ -350,15 +381,33 @@ def _simulate(args: argparse.Namespace) -> int:
             exclude = [_relative_to_cwd(base, e) for e in settings.exclude]
         except UsageError as exc:
             return _usage_error(str(exc))
-    inventory = FileScan({}, exclude=exclude).scan(list(args.paths))
+    source = FileScan({}, exclude=exclude)
+    if live is not None:
+        source.include(live.inventory)
+    inventory = source.scan(list(args.paths))
     results = simulate(list(inventory.automations), Links(inventory), events)
     if args.format == "json":
-        sys.stdout.write(json.dumps(to_json(events, results), indent=2, default=str) + "\n")
+        doc = to_json(events, results)
+        if live is not None:
+            from auditor.live_simulate import coverage_json
+
+            doc.update(coverage_json(live, args.allow_partial))
+        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
     else:
         from auditor.neutral import terminal
 
-        sys.stdout.write("\n".join(terminal(line) for line in to_text(events, results).splitlines()) + "\n")
-    return EXIT_OK if delivered_every_event(results) else EXIT_FINDINGS
+        text = to_text(events, results)
+        if live is not None:
+            from auditor.live_simulate import coverage_text
+
+            text += coverage_text(live, args.allow_partial)
+        sys.stdout.write("\n".join(terminal(line) for line in text.splitlines()) + "\n")
+    code = EXIT_OK if delivered_every_event(results) else EXIT_FINDINGS
+    if live is not None:
+        from auditor.live_simulate import live_exit_code
+
+        return live_exit_code(live, args.allow_partial, code)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
