@@ -352,6 +352,8 @@ def _simulate(args: argparse.Namespace) -> int:
     from auditor.simulate import EventError, delivered_every_event, read_events, simulate, to_json, to_text
     from auditor.sources.dispatch import FileScan
 
+    if getattr(args, "management_group", None) and not getattr(args, "live", False):
+        return _usage_error("--management-group selects what a live simulation reads: add --live")
     if not args.paths and not getattr(args, "live", False):
         return _usage_error(
             "nothing to simulate against: give at least one PATH, or --live for the deployed automations"

@@ -381,6 +381,24 @@ def test_simulate_needs_a_path_or_live(tmp_path: Path, high_alert: Path) -> None
         timeout=60,
     )
     assert proc.returncode == 2 and "--live" in proc.stderr
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "auditor",
+            "simulate",
+            ".",
+            "--management-group",
+            "mg",
+            "--event",
+            str(high_alert),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and "add --live" in proc.stderr
 
 
 def test_events_default_window_is_thirty_days() -> None:
