@@ -132,11 +132,16 @@ def read_events(path: Path) -> list[Event]:
     return [_event_from(item, f"{shown}#{i}") for i, item in enumerate(items)]
 
 
-def events_from_bodies(bodies: list[Any], label_prefix: str) -> list[Event]:
+def events_from_bodies(
+    bodies: list[Any], label_prefix: str, *, labels: list[str] | None = None
+) -> list[Event]:
     """Events from already-parsed JSON values (one file's list, or the bodies a live read returned),
-    labelled ``<label_prefix>#<index>``: the per-object logic of :func:`read_events`; EventError when one
-    is not an event."""
-    return [_event_from(item, f"{label_prefix}#{i}") for i, item in enumerate(bodies)]
+    labelled ``<label_prefix>#<index>`` (or ``labels[index]``, e.g. each live alert's ARM id): the per-object
+    logic of :func:`read_events`; EventError when one is not an event."""
+    return [
+        _event_from(item, labels[i] if labels is not None else f"{label_prefix}#{i}")
+        for i, item in enumerate(bodies)
+    ]
 
 
 # ---------------------------------------------------------------- rules
@@ -307,9 +312,7 @@ def _delivers(automation: Automation, links: Links) -> tuple[bool | None, str]:
             outcomes.append((None, "the callback URL names no trigger auditor can read"))
             continue
         if target is None:
-            assumed = (
-                " (assumption: ARM never returns the callback URL; it names the Logic App's only trigger)"
-            )
+            assumed = _LIVE_TRIGGER_NOTE
         trigger = Links.trigger(la, name)
         if trigger is None:
             outcomes.append((False, f"Logic App '{la.name}' has no trigger '{name}'"))
@@ -324,6 +327,9 @@ def _delivers(automation: Automation, links: Links) -> tuple[bool | None, str]:
             if value is wanted:
                 return value, why
     return None, ""  # unreachable
+
+
+_LIVE_TRIGGER_NOTE = " (ARM never returns the callback URL of a deployed automation: assumed to name the Logic App's only trigger)"
 
 
 def _live_only_trigger(automation: Automation, uri: object, la: LogicApp) -> str | None:
@@ -396,6 +402,9 @@ def evaluate(automation: Automation, event: Event, links: Links) -> AutomationRe
     res.fires = not reasons
     if res.fires:
         res.delivers, res.reason = _delivers(automation, links)
+        if res.reason.endswith(_LIVE_TRIGGER_NOTE):  # an inference, reported as an assumption
+            res.reason = res.reason[: -len(_LIVE_TRIGGER_NOTE)]
+            res.assumptions.append(_LIVE_TRIGGER_NOTE.strip(" ()"))
     else:
         res.delivers, res.reason = False, reasons[0]
     return res

@@ -283,6 +283,7 @@ def test_generated_tenant_pages_every_subscription(monkeypatch: pytest.MonkeyPat
         inventory, events, coverage = collect_live(options, "24h")
         _only_gets(emu)
     assert len(events) == 11 * 2  # one High alert and one Unhealthy assessment per readable subscription
+    assert all(e.label.startswith("/subscriptions/") for e in events)  # each event's ARM id
     assert {e.body.get("severity") for e in events if e.kind == "Alerts"} == {"High"}
     assert len(inventory.automations) == 11
     gaps = {(c.subscription, c.resource_type) for c in coverage if c.status != "ok"}
@@ -345,7 +346,10 @@ def test_simulate_live_delivers_through_the_deployed_automation(
     secops = by_name["notify-secops-alerts"]
     assert secops["fires"] is True and secops["delivers"] is True
     assert secops["path"] is None and secops["resource"].endswith("/automations/notify-secops-alerts")
-    assert "assumption" in secops["reason"]  # the callback URL is never read: said, not silently matched
+    assert secops["reason"].startswith("delivers to wf-notify-alerts/")
+    assert secops["assumptions"] == [  # the callback URL is never read: said, not silently matched
+        "ARM never returns the callback URL of a deployed automation: assumed to name the Logic App's only trigger"
+    ]
     assert by_name["notify-endpoint-protection"]["fires"] is False
     _only_gets(emulator)
     assert emulator.client_secret not in proc.stdout + proc.stderr

@@ -289,7 +289,8 @@ class LiveCollection(NamedTuple):
 def collect_live(
     options: LiveOptions, since: datetime | str = DEFAULT_SINCE, progress: Progress | None = None
 ) -> LiveCollection:
-    """The deployed inventory, the recent events as :class:`auditor.simulate.Event` and the coverage record,
+    """The deployed inventory, the recent events as :class:`auditor.simulate.Event` (labelled with their ARM
+    id) and the coverage record,
     for ``auditor coverage --live`` (the engine then evaluates the events against the inventory's
     automations exactly as offline). A body that is not an event auditor understands is left out and its
     read's coverage record says so."""
@@ -297,5 +298,7 @@ def collect_live(
 
     moment = parse_since(since) if isinstance(since, str) else since
     found = read_events(options, moment, progress)
-    events = events_from_bodies(found.bodies, "live")
+    # labelled with the event's ARM id (what a report can point at); the position when it has none
+    labels = [str(b.get("id") or f"live#{i}") for i, b in enumerate(found.bodies)]
+    events = events_from_bodies(found.bodies, "live", labels=labels)
     return LiveCollection(found.result.inventory, events, list(found.result.coverage))
