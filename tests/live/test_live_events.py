@@ -410,3 +410,15 @@ def test_events_default_window_is_thirty_days() -> None:
 
     now = datetime(2026, 12, 7, tzinfo=timezone.utc)
     assert now - parse_since(DEFAULT_SINCE, now) == timedelta(days=30)
+
+
+def test_more_events_than_the_cap_is_a_failed_read(
+    monkeypatch: pytest.MonkeyPatch, read: Callable[..., LiveEvents]
+) -> None:
+    import auditor.sources.live.events as events
+
+    monkeypatch.setattr(events, "MAX_EVENTS_PER_READ", 2)
+    found = read(subscriptions=(PROD,))
+    record = _records(found)[(PROD, ALERTS_TYPE)]
+    assert record.status == "failed" and "more than 2 alerts" in record.detail
+    assert len([b for b in found.bodies if b["type"].endswith("alerts")]) == 2
