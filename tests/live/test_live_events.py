@@ -422,3 +422,23 @@ def test_more_events_than_the_cap_is_a_failed_read(
     record = _records(found)[(PROD, ALERTS_TYPE)]
     assert record.status == "failed" and "more than 2 alerts" in record.detail
     assert len([b for b in found.bodies if b["type"].endswith("alerts")]) == 2
+
+
+def test_simulate_live_with_a_path_evaluates_files_and_deployed_automations(
+    emulator: Emulator, tmp_path: Path, high_alert: Path
+) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    proc = _simulate(
+        emulator,
+        tmp_path,
+        str(repo / "examples" / "clean"),
+        "--subscription",
+        PROD,
+        "--event",
+        str(high_alert),
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("  ") and "(" in line]
+    assert any("examples/clean/azuredeploy.json:" in line for line in lines)  # from the file, file:line
+    assert any("/automations/notify-secops-alerts)" in line for line in lines)  # deployed, its ARM id
+    assert proc.stdout.rstrip().endswith("live: 1 subscription read, coverage complete")
