@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from auditor.findings import Severity
@@ -242,6 +242,12 @@ def cover_event(automations: Sequence[Automation], links: Links, obs: ObservedEv
     return EventCoverage(obs, state, tuple(delivered), tuple(unknown), tuple(reasons))
 
 
+# The last report and what it was computed from (strong references, so an identity cannot be reused):
+# COV001 and the renderers' report (auditor.scanning) ask the same question of the same inventory, and
+# each evaluation is events × automations.
+_LAST: list[tuple[tuple[object, ...], CoverageReport]] = []
+
+
 def coverage(
     automations: Sequence[Automation],
     links: Links,
@@ -249,7 +255,18 @@ def coverage(
     min_severity: str = "high",
 ) -> CoverageReport:
     """Pure: the outcome of every event against every automation, grouped by (kind, type, severity),
-    highest severity first."""
+    highest severity first. Asked twice of the same inventory's lists, the first answer is reused."""
+    key = (automations, events, links.inventory.logic_apps, links.inventory.automations)
+    if _LAST and all(a is b for a, b in zip(_LAST[0][0], key, strict=True)):
+        return replace(_LAST[0][1], min_severity=min_severity)
+    report = _coverage(automations, links, events, min_severity)
+    _LAST[:] = [(key, report)]
+    return report
+
+
+def _coverage(
+    automations: Sequence[Automation], links: Links, events: Sequence[ObservedEvent], min_severity: str
+) -> CoverageReport:
     grouped: dict[tuple[str, str, str], list[EventCoverage]] = {}
     for obs in events:
         key = (obs.kind, obs.event_type, obs.severity.casefold())

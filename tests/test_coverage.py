@@ -479,3 +479,14 @@ def test_html_chart_in_chromium(tmp_path: Path, capsys: pytest.CaptureFixture[st
         "soc-high-alerts (1)",
     ]
     r.assert_clean()  # no request beyond the file itself, no console error
+
+
+def test_the_same_question_is_answered_once(tmp_path: Path) -> None:
+    inventory = FileScan({}).scan([template(tmp_path)])
+    links = Links(inventory)
+    events = [alert("B", "High")]
+    first = coverage(inventory.automations, links, events)
+    again = coverage(inventory.automations, links, events, "low")
+    assert again.groups is first.groups and again.min_severity == "low"  # COV001 and the report share it
+    other = coverage(inventory.automations, links, [alert("B", "High")])
+    assert other.groups is not first.groups and other.groups[0].delivered == 1
