@@ -490,3 +490,12 @@ def test_the_same_question_is_answered_once(tmp_path: Path) -> None:
     assert again.groups is first.groups and again.min_severity == "low"  # COV001 and the report share it
     other = coverage(inventory.automations, links, [alert("B", "High")])
     assert other.groups is not first.groups and other.groups[0].delivered == 1
+
+
+def test_ci_formats_carry_the_totals(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_cli(capsys, *WORKED, "--format", "github")[1]
+    assert out.splitlines()[-1].startswith("::notice title=auditor alert coverage::Alert coverage: 3 events")
+    assert "::warning file=" in out and "COV001" in out
+    out = run_cli(capsys, *WORKED, "--format", "azure")[1]
+    assert "Alert coverage: 3 events against 1 automations" in out
+    assert out.splitlines()[-1].startswith("##vso[task.complete result=Failed;]")
