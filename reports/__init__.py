@@ -81,8 +81,10 @@ def event_coverage_line(result: ScanResult) -> str | None:
     delivered = sum(g["delivered"] for g in groups)
     unknown = sum(g["unknown"] for g in groups)
     missed = total - delivered - unknown
+    autos = data["automations"]
     return (
-        f"Alert coverage: {total} events against {data['automations']} automations: {delivered} delivered, "
+        f"Alert coverage: {total} event{'s' if total != 1 else ''} against {autos} "
+        f"automation{'s' if autos != 1 else ''}: {delivered} delivered, "
         f"{missed} reached no automation, {unknown} unknown offline (COV001 from {data['min_severity']} up)."
     )
 

@@ -303,7 +303,7 @@ def test_text_table_and_gate(capsys: pytest.CaptureFixture[str]) -> None:
         ],
         ["Alerts", "AppServices_AnomalousPageAccess", "Low", "1", "0", "1", "0", "-"],
     ]
-    assert "3 events against 1 automations: 1 delivered, 2 reached no automation, 0 unknown" in out
+    assert "3 events against 1 automation: 1 delivered, 2 reached no automation, 0 unknown" in out
     assert run_cli(capsys, *WORKED, "--fail-on", "high")[0] == 0  # COV001 is medium
     assert run_cli(capsys, *WORKED, "--min-severity", "low")[1].count("COV001 [medium]") == 2
 
@@ -497,5 +497,14 @@ def test_ci_formats_carry_the_totals(capsys: pytest.CaptureFixture[str]) -> None
     assert out.splitlines()[-1].startswith("::notice title=auditor alert coverage::Alert coverage: 3 events")
     assert "::warning file=" in out and "COV001" in out
     out = run_cli(capsys, *WORKED, "--format", "azure")[1]
-    assert "Alert coverage: 3 events against 1 automations" in out
+    assert "Alert coverage: 3 events against 1 automation" in out
     assert out.splitlines()[-1].startswith("##vso[task.complete result=Failed;]")
+
+
+def test_scan_reports_have_no_coverage_section(tmp_path: Path) -> None:
+    out = tmp_path / "scan.html"
+    main(["scan", str(EXAMPLES / "clean"), "--no-config", "--format", "html", "-o", str(out)])
+    assert 'id="alert-coverage"' not in out.read_text()
+    md = tmp_path / "scan.md"
+    main(["scan", str(EXAMPLES / "clean"), "--no-config", "--format", "markdown", "-o", str(md)])
+    assert "Alert coverage" not in md.read_text()
