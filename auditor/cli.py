@@ -1,4 +1,5 @@
-"""Command line: ``auditor scan``, ``rules``, ``rule ID``, ``config``, ``baseline create``, ``--version``.
+"""Command line: ``auditor scan``, ``rules``, ``rule ID``, ``config``, ``baseline create``, ``--version``
+(``simulate`` and ``coverage`` live in :mod:`auditor.simulate_cli`).
 
 Start-up matters (people run this on every commit): only argparse and the
 version are imported up front; the inventory model (pydantic), the sources
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from auditor.engine import ScanResult
     from auditor.registry import LoadedCheck
     from auditor.scanning import ScanOptions
-    from auditor.sources.live.results import LiveResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -92,6 +92,7 @@ keys ([tool.auditor] in pyproject.toml, or top level in auditor.toml):
   baseline                          baseline file (like --baseline)
   access                            access snapshot file (like --access)
   subscription, resource-group      deployment target (like --subscription, --resource-group)
+  coverage-min-severity             auditor coverage: like --min-severity (default high)
   [principals]                      deployer = "ID", editors = ["ID", ...], responders = [...]
   [[suppressions]]                  rule, path (glob), resource (glob, optional),
                                     reason (required), expires (date, optional)
@@ -295,121 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="baseline file to write (default: auditor-baseline.json)",
     )
     _add_access_command(sub)
-    _add_simulate_command(sub)
+    from auditor.simulate_cli import add_commands
+
+    add_commands(sub)  # simulate, coverage (issue 13)
     return parser
-
-
-def _add_simulate_command(sub: argparse._SubParsersAction[_Parser]) -> None:
-    """``auditor simulate``: would this event start my automation, and if not, why (issue 13, offline)."""
-    sim = sub.add_parser(
-        "simulate",
-        help="evaluate saved Defender for Cloud alerts against the automations under PATH (offline)",
-        description=(
-            "Decide for every automation under PATH whether it would fire for each event (enabled, scope, "
-            "event source, rule sets) and whether its Logic App trigger receives it. With --live the "
-            "automations are the deployed ones (read-only). Exit 0 when every event is delivered by at "
-            "least one automation (and, live, every subscription was read), 1 otherwise, 2 on errors."
-        ),
-    )
-    sim.add_argument(
-        "paths", nargs="*", metavar="PATH", type=Path, help="files or folders to read (optional with --live)"
-    )
-    sim.add_argument(
-        "--event",
-        action="append",
-        required=True,
-        type=Path,
-        metavar="FILE",
-        help="JSON file with one event or a list (repeatable)",
-    )
-    sim.add_argument("--format", choices=("text", "json"), default="text", help="output (default: text)")
-    sim.add_argument("--no-config", action="store_true", help="ignore configuration files")
-    sim.add_argument(
-        "--config", type=Path, metavar="FILE", help="configuration file (default: found from PATH up)"
-    )
-    _add_simulate_live_options(sim)
-
-
-def _add_simulate_live_options(sim: argparse.ArgumentParser) -> None:
-    """``simulate --live`` (issue 13, item 3): the live-scan options of ``auditor scan``, and
-    ``--subscription`` unless another option group already defines it (the offline deployment target)."""
-    from auditor.live_cli import add_live_arguments
-
-    if "--subscription" not in sim._option_string_actions:
-        sim.add_argument(
-            "--subscription",
-            action="append",
-            metavar="ID",
-            help="with --live, a subscription to read (repeatable; default: every one the identity can read)",
-        )
-    add_live_arguments(sim)
-
-
-def _simulate(args: argparse.Namespace) -> int:
-    import json
-
-    from auditor.link import Links
-    from auditor.simulate import EventError, delivered_every_event, read_events, simulate, to_json, to_text
-    from auditor.sources.dispatch import FileScan
-
-    if getattr(args, "management_group", None) and not getattr(args, "live", False):
-        return _usage_error("--management-group selects what a live simulation reads: add --live")
-    if not args.paths and not getattr(args, "live", False):
-        return _usage_error(
-            "nothing to simulate against: give at least one PATH, or --live for the deployed automations"
-        )
-    missing = [str(p) for p in args.paths if not p.exists()]
-    if missing:
-        return _usage_error(f"no such file or directory: {', '.join(missing)}")
-    try:
-        events = [e for path in args.event for e in read_events(path)]
-    except EventError as exc:
-        return _usage_error(str(exc))
-    live: LiveResult | None = None
-    if getattr(args, "live", False):  # the deployed automations join those under PATH
-        from auditor.live_simulate import read_live
-
-        read = read_live(args)
-        if isinstance(read, int):
-            return read
-        live = read
-    exclude: list[str] = []
-    if not args.no_config:
-        from auditor.scanning import UsageError, _relative_to_cwd, _settings
-
-        try:
-            settings = _settings(args)
-            base = settings.base_dir()
-            exclude = [_relative_to_cwd(base, e) for e in settings.exclude]
-        except UsageError as exc:
-            return _usage_error(str(exc))
-    source = FileScan({}, exclude=exclude)
-    if live is not None:
-        source.include(live.inventory)
-    inventory = source.scan(list(args.paths))
-    results = simulate(list(inventory.automations), Links(inventory), events)
-    if args.format == "json":
-        doc = to_json(events, results)
-        if live is not None:
-            from auditor.live_simulate import coverage_json
-
-            doc.update(coverage_json(live, args.allow_partial))
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
-    else:
-        from auditor.neutral import terminal
-
-        text = to_text(events, results)
-        if live is not None:
-            from auditor.live_simulate import coverage_text
-
-            text += coverage_text(live, args.allow_partial)
-        sys.stdout.write("\n".join(terminal(line) for line in text.splitlines()) + "\n")
-    code = EXIT_OK if delivered_every_event(results) else EXIT_FINDINGS
-    if live is not None:
-        from auditor.live_simulate import live_exit_code
-
-        return live_exit_code(live, args.allow_partial, code)
-    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -430,7 +320,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "access":
             return _access(args)
         if args.command == "simulate":
-            return _simulate(args)
+            from auditor.simulate_cli import simulate_command
+
+            return simulate_command(args)
+        if args.command == "coverage":
+            from auditor.simulate_cli import coverage_command
+
+            return coverage_command(args)
     except BrokenPipeError:  # e.g. `auditor rules | head`
         return EXIT_OK
     except KeyboardInterrupt:

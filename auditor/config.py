@@ -41,6 +41,7 @@ expires = 2027-03-31
 access = "access.json"                  # like --access
 subscription = "00000000-0000-0000-0000-000000000000"   # like --subscription (deployment target)
 resource-group = "rg-security-automation"               # like --resource-group
+coverage-min-severity = "medium"       # auditor coverage: like --min-severity (default "high")
 
 [tool.auditor.principals]
 deployer = "11111111-1111-1111-1111-111111111111"       # object ids
@@ -126,9 +127,11 @@ class Settings(BaseModel):
     subscription: str | None = None  # deployment target: fills {subscriptionId} in templates
     resource_group: str | None = Field(default=None, alias="resource-group")  # fills {resourceGroup}
     principals: PrincipalsConfig = Field(default_factory=PrincipalsConfig)
+    # auditor coverage (COV001): the lowest alert severity whose undelivered alerts are a finding
+    coverage_min_severity: str = Field(default="high", alias="coverage-min-severity")
     source: str | None = Field(default=None, exclude=True)  # the file it came from
 
-    @field_validator("fail_on")
+    @field_validator("fail_on", "coverage_min_severity")
     @classmethod
     def _severity(cls, value: str) -> str:
         if value.lower() not in SEVERITY_NAMES:

@@ -14,30 +14,24 @@ Standard library only at import time: the live source and the checks load when a
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from auditor.findings import Finding
+    from auditor.sources.live.options import LiveOptions
     from auditor.sources.live.results import LiveResult
 
 EXIT_FINDINGS, EXIT_ERROR = 1, 2
 COVERAGE_RULE = "LIV001"
 
 
-def read_live(args: argparse.Namespace) -> LiveResult | int:
-    """Run the live scan ``args`` describes; an exit code (2) after printing why when it cannot start."""
+def read_live(options: LiveOptions) -> LiveResult | int:
+    """Run the live scan ``options`` describe; an exit code (2) after printing why when it cannot start."""
     from auditor.neutral import terminal
     from auditor.sources.live import LiveError, scan_live
-    from auditor.sources.live.options import options_from_args
     from auditor.sources.live.progress import make_progress
 
-    try:
-        options = options_from_args(args)
-    except ValueError as exc:
-        print(f"auditor: error: {terminal(str(exc))}", file=sys.stderr)
-        return EXIT_ERROR
     try:
         result = scan_live(options, make_progress(options.progress, options.verbose))
     except LiveError as exc:
@@ -48,7 +42,7 @@ def read_live(args: argparse.Namespace) -> LiveResult | int:
         print(
             f"auditor: warning: simulation incomplete: {gaps} live read{'s' if gaps != 1 else ''} failed "
             f"(LIV001), so an automation there may be missing from the results"
-            + ("" if getattr(args, "allow_partial", False) else "; exit 1 unless --allow-partial"),
+            + ("" if options.allow_partial else "; exit 1 unless --allow-partial"),
             file=sys.stderr,
         )
     return result

@@ -506,6 +506,23 @@ class CoverageRecord(_Model):
     items: int = 0
 
 
+class ObservedEvent(_Model):
+    """A Defender for Cloud event that happened (a saved alert or assessment), read by ``auditor coverage``.
+
+    Not something a scanned file declares: the coverage command reads it from ``--events`` files and adds it
+    to the inventory, so COV001 stays a pure function of the inventory and its finding points at the
+    event's file and line. ``auditor scan`` never fills it, so COV001 is silent there.
+    """
+
+    label: str  # "<file>#<index>", as auditor simulate names events
+    kind: str  # Alerts | Assessments | RegulatoryComplianceAssessment
+    resource: str | None = None  # ARM id (or subscription) of the resource the event is about
+    body: dict[str, Any] = Field(default_factory=dict)  # what propertyJPath rules read
+    event_type: str = ""  # alert type (or assessment name): the coverage group
+    severity: str = ""  # as the event says it (High, Medium, Low, Informational), "" when absent
+    origin: Origin
+
+
 class Inventory(_Model):
     """Everything the sources found, with the links between resources."""
 
@@ -524,3 +541,5 @@ class Inventory(_Model):
     # Defender recommendations' metadata (AUT205).
     coverage: list[CoverageRecord] = Field(default_factory=list)
     assessment_metadata: list[AssessmentMetadata] = Field(default_factory=list)
+    # auditor coverage: the events of its --events files (COV001); always empty in auditor scan.
+    observed_events: list[ObservedEvent] = Field(default_factory=list)
