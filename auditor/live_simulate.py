@@ -1,4 +1,9 @@
-"""``auditor simulate --live`` (issue 13, item 3): saved events against the *deployed* automations.
+"""``auditor simulate --live`` and ``auditor coverage --live`` (issue 13, item 3): the *deployed* automations.
+
+``coverage --live`` also takes its events from Azure: :func:`read_live_events` runs the live scan with the
+event reads of :mod:`auditor.sources.live.events` (one sign-in, one run) and hands the scan's result to
+:func:`auditor.scanning.execute` (``live_result=``), so the coverage record, LIV001 and ``--allow-partial``
+work exactly as in ``auditor scan --live``.
 
 The automations, Logic Apps and connections come from the live scan (:class:`auditor.sources.live.scanner.
 LiveScanner`, read-only, same options as ``auditor scan --live``); the evaluation is the offline one
@@ -19,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from auditor.findings import Finding
+    from auditor.model import ObservedEvent
     from auditor.sources.live.options import LiveOptions
     from auditor.sources.live.results import LiveResult
 
@@ -46,6 +52,33 @@ def read_live(options: LiveOptions) -> LiveResult | int:
             file=sys.stderr,
         )
     return result
+
+
+def read_live_events(options: LiveOptions, since: str | None) -> tuple[LiveResult, list[ObservedEvent]] | int:
+    """``coverage --live``: the live scan with the recent alerts and unhealthy assessments of its
+    subscriptions (:mod:`auditor.sources.live.events`), each event as the inventory holds it (its origin is
+    its ARM id: no file); an exit code (2) after printing why when it cannot start."""
+    from auditor.coverage import observed
+    from auditor.model import Origin
+    from auditor.neutral import terminal
+    from auditor.simulate import events_from_bodies
+    from auditor.sources.live import LiveError
+    from auditor.sources.live.events import DEFAULT_SINCE, parse_since, read_events
+    from auditor.sources.live.progress import make_progress
+
+    try:
+        moment = parse_since(since if since is not None else DEFAULT_SINCE)
+    except ValueError as exc:
+        print(f"auditor: error: {terminal(str(exc))}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        found = read_events(options, moment, make_progress(options.progress, options.verbose))
+    except LiveError as exc:
+        print(f"auditor: error: {terminal(str(exc))}", file=sys.stderr)
+        return EXIT_ERROR
+    labels = [str(b.get("id") or f"live#{i}") for i, b in enumerate(found.bodies)]
+    events = events_from_bodies(found.bodies, "live", labels=labels)
+    return found.result, [observed(e, Origin(file=None, resource=e.label)) for e in events]
 
 
 def gap_findings(result: LiveResult, allow_partial: bool) -> list[Finding]:

@@ -442,3 +442,110 @@ def test_simulate_live_with_a_path_evaluates_files_and_deployed_automations(
     assert any("examples/clean/azuredeploy.json:" in line for line in lines)  # from the file, file:line
     assert any("/automations/notify-secops-alerts)" in line for line in lines)  # deployed, its ARM id
     assert proc.stdout.rstrip().endswith("live: 1 subscription read, coverage complete")
+
+
+# ---------------------------------------------------------------- auditor coverage --live
+
+
+def _coverage(emu: Emulator, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return subprocess.run(
+        [sys.executable, "-m", "auditor", "coverage", "--live", "--arm-endpoint", emu.url, *args],
+        capture_output=True,
+        text=True,
+        env={**_env(emu, home), "PATH": os.environ.get("PATH", "")},
+        cwd=tmp_path,
+        timeout=180,
+    )
+
+
+def test_coverage_live_reports_the_high_alert_no_automation_delivers(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    proc = _coverage(emulator, tmp_path, "--since", "2026-11-01", "--format", "json")
+    assert proc.returncode == 1, proc.stderr  # COV001 (medium) is at or above the default gate (low)
+    doc = json.loads(proc.stdout)
+    findings = [(f["rule"], f["severity"], f["resource"]) for f in doc["findings"] if f["rule"] != "SRC003"]
+    assert findings == [
+        (
+            "COV001",
+            "medium",
+            f"/subscriptions/{SANDBOX}/resourceGroups/rg-sandbox/providers/Microsoft.Security/locations/"
+            "northeurope/alerts/2516882934617144444_1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        )
+    ]
+    assert all(f["path"] is None for f in doc["findings"])  # live events have no file
+    groups = {(g["type"], g["severity"]): g for g in doc["event_coverage"]["groups"]}
+    assert groups[("Storage.Blob_MalwareHashReputation", "High")]["undelivered"] == 1
+    # prod's High alert: the deployed automation fires; its trigger is an inference, so unknown, not a finding
+    assert groups[("VM_SuspiciousCommandLine", "High")]["unknown"] == 1
+    assert ("VM_SuspiciousCommandLine", "High") in groups and len(doc["event_coverage"]["groups"]) == 7
+    assert {c["status"] for c in doc["coverage"]} == {"ok"}
+    _only_gets(emulator)
+    assert emulator.client_secret not in proc.stdout + proc.stderr
+
+
+def test_coverage_live_over_generated_subscriptions_with_one_refused(tmp_path: Path) -> None:
+    """12 generated subscriptions, alerts paged at 2, one subscription refused: incomplete, so the gate fails
+    unless --allow-partial; each readable subscription's High alert reaches its automation (an unknown, never a
+    finding), its Low alert is below the threshold."""
+    pytest.importorskip("trustme")
+    dataset = make_subscriptions(12)
+    refused = dataset.subscriptions[3]["subscriptionId"]
+    with running_emulator(
+        dataset=dataset, page_size=2, faults={"forbidden": [{"subscription": refused}]}
+    ) as emu:
+        proc = _coverage(emu, tmp_path, "--format", "json")
+        assert proc.returncode == 1, proc.stderr
+        doc = json.loads(proc.stdout)
+        liv = [f for f in doc["findings"] if f["rule"] == "LIV001"]
+        assert (
+            liv
+            and {f["severity"] for f in liv} == {"high"}
+            and {f["resource"] for f in liv} == {f"/subscriptions/{refused}"}
+        )
+        assert not [f for f in doc["findings"] if f["rule"] == "COV001"]
+        groups = {(g["type"], g["severity"]): g for g in doc["event_coverage"]["groups"]}
+        assert groups[("VM_SuspiciousCommandLine", "High")]["events"] == 11
+        assert groups[("VM_AmBroadFilesExclusion", "Low")]["events"] == 11  # --since 30d: 30 h old is in
+        alert_pages = [r for r in emu.requests if r.path.endswith("/providers/Microsoft.Security/alerts")]
+        assert len(alert_pages) == 11 + 1  # 2 alerts per subscription: one page each; the refused one 403
+        _only_gets(emu)
+
+        emu.set_faults({"forbidden": [{"subscription": refused}]})
+        partial = _coverage(emu, tmp_path, "--format", "json", "--allow-partial")
+        assert partial.returncode == 0, partial.stderr
+        pdoc = json.loads(partial.stdout)
+        assert {f["severity"] for f in pdoc["findings"] if f["rule"] == "LIV001"} == {"info"}
+        _only_gets(emu)
+        assert emu.client_secret not in proc.stdout + proc.stderr + partial.stdout + partial.stderr
+
+
+def test_coverage_live_since_12h_leaves_the_older_alerts_out(tmp_path: Path) -> None:
+    pytest.importorskip("trustme")
+    with running_emulator(dataset=make_subscriptions(3), page_size=2) as emu:
+        proc = _coverage(emu, tmp_path, "--since", "12h", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    types = {g["type"] for g in json.loads(proc.stdout)["event_coverage"]["groups"]}
+    assert "VM_SuspiciousCommandLine" in types and "VM_AmBroadFilesExclusion" not in types
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["coverage", "."], "--events FILE, or --live"),
+        (["coverage", ".", "--events", "x.json", "--since", "30d"], "add --live"),
+    ],
+)
+def test_coverage_usage_errors(tmp_path: Path, args: list[str], words: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", *args], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert proc.returncode == 2 and words in proc.stderr, proc.stderr
+
+
+def test_coverage_live_bad_since_is_a_usage_error(emulator: Emulator, tmp_path: Path) -> None:
+    proc = _coverage(emulator, tmp_path, "--since", "last week")
+    assert proc.returncode == 2 and "--since expects" in proc.stderr
+    assert not emulator.requests  # refused before anything was sent
