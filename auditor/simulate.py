@@ -169,6 +169,12 @@ def _kind_of_arm(raw: dict[str, Any]) -> str | None:
             return "Assessments"
         if "/providers/microsoft.security/locations/" in low and "/alerts/" in low:
             return "Alerts"
+    props = raw.get("properties")
+    if isinstance(props, dict):  # a body without type and id: what its properties are
+        if "alertType" in props or "systemAlertId" in props:
+            return "Alerts"
+        if isinstance(props.get("status"), dict) and "resourceDetails" in props:
+            return "Assessments"
     return None
 
 
@@ -268,8 +274,8 @@ def _event_from(raw: Any, label: str) -> Event:
         resource = _assessed_resource(doc) if kind == "Assessments" else _subscription_of(doc.get("id"))
         if resource is None:
             raise EventError(
-                f"{label}: a {kind} event whose resource cannot be told (no properties.resourceDetails.id "
-                "and no /subscriptions/… id)"
+                f"{label}: an event of kind {kind} that names no resource (no properties.resourceDetails.id "
+                "and no /subscriptions/… id), so no scope can be matched"
             )
         return Event(label, kind, resource, doc, shape)
     if "AlertType" in raw or "SystemAlertId" in raw:

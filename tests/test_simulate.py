@@ -645,6 +645,21 @@ def test_event_kinds_and_shapes(
         assert evaluate_rule(rule(probe, "NotEquals", "String", "?"), event.body).matched is True
 
 
+def test_bodies_without_type_or_id(tmp_path: Path) -> None:
+    alert = {
+        "properties": {
+            "alertType": "VM_X",
+            "severity": "Low",
+            "resourceIdentifiers": [{"azureResourceId": VM}],
+        }
+    }
+    assessment = {"properties": {"resourceDetails": {"id": VM}, "status": {"code": "Unhealthy"}}}
+    assert [(e.kind, e.resource) for e in events_of(tmp_path, [alert, assessment])] == [
+        ("Alerts", VM),
+        ("Assessments", VM),
+    ]
+
+
 def test_rest_pages_and_lists(tmp_path: Path) -> None:
     page = {
         "value": [{"AlertType": "A", "AzureResourceId": VM}, {"id": RC_ID, "properties": {"state": "Failed"}}]
@@ -662,7 +677,7 @@ def test_rest_pages_and_lists(tmp_path: Path) -> None:
         ([1], r"events.json#0: an event is a JSON object, got int"),
         (
             {"type": "Microsoft.Security/assessments", "properties": {"status": {"code": "Healthy"}}},
-            r"events.json#0: a Assessments event whose resource cannot be told",
+            r"events.json#0: an event of kind Assessments that names no resource",
         ),
     ],
 )
