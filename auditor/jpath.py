@@ -233,6 +233,8 @@ def _descend(step: Step, root: Any, out: list[Any], budget: _Budget, *, loose: b
             continue
         if len(out) > MAX_RESULTS:
             raise PathBudgetExceeded(f"the path selects more than {MAX_RESULTS} values")
+        if len(stack) + len(children) > MAX_VISITS:  # never queue more than the budget could visit
+            raise PathBudgetExceeded(f"selecting the path visited more than {MAX_VISITS} JSON nodes")
         stack.extend((c, depth + 1) for c in reversed(children) if isinstance(c, dict | list))
     return differs
 

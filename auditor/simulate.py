@@ -551,14 +551,13 @@ def _select(r: _Rule, body: Any, memo: dict[Any, Any] | None) -> Selection | str
 
 
 def _run_rule(r: _Rule, body: Any, memo: dict[Any, Any] | None = None) -> RuleResult:
-    path, op_raw, type_raw, expected = r.shown
     if memo is not None:
-        done = memo.get(id(r))
+        done: RuleResult | None = memo.get(id(r))
         if done is not None:
-            return RuleResult(path, op_raw, type_raw, expected, *done)
+            return done  # shared by every rule set of the event that holds this rule: read-only
     result = _decide_rule(r, body, memo)
     if memo is not None:
-        memo[id(r)] = (result.actual, result.matched, result.reason)
+        memo[id(r)] = result
     return result
 
 
@@ -830,11 +829,19 @@ class _Prepared:
     memo: dict[Any, Any]  # per event: selections by path text, decided rules by id
     scopes: dict[int, Any]  # per event: scope verdicts by scope token
     sets: dict[int, Any]  # per event: rule-set verdicts by rule-set token
+    not_covered: str  # the reasons that depend on the event only, written once
+    no_source: str
 
 
 def _prepare(event: Event) -> _Prepared:
     parts = tuple(_segments(event.resource)) if event.resource is not None else None
-    return _Prepared(event, event.kind.strip().lower(), parts, {}, {}, {})
+    not_covered = (
+        "the event names no resource: scope cannot be matched"
+        if event.resource is None
+        else f"no scope covers {event.resource}"
+    )
+    no_source = f"no event source '{event.kind}'"
+    return _Prepared(event, event.kind.strip().lower(), parts, {}, {}, {}, not_covered, no_source)
 
 
 def _scope_verdict(c: _Compiled, p: _Prepared) -> tuple[bool, list[str], dict[str, Any]]:
@@ -880,21 +887,18 @@ def _rule_set_verdict(
 
 
 def _evaluate(c: _Compiled, p: _Prepared, links: Links) -> AutomationResult:
-    event = p.event
     covered, scope_notes, scope = _scope_verdict(c, p)
-    reason = c.not_enabled
-    if not covered and not reason:
-        if event.resource is None:
-            reason = "the event names no resource: scope cannot be matched"
-        else:
-            reason = f"no scope covers {event.resource}"
+    reason = c.not_enabled or ("" if covered else p.not_covered)
     assumptions = [*c.scope_notes, *scope_notes, *c.source_notes]
     sources = c.sources.get(p.kind_key)
     if not sources and not reason:
-        reason = f"no event source '{event.kind}'"
+        reason = p.no_source
     rule_sets: list[list[RuleResult]] = []
     matched: list[bool | None] = []
-    if sources:
+    # Rules are evaluated for the events that reach them: out of scope, Defender never evaluates them
+    # either (and skipping them is most of the speed on a tenant's worth of events). A disabled
+    # automation's rules are still shown: whether they would match is what one wants before enabling it.
+    if sources and covered:
         matched_any = False
         for source in sources:
             if source.unknown:
@@ -917,7 +921,7 @@ def _evaluate(c: _Compiled, p: _Prepared, links: Links) -> AutomationResult:
         return AutomationResult(
             c.name, c.resource, c.path, c.line, False, False, reason, scope, rule_sets, matched, assumptions
         )
-    delivers, why = _cached_delivers(c, links, event.kind)
+    delivers, why = _cached_delivers(c, links, p.event.kind)
     return AutomationResult(
         c.name, c.resource, c.path, c.line, True, delivers, why, scope, rule_sets, matched, assumptions
     )

@@ -774,3 +774,21 @@ def test_a_rule_set_aut204_calls_dead_never_matches(pair: tuple[AutomationRule, 
     for body in PROBES:
         r = run(automation([list(pair)]), body=body)
         assert r.rule_set_matched != [True], body
+
+
+def test_recursion_over_a_huge_flat_body_is_bounded() -> None:
+    import time
+
+    body = {"items": [{"n": i} for i in range(200_000)]}
+    started = time.perf_counter()
+    r = evaluate_rule(rule("$..missing", "Equals", "String", "x"), body)
+    assert r.matched is None and "visited more than" in r.reason
+    assert time.perf_counter() - started < 1.0
+
+
+def test_rules_are_evaluated_for_events_that_reach_them() -> None:
+    other = "/subscriptions/00000000-0000-0000-0000-000000000001"
+    r = run(automation([[HIGH]], scope=other))
+    assert r.reason == f"no scope covers {RES}" and r.rule_sets == []  # Defender never evaluates them
+    r = run(automation([[HIGH]], enabled=False))
+    assert r.reason == "the automation is disabled" and r.rule_set_matched == [True]  # would match if enabled
