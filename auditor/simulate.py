@@ -111,6 +111,9 @@ class Event:
     resource: str | None  # ARM id (or subscription scope) of the resource the event is about
     body: dict[str, Any]
     shape: str = "trigger"  # what was read: "trigger" (as the Logic App trigger gets it) or "arm" (REST body)
+    # Top-level fields the trigger's document has but the body read does not tell (an ARM alert's
+    # ``version`` is the API schema, not the trigger's ``Version``): a rule on one is an assumption.
+    uncertain: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -142,6 +145,10 @@ class AutomationResult:
 # ---------------------------------------------------------------- reading events
 
 _ARM_ALERT_RENAMES = {"timeGeneratedUtc": "TimeGenerated", "processingEndTimeUtc": "ProcessingEndTime"}
+# ARM alert fields whose trigger-side value the ARM body does not give: ``version`` is the REST schema
+# version (2022-01-01.0), while Microsoft's built-in policy f1525828 matches the trigger's ``Version``
+# with ``Contains '3.'``; how the two relate is undocumented.
+_ARM_ALERT_UNTOLD = frozenset({"version"})
 _NOT_AN_EVENT = (
     "not a Defender for Cloud event: expected a security alert (AlertType/SystemAlertId, or a "
     "Microsoft.Security/alerts body), an assessment (a Microsoft.Security/assessments body) or a "
@@ -232,6 +239,8 @@ def _alert_from_arm(raw: dict[str, Any], label: str) -> Event:
     props = doc["properties"]
     body: dict[str, Any] = {}
     for key, value in props.items():
+        if key in _ARM_ALERT_UNTOLD:
+            continue
         name = _ARM_ALERT_RENAMES.get(key, _pascal(key)) if isinstance(key, str) else key
         if name == "ResourceIdentifiers" and isinstance(value, list):
             value = [
@@ -247,7 +256,8 @@ def _alert_from_arm(raw: dict[str, Any], label: str) -> Event:
         body.setdefault("AzureResourceSubscriptionId", sub.split("/")[2])
     if resource is None:
         resource = sub  # the alert's own id only tells its subscription
-    return Event(label, "Alerts", resource, body, shape)
+    untold = frozenset(_pascal(k) for k in _ARM_ALERT_UNTOLD)
+    return Event(label, "Alerts", resource, body, shape, untold)
 
 
 def _trigger_alert_resource(raw: dict[str, Any]) -> str | None:
@@ -550,21 +560,29 @@ def _select(r: _Rule, body: Any, memo: dict[Any, Any] | None) -> Selection | str
     return sel
 
 
-def _run_rule(r: _Rule, body: Any, memo: dict[Any, Any] | None = None) -> RuleResult:
+def _run_rule(
+    r: _Rule, body: Any, memo: dict[Any, Any] | None = None, uncertain: frozenset[str] = frozenset()
+) -> RuleResult:
     if memo is not None:
         done: RuleResult | None = memo.get(id(r))
         if done is not None:
             return done  # shared by every rule set of the event that holds this rule: read-only
-    result = _decide_rule(r, body, memo)
+    result = _decide_rule(r, body, memo, uncertain)
     if memo is not None:
         memo[id(r)] = result
     return result
 
 
-def _decide_rule(r: _Rule, body: Any, memo: dict[Any, Any] | None) -> RuleResult:
+def _decide_rule(r: _Rule, body: Any, memo: dict[Any, Any] | None, uncertain: frozenset[str]) -> RuleResult:
     path, op_raw, type_raw, expected = r.shown
     result = RuleResult(path, op_raw, type_raw, expected, None, r.static, r.static_reason)
     if r.jpath is None:
+        return result
+    head = r.jpath.steps[0]
+    if uncertain and head.kind == "name" and any(k in uncertain for k in head.keys):
+        result.reason = (
+            f"the event was read from its ARM body, which does not tell the trigger's {head.keys[0]}"
+        )
         return result
     sel = _select(r, body, memo)
     if isinstance(sel, str):
@@ -873,7 +891,7 @@ def _rule_set_verdict(
     hit = p.sets.get(token)
     if hit is not None:
         return hit
-    results = [_run_rule(r, p.event.body, p.memo) for r in rules]
+    results = [_run_rule(r, p.event.body, p.memo, p.event.uncertain) for r in rules]
     verdicts = [r.matched for r in results]
     verdict: bool | None
     if False in verdicts:

@@ -792,3 +792,19 @@ def test_rules_are_evaluated_for_events_that_reach_them() -> None:
     assert r.reason == f"no scope covers {RES}" and r.rule_sets == []  # Defender never evaluates them
     r = run(automation([[HIGH]], enabled=False))
     assert r.reason == "the automation is disabled" and r.rule_set_matched == [True]  # would match if enabled
+
+
+def test_arm_alert_does_not_tell_the_trigger_version(tmp_path: Path) -> None:
+    """Microsoft's built-in policy matches every alert with 'Version Contains 3.'; an ARM body's version is
+    the REST schema's, so a rule on Version is an assumption for it, and decided for a trigger document."""
+    version = rule("Version", "Contains", "String", "3.")
+    arm = {
+        "id": ALERT_ID,
+        "type": "Microsoft.Security/Locations/alerts",
+        "properties": {"version": "2022-01-01.0"},
+    }
+    (event,) = events_of(tmp_path, arm)
+    r = evaluate(automation([[version]]), event, Links(Inventory()))
+    assert r.rule_set_matched == [None] and "does not tell the trigger's Version" in r.reason
+    (event,) = events_of(tmp_path, {"AlertType": "X", "Version": "3.0", "AzureResourceId": RES})
+    assert evaluate(automation([[version]]), event, Links(Inventory())).rule_set_matched == [True]
