@@ -808,3 +808,66 @@ def test_arm_alert_does_not_tell_the_trigger_version(tmp_path: Path) -> None:
     assert r.rule_set_matched == [None] and "does not tell the trigger's Version" in r.reason
     (event,) = events_of(tmp_path, {"AlertType": "X", "Version": "3.0", "AzureResourceId": RES})
     assert evaluate(automation([[version]]), event, Links(Inventory())).rule_set_matched == [True]
+
+
+# The full operator × propertyType matrix, each rule on a value of its own type (expected value equal to the
+# event's): T = matches, F = does not (REST enum: ordering operators "apply only for decimal operands", text
+# operators "only for non-decimal operands").
+TYPED = {"S": "High", "I": 7, "N": 2.5, "B": True}
+TYPE_CASES = {
+    "String": ("S", "high"),
+    "Integer": ("I", "7"),
+    "Number": ("N", "2.5"),
+    "Boolean": ("B", "TRUE"),
+}
+MATRIX = {
+    #                  Equals NotEquals Contains StartsWith EndsWith GreaterThan GTE LesserThan LTE
+    "String": "T F T T T F F F F",
+    "Integer": "T F F F F F T F T",
+    "Number": "T F F F F F T F T",
+    "Boolean": "T F F F F F F F F",
+}
+OPERATORS = [
+    "Equals",
+    "NotEquals",
+    "Contains",
+    "StartsWith",
+    "EndsWith",
+    "GreaterThan",
+    "GreaterThanOrEqualTo",
+    "LesserThan",
+    "LesserThanOrEqualTo",
+]
+
+
+@pytest.mark.parametrize("typ", list(MATRIX))
+@pytest.mark.parametrize("op", OPERATORS)
+def test_operator_type_matrix(op: str, typ: str) -> None:
+    path, expected = TYPE_CASES[typ]
+    want = MATRIX[typ].split()[OPERATORS.index(op)] == "T"
+    assert evaluate_rule(rule(path, op, typ, expected), TYPED).matched is want
+
+
+# Each type's Equals rule on each JSON type's value: T, F, or ? (an assumption: converting is undocumented).
+CROSS = {
+    #            on "High"  on 7  on 2.5  on true
+    "String": ("T", "?", "?", "?"),
+    "Integer": ("F", "T", "F", "F"),
+    "Number": ("F", "T", "T", "F"),
+    "Boolean": ("F", "F", "F", "T"),
+}
+CROSS_EXPECTED = {
+    "String": ("High", "7", "2.5", "true"),
+    "Integer": ("1", "7", "2", "1"),
+    "Number": ("1", "7", "2.5", "1"),
+    "Boolean": ("true", "true", "true", "true"),
+}
+
+
+@pytest.mark.parametrize("typ", list(CROSS))
+@pytest.mark.parametrize("column", range(4))
+def test_type_mismatch_matrix(typ: str, column: int) -> None:
+    path = ("S", "I", "N", "B")[column]
+    want = {"T": True, "F": False, "?": None}[CROSS[typ][column]]
+    r = evaluate_rule(rule(path, "Equals", typ, CROSS_EXPECTED[typ][column]), TYPED)
+    assert r.matched is want, r.reason
