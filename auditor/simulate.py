@@ -102,6 +102,10 @@ class EventError(Exception):
     """An event file that cannot be read or understood (exit 2); the message names file and line."""
 
 
+class _Unsupported(Exception):
+    """An event of a source simulate does not read (the message says which)."""
+
+
 @dataclass(frozen=True)
 class Event:
     """One event: where it came from, its kind, the resource it is about and the body rules read."""
@@ -158,7 +162,14 @@ _NOT_AN_EVENT = (
 
 def _kind_of_arm(raw: dict[str, Any]) -> str | None:
     """The event kind an ARM-shaped body is, from its ``type`` or else its ``id``; None when neither says."""
-    rtype = raw.get("type")
+    rtype, rid = raw.get("type"), raw.get("id")
+    if (isinstance(rtype, str) and rtype.strip().lower().endswith("/subassessments")) or (
+        isinstance(rid, str) and "/subassessments/" in rid.lower()
+    ):
+        raise _Unsupported(
+            "a sub-assessment (security finding): only Alerts, Assessments and "
+            "RegulatoryComplianceAssessment events are read"
+        )
     if isinstance(rtype, str):
         t = rtype.strip().lower()
         if t.endswith("/regulatorycomplianceassessments"):
@@ -167,7 +178,6 @@ def _kind_of_arm(raw: dict[str, Any]) -> str | None:
             return "Assessments"
         if t.startswith("microsoft.security/") and t.endswith("/alerts"):
             return "Alerts"
-    rid = raw.get("id")
     if isinstance(rid, str):
         low = rid.lower()
         if "/regulatorycomplianceassessments/" in low:
@@ -274,7 +284,10 @@ def _event_from(raw: Any, label: str) -> Event:
     """One JSON value as an event; EventError naming ``label`` and why when it is not one."""
     if not isinstance(raw, dict):
         raise EventError(f"{label}: an event is a JSON object, got {type(raw).__name__}")
-    kind = _kind_of_arm(raw)
+    try:
+        kind = _kind_of_arm(raw)
+    except _Unsupported as exc:
+        raise EventError(f"{label}: {exc}") from None
     if kind == "Alerts":
         return _alert_from_arm(raw, label)
     if kind is not None:
@@ -466,7 +479,7 @@ def _unreadable(op: str) -> tuple[bool, bool]:
 
 
 def _value_outcome(r: _Rule, value: Any) -> tuple[bool, bool, str, bool]:
-    """(can be true, can be false, note, read as the type without conversion) for one selected value."""
+    """(can be true, can be false, note, readable as the type, converted or not) for one selected value."""
     kind, op = r.kind, r.op
     converted: Any = _MISSING
     if kind == "string":
@@ -476,11 +489,12 @@ def _value_outcome(r: _Rule, value: Any) -> tuple[bool, bool, str, bool]:
         if value is not None:
             converted = _dotnet_text(value).casefold()
     elif kind in _NUMERIC:
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-            if kind == "number" or float(value).is_integer():
-                ok = _holds(op, float(value), r.expected)
+        number = as_number(value) if isinstance(value, int | float) else None  # None for bool and 10**400
+        if number is not None and math.isfinite(number):
+            if kind == "number" or number.is_integer():
+                ok = _holds(op, number, r.expected)
                 return ok, not ok, "", True
-            converted = float(value)
+            converted = number
         elif isinstance(value, str):
             number = as_number(value)
             if number is not None and math.isfinite(number):
@@ -505,7 +519,7 @@ def _value_outcome(r: _Rule, value: Any) -> tuple[bool, bool, str, bool]:
         if t and f
         else ""
     )
-    return t, f, note, False
+    return t, f, note, True  # readable once converted: a failure is a plain mismatch, not a type error
 
 
 @dataclass(slots=True)

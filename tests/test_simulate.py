@@ -676,6 +676,13 @@ def test_rest_pages_and_lists(tmp_path: Path) -> None:
         ([{"AlertType": "A"}, {"hello": 1}], r"events.json#1: not a Defender for Cloud event"),
         ([1], r"events.json#0: an event is a JSON object, got int"),
         (
+            {
+                "id": f"{ASSESSMENT_ID}/subAssessments/f1",
+                "type": "Microsoft.Security/assessments/subAssessments",
+            },
+            r"events.json#0: a sub-assessment \(security finding\): only Alerts, Assessments",
+        ),
+        (
             {"type": "Microsoft.Security/assessments", "properties": {"status": {"code": "Healthy"}}},
             r"events.json#0: an event of kind Assessments that names no resource",
         ),
@@ -871,3 +878,26 @@ def test_type_mismatch_matrix(typ: str, column: int) -> None:
     want = {"T": True, "F": False, "?": None}[CROSS[typ][column]]
     r = evaluate_rule(rule(path, "Equals", typ, CROSS_EXPECTED[typ][column]), TYPED)
     assert r.matched is want, r.reason
+
+
+def test_numbers_beyond_a_double_are_not_numbers() -> None:
+    huge = 10**400
+    assert evaluate_rule(rule("Big", "GreaterThan", "Integer", "1"), {"Big": huge}).matched is False
+    assert evaluate_rule(rule("Count", "Equals", "Integer", huge), BODY).matched is False  # expected value
+    r = evaluate_rule(rule("Count", "Equals", "String", "8"), BODY)
+    assert (r.matched, r.reason) == (False, "Count Equals '8' — event has 7")
+
+
+def test_aut204_survives_an_expected_value_beyond_a_double() -> None:
+    """as_number (shared with AUT204) raised OverflowError on 10**400, crashing the check."""
+    from auditor.catalog import default_catalog
+    from auditor.checking import CheckContext
+    from auditor.rule_values import as_number
+    from checks import aut204_rule_set_never_matches as aut204
+
+    assert as_number(10**400) is None and as_number("1e999") == float("inf")
+    pair = [rule("Count", "GreaterThan", "Integer", 10**400), rule("Count", "LesserThan", "Integer", "3")]
+    inventory = Inventory(automations=[automation([pair])])
+    assert (
+        list(aut204.check(inventory, CheckContext(links=Links(inventory), catalog=default_catalog()))) == []
+    )
