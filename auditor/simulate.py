@@ -372,7 +372,9 @@ _INTERNED: dict[tuple[Any, ...], _Rule] = {}
 
 def _interned_rule(rule: AutomationRule) -> _Rule:
     """Equal rules compile to one object, so one event decides each distinct rule once (see _Prepared)."""
-    key = (rule.jpath, rule.operator, rule.property_type, rule.expected_value)
+    value = rule.expected_value
+    # type(value) too: True == 1 == 1.0 as dict keys, but a String rule reads them as 'True' and '1'
+    key = (rule.jpath, rule.operator, rule.property_type, type(value), value)
     try:
         hit = _INTERNED.get(key)
     except TypeError:  # an unhashable expected value (a list): compiled on its own

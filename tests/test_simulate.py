@@ -901,3 +901,14 @@ def test_aut204_survives_an_expected_value_beyond_a_double() -> None:
     assert (
         list(aut204.check(inventory, CheckContext(links=Links(inventory), catalog=default_catalog()))) == []
     )
+
+
+def test_equal_but_differently_typed_expected_values_stay_apart() -> None:
+    from auditor.simulate import simulate
+
+    as_bool_value = automation([[rule("Flag", "Equals", "String", True)]])
+    as_int_value = automation([[rule("Flag", "Equals", "String", 1)]])
+    event = Event("e#0", "Alerts", RES, {"Flag": "1"})
+    (per,) = simulate([as_bool_value, as_int_value], Links(Inventory()), [event])
+    assert [r.rule_set_matched for r in per] == [[False], [True]]
+    assert [r.rule_sets[0][0].expected for r in per] == [True, 1]
