@@ -693,6 +693,7 @@ class _Compiled:
     scope_notes: list[str]
     sources: dict[str, list[_Source]]
     source_notes: list[str]
+    notes: list[str]  # scope_notes + source_notes: the assumptions of every event (copied per result)
     delivers: dict[tuple[int, str], tuple[Links, bool | None, str]] = field(default_factory=dict)
 
 
@@ -776,6 +777,7 @@ def _compile_automation(a: Automation) -> _Compiled:
         scope_notes=notes,
         sources=sources,
         source_notes=source_notes,
+        notes=[*notes, *source_notes],
     )
 
 
@@ -921,18 +923,23 @@ def _rule_set_verdict(
 
 
 def _evaluate(c: _Compiled, p: _Prepared, links: Links) -> AutomationResult:
-    covered, scope_notes, scope = _scope_verdict(c, p)
+    verdict_of_scope = p.scopes.get(c.scope_token) or _scope_verdict(c, p)
+    covered, scope_notes, scope = verdict_of_scope
     reason = c.not_enabled or ("" if covered else p.not_covered)
-    assumptions = [*c.scope_notes, *scope_notes, *c.source_notes]
+    assumptions = [*c.scope_notes, *scope_notes, *c.source_notes] if scope_notes else c.notes.copy()
     sources = c.sources.get(p.kind_key)
     if not sources and not reason:
         reason = p.no_source
+    if not covered:  # the fast path of most pairs on a tenant: nothing else to decide
+        return AutomationResult(
+            c.name, c.resource, c.path, c.line, False, False, reason, scope, [], [], assumptions
+        )
     rule_sets: list[list[RuleResult]] = []
     matched: list[bool | None] = []
     # Rules are evaluated for the events that reach them: out of scope, Defender never evaluates them
     # either (and skipping them is most of the speed on a tenant's worth of events). A disabled
     # automation's rules are still shown: whether they would match is what one wants before enabling it.
-    if sources and covered:
+    if sources:
         matched_any = False
         for source in sources:
             if source.unknown:
