@@ -33,7 +33,7 @@ from typing import Any, Literal
 from auditor.findings import Severity
 from auditor.link import Links
 from auditor.model import Automation, ObservedEvent, Origin
-from auditor.simulate import AutomationResult, Event, evaluate, lookup
+from auditor.simulate import LIVE_TRIGGER_ASSUMPTION, AutomationResult, Event, evaluate, lookup
 
 COVERAGE_VERSION = 1
 Outcome = Literal["delivered", "unknown", "undelivered"]
@@ -43,10 +43,17 @@ _SEVERITY_WORDS = {"informational": Severity.INFO, "info": Severity.INFO}
 # an assessment's displayName and metadata.severity).
 _TYPE_PATHS = {
     "Alerts": ("alertType", "alertDisplayName"),
-    "Assessments": ("displayName", "metadata.displayName", "assessmentKey", "name"),
-    "RegulatoryComplianceAssessment": ("displayName", "name", "assessmentName"),
+    "Assessments": (
+        "properties.displayName",
+        "displayName",
+        "properties.metadata.displayName",
+        "metadata.displayName",
+        "assessmentKey",
+        "name",
+    ),
+    "RegulatoryComplianceAssessment": ("properties.description", "displayName", "name", "assessmentName"),
 }
-_SEVERITY_PATHS = ("severity", "metadata.severity")
+_SEVERITY_PATHS = ("severity", "properties.metadata.severity", "metadata.severity", "properties.severity")
 
 
 # ---------------------------------------------------------------- events as the inventory holds them
@@ -62,6 +69,8 @@ def observed(event: Event, origin: Origin) -> ObservedEvent:
         event_type=_first_text(event.body, _TYPE_PATHS.get(event.kind, ("name",))),
         severity=_first_text(event.body, _SEVERITY_PATHS),
         origin=origin,
+        shape=event.shape,
+        uncertain=event.uncertain,
     )
 
 
@@ -75,7 +84,7 @@ def _first_text(body: dict[str, Any], paths: Sequence[str]) -> str:
 
 def as_event(obs: ObservedEvent) -> Event:
     """The simulate engine's view of an observed event."""
-    return Event(obs.label, obs.kind, obs.resource, obs.body)
+    return Event(obs.label, obs.kind, obs.resource, obs.body, obs.shape, obs.uncertain)
 
 
 def event_severity(text: str) -> Severity | None:
@@ -95,8 +104,10 @@ def event_severity(text: str) -> Severity | None:
 def outcome(automation: Automation, result: AutomationResult) -> Outcome:
     """One automation's outcome for one event (three-valued: see the module docstring)."""
     if result.fires:
-        if result.delivers is True and result.assumptions:
+        if result.delivers is True and any(a != LIVE_TRIGGER_ASSUMPTION for a in result.assumptions):
             return "unknown"  # e.g. a {subscriptionId} scope: which subscription is not known offline
+        # A deployed automation's trigger inferred from its Logic App's only trigger (ARM hides the callback
+        # URL) counts as delivered, as in simulate: otherwise no live delivery could ever be confirmed.
         if result.delivers is None:
             return "unknown"  # the target is not in the scan (or not a Logic App)
         return "delivered" if result.delivers else "undelivered"
@@ -122,6 +133,8 @@ def _matches(automation: Automation, result: AutomationResult) -> bool | None:
     """Event source and rule sets, from the result where evaluate decided them."""
     if any(m is True for m in result.rule_set_matched):
         return True
+    if not result.scope.get("covered"):
+        return None  # out of scope, evaluate does not decide the rules (Defender never evaluates them)
     if automation.sources_unknown is not None:
         return None
     if any(not isinstance(s.event_source, str) for s in automation.sources):

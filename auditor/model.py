@@ -521,6 +521,8 @@ class ObservedEvent(_Model):
     event_type: str = ""  # alert type (or assessment name): the coverage group
     severity: str = ""  # as the event says it (High, Medium, Low, Informational), "" when absent
     origin: Origin
+    shape: str = "trigger"  # "trigger" (the Logic App trigger's document) or "arm" (a REST body, converted)
+    uncertain: frozenset[str] = frozenset()  # trigger fields the body read does not tell (rules: assumptions)
 
 
 class Inventory(_Model):

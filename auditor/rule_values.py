@@ -14,13 +14,13 @@ def as_number(value: Any) -> float | None:
     """A number, or numeric text (``" 5 "``, ``"1e3"``) as Defender reads an Integer/Number rule; a bool is not one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
             return float(value.strip())
-        except ValueError:
-            return None
+    except (ValueError, OverflowError):  # not numeric text; an integer beyond a double (10**400)
+        return None
     return None
 
 

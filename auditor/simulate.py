@@ -1,27 +1,81 @@
 """Evaluate Defender for Cloud events against the automations of an inventory (``auditor simulate``).
 
 "My Logic App never ran" has a handful of causes: the automation is disabled, its scope does not cover
-the alert's subscription, the event source is another kind, one rule of every rule set (rules AND-ed,
-rule sets OR-ed) does not match, or the target Logic App / trigger cannot receive the call. This module
-answers it offline: :func:`simulate` is a pure function of (automations, links, events) → results; the CLI
-only reads files and renders. Comparison semantics follow AUT204 (checks/aut204_rule_set_never_matches.py):
-``String`` values compare case-insensitively, ``Integer``/``Number`` numerically, ``Boolean`` as true/false.
-Property keys are looked up case-insensitively so one rule reads both the Logic App trigger shape
-(``Severity``) and the ARM ``Microsoft.Security/alerts`` body (``properties.severity``).
+the event's resource, the event source is another kind, one rule of every rule set (rules AND-ed, rule
+sets OR-ed) does not match, or the target Logic App / trigger cannot receive the call. This module answers
+it offline: :func:`simulate` is a pure function of (automations, links, events) → results; the CLI only
+reads files and renders.
 
-Nothing unknown is guessed: an Unknown scope, rule value or path is an *assumption* (reported), never a
-match; ``delivers`` is None when the target Logic App is not in the scan.
+Events (:func:`events_from`, :func:`read_events`). Three kinds, named by the ``eventSource`` Defender uses
+(automations REST spec enum): ``Alerts``, ``Assessments``, ``RegulatoryComplianceAssessment``.
+
+- An alert as the ``ascalert`` trigger receives it (``SecurityAlert.schema.json``: ``AlertType``,
+  ``Severity``, ``ResourceIdentifiers[].AzureResourceId``, …), or the ARM ``Microsoft.Security/alerts``
+  body (``properties.alertType``, …; also ``az security alert list``'s flattened form). Rules are written
+  against the trigger's document (the built-in policy f1525828 reads ``Severity``), so an ARM body is
+  turned into it: top-level and resource-identifier names in PascalCase, ``timeGeneratedUtc`` →
+  ``TimeGenerated``, ``processingEndTimeUtc`` → ``ProcessingEndTime``, nested entity names kept. The
+  resource is the first ``AzureResourceId``, else the alert's subscription.
+- A recommendation/assessment: the ``ascassessment`` trigger delivers the ARM
+  ``Microsoft.Security/assessments`` document plus ``AssessmentEventDataEnrichment``
+  (``Recommendation.schema.json``), and rules read it whole (built-in policy 73d6ab6c:
+  ``properties.status.code``, ``properties.metadata.severity``, ``name``, ``type``), so the body is the
+  document. The resource is the *assessed* resource: ``properties.resourceDetails.id`` (or ``ResourceId``,
+  any case), else the part of the assessment id before ``/providers/Microsoft.Security/assessments/``.
+- A regulatory-compliance assessment: the ARM ``…/regulatoryComplianceStandards/{s}/
+  regulatoryComplianceControls/{c}/regulatoryComplianceAssessments/{a}`` document, which is also what the
+  ``ascregulatorycomplianceassessment`` trigger and continuous export deliver (plus
+  ``securityEventDataEnrichment``; built-in policy 509122b9 reads ``id`` and ``properties.state``). It is
+  about a subscription: the resource is ``/subscriptions/{id}`` of its id.
+
+Semantics, with what documents them (REST spec = azure-rest-api-specs ``specification/security``
+automations, ``AutomationTriggeringRule``; "undocumented" means Microsoft says nothing, and then the
+simulation takes every plausible reading and calls a rule matched or not only when all of them agree,
+else ``matched`` is None, an assumption the output names):
+
+- ``String`` comparisons (``Equals``, ``NotEquals``, ``Contains``, ``StartsWith``, ``EndsWith``) ignore
+  case: "A case-insensitive comparison will be applied for String PropertyType" (REST spec).
+- Ordering operators "apply only for decimal operands", ``Contains``/``StartsWith``/``EndsWith`` "only for
+  non-decimal operands", ``Equals``/``NotEquals`` for both (REST spec enum descriptions); an operator used
+  against its type, an operator or ``propertyType`` outside the enums, or an ``expectedValue`` that does
+  not parse as the type (``Integer``: a whole number; ``Boolean``: ``true``/``false`` in any case, as
+  .NET's ``Boolean.Parse`` reads it) is no match under every reading (Defender rejects it or it never
+  holds), as AUT206 reports. Operator, type and event-source names are read case-insensitively, as
+  AUT206/AUT207 do.
+- Event values of another JSON type (a number under a ``String`` rule, numeric text under ``Integer``,
+  ``"true"`` under ``Boolean``, a fraction under ``Integer``): whether Defender converts them is
+  undocumented, so the rule is decided only when converting and not converting agree.
+- ``propertyJPath`` is a Json.NET JPath (:mod:`auditor.jpath`: ``a.b``, ``$.``, ``a[0]``, ``a[*].b``,
+  ``['key with space']``, ``..``). Keys compare case-sensitively as in Json.NET; a key present only in
+  another case is decided only when both lookups agree.
+- A path that selects nothing: no ``Equals``/``Contains``/ordering can hold (no match); ``NotEquals`` on a
+  missing property is undocumented (None). A path that selects several values: undocumented (Json.NET's
+  ``SelectToken`` raises on several tokens, ``SelectTokens`` + any would match), so it is no match when no
+  value matches, else None.
+- ``isEnabled`` absent: the REST spec gives no default, so an automation without it does not fire (an
+  assumption, said). ``false`` or unknown: does not fire.
+- A source without rule sets (absent, null or ``[]``) takes every event of its kind (Microsoft's own
+  continuous-export policy ffb6f416 relies on that with ``ruleSets: null``); a rule set without rules is
+  undocumented (None).
+- Unknown values (parameters without value, computed attributes) are assumptions, never matches; a
+  ``{subscriptionId}`` placeholder scope is assumed to be the event's subscription, and that is said.
+
+Speed: each automation is compiled once (paths parsed, expected values read, scopes split) and cached by
+identity; :func:`simulate` also selects each path once per event. ``evaluate`` stays pure.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditor.catalog import default_catalog
 from auditor.files import display_path, read_regular
+from auditor.jpath import JPath, PathBudgetExceeded, PathError, Selection, compile_path
 from auditor.link import Links, parse_callback_target
 from auditor.model import Automation, AutomationRule, LogicApp
 from auditor.resource_ids import normalize
@@ -29,13 +83,27 @@ from auditor.rule_values import as_bool, as_number
 from auditor.unknown import Unknown
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024
+KINDS = ("Alerts", "Assessments", "RegulatoryComplianceAssessment")
+_KIND_KEYS = {k.lower(): k for k in KINDS}
 _NUMERIC = ("integer", "number")
-_STRING_OPS = ("equals", "notequals", "contains", "startswith", "endswith")
-_ORDER_OPS = ("greaterthan", "greaterthanorequalto", "lesserthan", "lesserthanorequalto")
+_TEXT_OPS = frozenset({"equals", "notequals", "contains", "startswith", "endswith"})
+_ORDER_OPS = frozenset({"greaterthan", "greaterthanorequalto", "lesserthan", "lesserthanorequalto"})
+_ALL_OPS = _TEXT_OPS | _ORDER_OPS
+_OPS_BY_TYPE = {
+    "string": _TEXT_OPS,
+    "integer": _ORDER_OPS | {"equals", "notequals"},
+    "number": _ORDER_OPS | {"equals", "notequals"},
+    "boolean": frozenset({"equals", "notequals"}),
+}
+_TYPE_NAMES = {"string": "String", "integer": "Integer", "number": "Number", "boolean": "Boolean"}
 
 
 class EventError(Exception):
     """An event file that cannot be read or understood (exit 2); the message names file and line."""
+
+
+class _Unsupported(Exception):
+    """An event of a source simulate does not read (the message says which)."""
 
 
 @dataclass(frozen=True)
@@ -43,23 +111,27 @@ class Event:
     """One event: where it came from, its kind, the resource it is about and the body rules read."""
 
     label: str  # "<file>#<index>"
-    kind: str  # Alerts | Assessments
+    kind: str  # Alerts | Assessments | RegulatoryComplianceAssessment
     resource: str | None  # ARM id (or subscription scope) of the resource the event is about
     body: dict[str, Any]
+    shape: str = "trigger"  # what was read: "trigger" (as the Logic App trigger gets it) or "arm" (REST body)
+    # Top-level fields the trigger's document has but the body read does not tell (an ARM alert's
+    # ``version`` is the API schema, not the trigger's ``Version``): a rule on one is an assumption.
+    uncertain: frozenset[str] = frozenset()
 
 
-@dataclass
+@dataclass(slots=True)
 class RuleResult:
     path: str
     operator: str
     type: str
     expected: Any
     actual: Any
-    matched: bool | None  # None = an assumption (something unknown statically)
+    matched: bool | None  # None = an assumption (unknown statically, or undocumented and readings differ)
     reason: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class AutomationResult:
     name: str
     resource: str | None
@@ -76,23 +148,126 @@ class AutomationResult:
 
 # ---------------------------------------------------------------- reading events
 
+_ARM_ALERT_RENAMES = {"timeGeneratedUtc": "TimeGenerated", "processingEndTimeUtc": "ProcessingEndTime"}
+# ARM alert fields whose trigger-side value the ARM body does not give: ``version`` is the REST schema
+# version (2022-01-01.0), while Microsoft's built-in policy f1525828 matches the trigger's ``Version``
+# with ``Contains '3.'``; how the two relate is undocumented.
+_ARM_ALERT_UNTOLD = frozenset({"version"})
+_NOT_AN_EVENT = (
+    "not a Defender for Cloud event: expected a security alert (AlertType/SystemAlertId, or a "
+    "Microsoft.Security/alerts body), an assessment (a Microsoft.Security/assessments body) or a "
+    "regulatory-compliance assessment (a …/regulatoryComplianceAssessments body)"
+)
 
-def _event_from(raw: Any, label: str) -> Event:
-    if not isinstance(raw, dict):
-        raise EventError(f"{label}: an event is a JSON object, got {type(raw).__name__}")
+
+def _kind_of_arm(raw: dict[str, Any]) -> str | None:
+    """The event kind an ARM-shaped body is, from its ``type`` or else its ``id``; None when neither says."""
+    rtype, rid = raw.get("type"), raw.get("id")
+    if (isinstance(rtype, str) and rtype.strip().lower().endswith("/subassessments")) or (
+        isinstance(rid, str) and "/subassessments/" in rid.lower()
+    ):
+        raise _Unsupported(
+            "a sub-assessment (security finding): only Alerts, Assessments and "
+            "RegulatoryComplianceAssessment events are read"
+        )
+    if isinstance(rtype, str):
+        t = rtype.strip().lower()
+        if t.endswith("/regulatorycomplianceassessments"):
+            return "RegulatoryComplianceAssessment"
+        if t == "microsoft.security/assessments":
+            return "Assessments"
+        if t.startswith("microsoft.security/") and t.endswith("/alerts"):
+            return "Alerts"
+    if isinstance(rid, str):
+        low = rid.lower()
+        if "/regulatorycomplianceassessments/" in low:
+            return "RegulatoryComplianceAssessment"
+        if "/providers/microsoft.security/assessments/" in low:
+            return "Assessments"
+        if "/providers/microsoft.security/locations/" in low and "/alerts/" in low:
+            return "Alerts"
     props = raw.get("properties")
-    rtype = str(raw.get("type", "")).lower()
-    if isinstance(props, dict) and ("alerts" in rtype or "alertType" in props):
-        resource = _arm_alert_resource(raw, props)
-        return Event(label, "Alerts", resource, props)
-    if isinstance(props, dict) and "assessments" in rtype:
-        rid = raw.get("id")
-        return Event(label, "Assessments", rid if isinstance(rid, str) else None, props)
-    if "AlertType" in raw or "SystemAlertId" in raw:
-        return Event(label, "Alerts", _trigger_alert_resource(raw), raw)
-    raise EventError(
-        f"{label}: not a security alert (no AlertType/SystemAlertId, not a Microsoft.Security/alerts body)"
-    )
+    if isinstance(props, dict):  # a body without type and id: what its properties are
+        if "alertType" in props or "systemAlertId" in props:
+            return "Alerts"
+        if isinstance(props.get("status"), dict) and "resourceDetails" in props:
+            return "Assessments"
+    return None
+
+
+def _nested(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The ARM document with its ``properties`` object: as given, or rebuilt from az CLI's flattened form."""
+    if isinstance(raw.get("properties"), dict):
+        return raw, "arm"
+    top = ("id", "name", "type")
+    props = {k: v for k, v in raw.items() if k not in top}
+    return {**{k: raw[k] for k in top if k in raw}, "properties": props}, "arm"
+
+
+def _subscription_of(rid: Any) -> str | None:
+    if isinstance(rid, str):
+        parts = [p for p in rid.split("/") if p]
+        if len(parts) >= 2 and parts[0].lower() == "subscriptions" and parts[1]:
+            return f"/subscriptions/{parts[1]}"
+    return None
+
+
+def _get_any_case(obj: Any, *names: str) -> Any:
+    if not isinstance(obj, dict):
+        return None
+    for name in names:
+        if name in obj:
+            return obj[name]
+    lowered = {n.lower() for n in names}
+    for key, value in obj.items():
+        if isinstance(key, str) and key.lower() in lowered:
+            return value
+    return None
+
+
+def _assessed_resource(doc: dict[str, Any]) -> str | None:
+    details = _get_any_case(doc.get("properties"), "resourceDetails")
+    for key in ("id", "resourceId"):
+        value = _get_any_case(details, key)
+        if isinstance(value, str) and value.lower().startswith("/subscriptions/"):
+            return value
+    rid = doc.get("id")
+    if isinstance(rid, str):
+        cut = rid.lower().find("/providers/microsoft.security/assessments/")
+        if cut > 0 and rid.lower().startswith("/subscriptions/"):
+            return rid[:cut]
+    return None
+
+
+def _pascal(key: str) -> str:
+    return key[:1].upper() + key[1:]
+
+
+def _alert_from_arm(raw: dict[str, Any], label: str) -> Event:
+    """An ARM alert body as the ``ascalert`` trigger's document (see the module docstring)."""
+    doc, shape = _nested(raw)
+    props = doc["properties"]
+    body: dict[str, Any] = {}
+    for key, value in props.items():
+        if key in _ARM_ALERT_UNTOLD:
+            continue
+        name = _ARM_ALERT_RENAMES.get(key, _pascal(key)) if isinstance(key, str) else key
+        if name == "ResourceIdentifiers" and isinstance(value, list):
+            value = [
+                {_pascal(k) if isinstance(k, str) else k: v for k, v in ident.items()}
+                if isinstance(ident, dict)
+                else ident
+                for ident in value
+            ]
+        body.setdefault(name, value)
+    resource = _trigger_alert_resource(body)
+    sub = _subscription_of(doc.get("id"))
+    if sub is not None:
+        body.setdefault("AzureResourceSubscriptionId", sub.split("/")[2])
+    if resource is None:
+        resource = sub  # the alert's own id only tells its subscription
+    untold = frozenset(_pascal(k) for k in _ARM_ALERT_UNTOLD)
+    return Event(label, "Alerts", resource, body, shape, untold)
 
 
 def _trigger_alert_resource(raw: dict[str, Any]) -> str | None:
@@ -102,17 +277,42 @@ def _trigger_alert_resource(raw: dict[str, Any]) -> str | None:
         if isinstance(ident, dict) and isinstance(ident.get("AzureResourceId"), str):
             return str(ident["AzureResourceId"])
     sub = raw.get("AzureResourceSubscriptionId")
-    return f"/subscriptions/{sub}" if isinstance(sub, str) else None
+    return f"/subscriptions/{sub}" if isinstance(sub, str) and sub else None
 
 
-def _arm_alert_resource(raw: dict[str, Any], props: dict[str, Any]) -> str | None:
-    for ident in props.get("resourceIdentifiers") or []:
-        if isinstance(ident, dict) and isinstance(ident.get("azureResourceId"), str):
-            return str(ident["azureResourceId"])
-    rid = raw.get("id")
-    if isinstance(rid, str) and rid.lower().startswith("/subscriptions/"):
-        return "/".join(rid.split("/")[:3])  # the alert's own id only tells its subscription
-    return None
+def _event_from(raw: Any, label: str) -> Event:
+    """One JSON value as an event; EventError naming ``label`` and why when it is not one."""
+    if not isinstance(raw, dict):
+        raise EventError(f"{label}: an event is a JSON object, got {type(raw).__name__}")
+    try:
+        kind = _kind_of_arm(raw)
+    except _Unsupported as exc:
+        raise EventError(f"{label}: {exc}") from None
+    if kind == "Alerts":
+        return _alert_from_arm(raw, label)
+    if kind is not None:
+        doc, shape = _nested(raw)
+        if "AssessmentEventDataEnrichment" in raw or "securityEventDataEnrichment" in raw:
+            shape = "trigger"
+        resource = _assessed_resource(doc) if kind == "Assessments" else _subscription_of(doc.get("id"))
+        if resource is None:
+            raise EventError(
+                f"{label}: an event of kind {kind} that names no resource (no properties.resourceDetails.id "
+                "and no /subscriptions/… id), so no scope can be matched"
+            )
+        return Event(label, kind, resource, doc, shape)
+    if "AlertType" in raw or "SystemAlertId" in raw:
+        return Event(label, "Alerts", _trigger_alert_resource(raw), raw, "trigger")
+    raise EventError(f"{label}: {_NOT_AN_EVENT}")
+
+
+def events_from(raw: Any, source_label: str) -> list[Event]:
+    """The events of one parsed JSON value (an event, a list, or a REST ``{"value": [...]}`` page),
+    labelled ``<source_label>#<index>``; EventError naming the item and why when one is not an event."""
+    if isinstance(raw, dict) and isinstance(raw.get("value"), list) and "properties" not in raw:
+        raw = raw["value"]
+    items = raw if isinstance(raw, list) else [raw]
+    return [_event_from(item, f"{source_label}#{i}") for i, item in enumerate(items)]
 
 
 def read_events(path: Path) -> list[Event]:
@@ -128,16 +328,17 @@ def read_events(path: Path) -> list[Event]:
         raise EventError(f"{shown}: not UTF-8 text ({exc.reason})") from None
     except json.JSONDecodeError as exc:
         raise EventError(f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-    items = parsed if isinstance(parsed, list) else [parsed]
-    return [_event_from(item, f"{shown}#{i}") for i, item in enumerate(items)]
+    except RecursionError:
+        raise EventError(f"{shown}: JSON nested too deeply") from None
+    return events_from(parsed, shown)
 
 
 def events_from_bodies(
     bodies: list[Any], label_prefix: str, *, labels: list[str] | None = None
 ) -> list[Event]:
-    """Events from already-parsed JSON values (one file's list, or the bodies a live read returned),
-    labelled ``<label_prefix>#<index>`` (or ``labels[index]``, e.g. each live alert's ARM id): the per-object
-    logic of :func:`read_events`; EventError when one is not an event."""
+    """Events from already-parsed JSON values (the bodies a live read returned), labelled
+    ``<label_prefix>#<index>`` or ``labels[index]`` (e.g. each live alert's ARM id); EventError when one is
+    not an event."""
     return [
         _event_from(item, labels[i] if labels is not None else f"{label_prefix}#{i}")
         for i, item in enumerate(bodies)
@@ -148,7 +349,8 @@ def events_from_bodies(
 
 
 def lookup(body: Any, path: str) -> tuple[bool, Any]:
-    """(found, value) of a dotted path, keys compared case-insensitively."""
+    """(found, value) of a dotted path, keys compared case-insensitively (a reader's helper, not Defender's
+    semantics: rules go through :mod:`auditor.jpath`)."""
     current = body
     for part in path.split("."):
         if not isinstance(current, dict):
@@ -161,7 +363,107 @@ def lookup(body: Any, path: str) -> tuple[bool, Any]:
     return True, current
 
 
-def _compare(op: str, actual: Any, expected: Any) -> bool:
+@dataclass(frozen=True, slots=True, eq=False)
+class _Rule:
+    """A rule read once: the shown fields, and either why it cannot be evaluated or what to compare."""
+
+    shown: tuple[str, str, str, Any]  # path, operator, type, expected as RuleResult shows them
+    static: bool | None  # decided without the event (None: an assumption, False: never matches)
+    static_reason: str
+    jpath: JPath | None = None
+    op: str = ""
+    kind: str = ""
+    expected: Any = None  # casefolded text, float or bool
+
+
+_MISSING = object()
+
+
+_INTERNED: dict[tuple[Any, ...], _Rule] = {}
+
+
+def _interned_rule(rule: AutomationRule) -> _Rule:
+    """Equal rules compile to one object, so one event decides each distinct rule once (see _Prepared)."""
+    value = rule.expected_value
+    # type(value) too: True == 1 == 1.0 as dict keys, but a String rule reads them as 'True' and '1'
+    key = (rule.jpath, rule.operator, rule.property_type, type(value), value)
+    try:
+        hit = _INTERNED.get(key)
+    except TypeError:  # an unhashable expected value (a list): compiled on its own
+        return _compile_rule(rule)
+    if hit is None:
+        if len(_INTERNED) >= _CACHE_LIMIT:
+            _INTERNED.clear()
+        hit = _INTERNED[key] = _compile_rule(rule)
+    return hit
+
+
+def _compile_rule(rule: AutomationRule) -> _Rule:
+    path, op_raw, type_raw, expected = rule.jpath, rule.operator, rule.property_type, rule.expected_value
+    shown = (
+        path if isinstance(path, str) else "?",
+        op_raw if isinstance(op_raw, str) else "?",
+        type_raw if isinstance(type_raw, str) else "?",
+        expected if not isinstance(expected, Unknown) else None,
+    )
+    for what, value in (("propertyJPath", path), ("operator", op_raw), ("propertyType", type_raw)):
+        if isinstance(value, Unknown):
+            return _Rule(shown, None, f"the rule's {what} is not known statically")
+    if isinstance(expected, Unknown):
+        return _Rule(shown, None, "the rule's expectedValue is not known statically")
+    for what, value in (("propertyJPath", path), ("operator", op_raw), ("propertyType", type_raw)):
+        if not isinstance(value, str):
+            return _Rule(shown, False, f"the rule has no {what}")
+    assert isinstance(path, str) and isinstance(op_raw, str) and isinstance(type_raw, str)
+    op, kind = op_raw.strip().lower(), type_raw.strip().lower()
+    if op not in _ALL_OPS:
+        return _Rule(
+            shown, False, f"operator '{op_raw}' is not one of Defender's nine operators: never matches"
+        )
+    if kind not in _OPS_BY_TYPE:
+        return _Rule(shown, False, f"propertyType '{type_raw}' is not String, Integer, Number or Boolean")
+    if op not in _OPS_BY_TYPE[kind]:
+        return _Rule(shown, False, f"operator {op_raw} does not apply to a {_TYPE_NAMES[kind]}")
+    parsed = _parse_expected(kind, expected)
+    if parsed is _MISSING:
+        return _Rule(shown, False, f"expectedValue {expected!r} is not a {_TYPE_NAMES[kind]}")
+    try:
+        jpath = compile_path(path)
+    except PathError as exc:
+        return _Rule(shown, None, f"path '{path}' is not evaluated: {exc}")
+    return _Rule(shown, None, "", jpath, op, kind, parsed)
+
+
+def _parse_expected(kind: str, expected: Any) -> Any:
+    """The expected value as the type reads it, or _MISSING. expectedValue is a string in the API; a
+    number or bool a template writes is sent as its text (Json.NET writes ``true`` as ``True``)."""
+    if kind == "string":
+        if isinstance(expected, str):
+            return expected.casefold()
+        if isinstance(expected, bool | int | float):
+            return _dotnet_text(expected).casefold()
+        return _MISSING
+    if kind in _NUMERIC:
+        number = as_number(expected)
+        if number is None or not math.isfinite(number) or (kind == "integer" and number != int(number)):
+            return _MISSING
+        return number
+    value = as_bool(expected)
+    return _MISSING if value is None else value
+
+
+def _dotnet_text(value: Any) -> str:
+    """A JSON value as Json.NET's ``ToString()`` writes a scalar (containers as compact JSON)."""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float | str):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _holds(op: str, actual: Any, expected: Any) -> bool:
     if op == "equals":
         return bool(actual == expected)
     if op == "notequals":
@@ -181,72 +483,166 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
     return bool(actual <= expected)
 
 
+# An outcome is (can be true, can be false, note on why both): the union over plausible readings.
+_Outcome = tuple[bool, bool, str]
+
+
+def _unreadable(op: str) -> tuple[bool, bool]:
+    """A value that is not of the rule's type: nothing holds, except that NotEquals may (undocumented)."""
+    return (True, True) if op == "notequals" else (False, True)
+
+
+def _value_outcome(r: _Rule, value: Any) -> tuple[bool, bool, str, bool]:
+    """(can be true, can be false, note, readable as the type, converted or not) for one selected value."""
+    kind, op = r.kind, r.op
+    converted: Any = _MISSING
+    if kind == "string":
+        if isinstance(value, str):
+            ok = _holds(op, value.casefold(), r.expected)
+            return ok, not ok, "", True
+        if value is not None:
+            converted = _dotnet_text(value).casefold()
+    elif kind in _NUMERIC:
+        number = as_number(value) if isinstance(value, int | float) else None  # None for bool and 10**400
+        if number is not None and math.isfinite(number):
+            if kind == "number" or number.is_integer():
+                ok = _holds(op, number, r.expected)
+                return ok, not ok, "", True
+            converted = number
+        elif isinstance(value, str):
+            number = as_number(value)
+            if number is not None and math.isfinite(number):
+                converted = number
+    elif isinstance(value, bool):
+        ok = _holds(op, value, r.expected)
+        return ok, not ok, "", True
+    elif isinstance(value, str):
+        flag = as_bool(value)
+        if flag is not None:
+            converted = flag
+    t, f = _unreadable(op)
+    if converted is _MISSING:
+        note = (
+            "" if not t else f"{r.shown[0]} is not a {r.shown[2]}: what NotEquals does then is undocumented"
+        )
+        return t, f, note, False
+    ok = _holds(op, converted, r.expected)
+    t, f = t or ok, f or not ok
+    note = (
+        f"{r.shown[0]} is {value!r}, not a {r.shown[2]}: whether Defender converts it is undocumented"
+        if t and f
+        else ""
+    )
+    return t, f, note, True  # readable once converted: a failure is a plain mismatch, not a type error
+
+
+@dataclass(slots=True)
+class _Reading:
+    can_true: bool
+    can_false: bool
+    note: str
+    actual: Any
+    why_false: str
+
+
+def _reading(r: _Rule, values: tuple[Any, ...]) -> _Reading:
+    path, op_raw, type_raw, expected = r.shown
+    if not values:
+        t, f = _unreadable(r.op)
+        note = f"event has no {path}: what NotEquals does on a missing property is undocumented" if t else ""
+        return _Reading(t, f, note, None, f"event has no {path}")
+    if len(values) == 1:
+        t, f, note, typed = _value_outcome(r, values[0])
+        actual = values[0]
+        why = (
+            f"{path} {op_raw} {expected!r} — event has {actual!r}"
+            if typed
+            else f"type mismatch: {path} is {actual!r}, not a {type_raw}"
+        )
+        return _Reading(t, f, note, actual, why)
+    outs = [_value_outcome(r, v) for v in values]
+    t = any(o[0] for o in outs)
+    note = (
+        f"{path} selects {len(values)} values and some match; Defender's handling of several values is "
+        "undocumented (Json.NET's SelectToken raises on them)"
+        if t
+        else ""
+    )
+    return _Reading(
+        t, True, note, list(values), f"{path} {op_raw} {expected!r} — none of its {len(values)} values"
+    )
+
+
+def _select(r: _Rule, body: Any, memo: dict[Any, Any] | None) -> Selection | str:
+    assert r.jpath is not None
+    key = r.jpath.text  # a str: never equal to the int keys of decided rules
+    if memo is not None and key in memo:
+        cached: Selection | str = memo[key]
+        return cached
+    try:
+        sel: Selection | str = r.jpath.select(body)
+    except PathBudgetExceeded as exc:
+        sel = f"path '{key}' is not evaluated: {exc}"
+    if memo is not None:
+        memo[key] = sel
+    return sel
+
+
+def _run_rule(
+    r: _Rule, body: Any, memo: dict[Any, Any] | None = None, uncertain: frozenset[str] = frozenset()
+) -> RuleResult:
+    if memo is not None:
+        done: RuleResult | None = memo.get(id(r))
+        if done is not None:
+            return done  # shared by every rule set of the event that holds this rule: read-only
+    result = _decide_rule(r, body, memo, uncertain)
+    if memo is not None:
+        memo[id(r)] = result
+    return result
+
+
+def _decide_rule(r: _Rule, body: Any, memo: dict[Any, Any] | None, uncertain: frozenset[str]) -> RuleResult:
+    path, op_raw, type_raw, expected = r.shown
+    result = RuleResult(path, op_raw, type_raw, expected, None, r.static, r.static_reason)
+    if r.jpath is None:
+        return result
+    head = r.jpath.steps[0]
+    if uncertain and head.kind == "name" and any(k in uncertain for k in head.keys):
+        result.reason = (
+            f"the event was read from its ARM body, which does not tell the trigger's {head.keys[0]}"
+        )
+        return result
+    sel = _select(r, body, memo)
+    if isinstance(sel, str):
+        result.reason = sel
+        return result
+    first = _reading(r, sel.values)
+    can_true, can_false, note = first.can_true, first.can_false, first.note
+    result.actual = first.actual
+    why_false = first.why_false
+    if sel.loose is not None:
+        other = _reading(r, sel.loose)
+        if result.actual is None:
+            result.actual, why_false = other.actual, other.why_false
+        if can_true != other.can_true or can_false != other.can_false:
+            note = (
+                f"{path} is in the event only in another letter case; whether Defender ignores the case of "
+                "property names is undocumented (Json.NET does not)"
+            )
+        can_true, can_false = can_true or other.can_true, can_false or other.can_false
+        note = note or other.note
+    if can_true and not can_false:
+        result.matched, result.reason = True, ""
+    elif can_false and not can_true:
+        result.matched, result.reason = False, why_false
+    else:
+        result.matched, result.reason = None, note or f"{path}: the readings of the rule disagree"
+    return result
+
+
 def evaluate_rule(rule: AutomationRule, body: dict[str, Any]) -> RuleResult:
     """One rule against one event body."""
-    path, op_raw, type_raw, expected = rule.jpath, rule.operator, rule.property_type, rule.expected_value
-    result = RuleResult(
-        path=path if isinstance(path, str) else "?",
-        operator=op_raw if isinstance(op_raw, str) else "?",
-        type=type_raw if isinstance(type_raw, str) else "?",
-        expected=expected if not isinstance(expected, Unknown) else None,
-        actual=None,
-        matched=None,
-    )
-    for what, value in (("propertyJPath", path), ("operator", op_raw), ("propertyType", type_raw)):
-        if not isinstance(value, str):
-            result.reason = f"the rule's {what} is not known statically"
-            return result
-    if isinstance(expected, Unknown):
-        result.reason = "the rule's expectedValue is not known statically"
-        return result
-    assert isinstance(path, str) and isinstance(op_raw, str) and isinstance(type_raw, str)
-    if any(c in path for c in "[*") or ".." in path:
-        result.reason = f"path '{path}' uses JSONPath beyond dotted names (not evaluated)"
-        return result
-    found, actual = lookup(body, path)
-    if not found:
-        result.matched, result.reason = False, f"event has no {path}"
-        return result
-    result.actual = actual
-    op, kind = op_raw.lower(), type_raw.lower()
-    if op not in (*_STRING_OPS, *_ORDER_OPS):
-        result.reason = f"operator '{op_raw}' is not one Defender documents"
-        return result
-    a: Any
-    e: Any
-    if kind == "string":
-        if not isinstance(actual, str) or not isinstance(expected, str):
-            result.matched, result.reason = False, f"type mismatch: {path} is not a String"
-            return result
-        if op in _ORDER_OPS:
-            result.matched, result.reason = False, f"operator {op_raw} does not apply to a String"
-            return result
-        a, e = actual.casefold(), expected.casefold()
-    elif kind in _NUMERIC:
-        a, e = as_number(actual), as_number(expected)
-        if a is None or e is None:
-            side = path if a is None else "the expected value"
-            result.matched, result.reason = False, f"type mismatch: {side} is not a {type_raw}"
-            return result
-        if op not in ("equals", "notequals", *_ORDER_OPS):
-            result.matched, result.reason = False, f"operator {op_raw} does not apply to a {type_raw}"
-            return result
-    elif kind == "boolean":
-        a, e = as_bool(actual), as_bool(expected)
-        if a is None or e is None:
-            side = path if a is None else "the expected value"
-            result.matched, result.reason = False, f"type mismatch: {side} is not a Boolean"
-            return result
-        if op not in ("equals", "notequals"):
-            result.matched, result.reason = False, f"operator {op_raw} does not apply to a Boolean"
-            return result
-    else:
-        result.reason = f"propertyType '{type_raw}' is not one Defender documents"
-        return result
-    result.matched = _compare(op, a, e)
-    if not result.matched:
-        result.reason = f"{path} {op_raw} {expected!r} — event has {actual!r}"
-    return result
+    return _run_rule(_compile_rule(rule), body)
 
 
 # ---------------------------------------------------------------- scope
@@ -260,76 +656,159 @@ def _placeholder(segment: str) -> bool:
     return len(segment) > 2 and segment[0] == "{" and segment[-1] == "}"
 
 
-def scope_covers(scope: str, resource: str) -> tuple[bool, str | None]:
-    """(covered, assumption): a scope covers the resource ids below it; a ``{placeholder}`` segment (the
-    deployment's own subscription or resource group) is assumed to be the event's, and that is said."""
-    s, r = _segments(scope), _segments(resource)
-    if len(s) > len(r):
-        return False, None
+def _covers(scope: tuple[str, ...], resource: tuple[str, ...]) -> tuple[bool, bool]:
+    """(covered, through a placeholder) on split, normalised ids."""
+    if len(scope) > len(resource):
+        return False, False
+    if not any(_placeholder(x) for x in scope):
+        return resource[: len(scope)] == scope, False
     assumed = False
-    for x, y in zip(s, r, strict=False):
+    for x, y in zip(scope, resource, strict=False):
         if _placeholder(x):
             assumed = True
         elif x != y:
-            return False, None
-    note = f"scope '{scope}' is the deployment's own scope: assumed to be the event's" if assumed else None
-    return True, note
+            return False, False
+    return True, assumed
 
 
-# ---------------------------------------------------------------- automations
+def _assumed_note(scope: str) -> str:
+    return f"scope '{scope}' is the deployment's own scope: assumed to be the event's"
+
+
+def scope_covers(scope: str, resource: str) -> tuple[bool, str | None]:
+    """(covered, assumption): a scope covers the resource ids below it; a ``{placeholder}`` segment (the
+    deployment's own subscription or resource group) is assumed to be the event's, and that is said."""
+    ok, assumed = _covers(tuple(_segments(scope)), tuple(_segments(resource)))
+    return ok, (_assumed_note(scope) if ok and assumed else None)
+
+
+# ---------------------------------------------------------------- automations, compiled once
+
+
+@dataclass(slots=True)
+class _Source:
+    rule_sets: list[tuple[int, tuple[_Rule, ...], bool]]  # (token, rules, the rule set itself is unknown)
+    unknown: str  # why the rule sets are not known ("" when they are)
+
+
+@dataclass(slots=True)
+class _Compiled:
+    automation: Automation
+    name: str
+    resource: str | None
+    path: str | None
+    line: int
+    not_enabled: str  # "" when isEnabled is true
+    scope_shown: tuple[str | None, ...]
+    scope_token: int  # equal scopes, equal token: the per-event memo key
+    scope_parts: tuple[tuple[str, tuple[str, ...]], ...]
+    scope_notes: list[str]
+    sources: dict[str, list[_Source]]
+    source_notes: list[str]
+    notes: list[str]  # scope_notes + source_notes: the assumptions of every event (copied per result)
+    delivers: dict[tuple[int, str], tuple[Links, tuple[bool | None, str, str | None]]] = field(
+        default_factory=dict
+    )
+
+
+_CACHE: dict[int, tuple[Automation, _Compiled]] = {}
+_TOKENS: dict[tuple[Any, ...], int] = {}
+
+
+def _token(structure: tuple[Any, ...]) -> int:
+    """A small int for a structure (scopes, a rule set of interned rules), so per-event memos hash an int.
+    Never cleared: a token must not be given to another structure while a compiled automation holds it."""
+    token = _TOKENS.get(structure)
+    if token is None:
+        token = _TOKENS[structure] = len(_TOKENS)
+    return token
+
+
+_CACHE_LIMIT = 8192
+
+
+def _compiled(automation: Automation) -> _Compiled:
+    """The automation compiled, cached by identity (models are frozen, the cache keeps them alive)."""
+    hit = _CACHE.get(id(automation))
+    if hit is not None and hit[0] is automation:
+        return hit[1]
+    if len(_CACHE) >= _CACHE_LIMIT:
+        _CACHE.clear()
+    compiled = _compile_automation(automation)
+    _CACHE[id(automation)] = (automation, compiled)
+    return compiled
+
+
+def _compile_automation(a: Automation) -> _Compiled:
+    if a.is_enabled is True:
+        not_enabled = ""
+    elif a.is_enabled is False:
+        not_enabled = "the automation is disabled"
+    elif a.is_enabled is None:
+        not_enabled = "assumption: isEnabled is absent and Defender documents no default: not assumed enabled"
+    else:
+        not_enabled = "isEnabled is not known"
+    scopes: list[str | None] = []
+    parts: list[tuple[str, tuple[str, ...]]] = []
+    notes: list[str] = []
+    if a.scopes_unknown is not None:
+        notes.append("the automation's scopes are not known statically: not matched")
+    for scope in a.scopes:
+        text = scope.scope_path
+        if isinstance(text, str):
+            scopes.append(text)
+            parts.append((text, tuple(_segments(text))))
+        else:
+            scopes.append(None)
+            notes.append("a scopePath is not known statically: not matched")
+    sources: dict[str, list[_Source]] = {}
+    source_notes: list[str] = []
+    if a.sources_unknown is not None:
+        source_notes.append("the automation's sources are not known statically")
+    for src in a.sources:
+        if not isinstance(src.event_source, str):
+            source_notes.append("an eventSource is not known statically: not matched")
+            continue
+        rule_sets = []
+        for rs in src.rule_sets:
+            rules = tuple(_interned_rule(r) for r in rs.rules)
+            unresolved = rs.unresolved is not None
+            rule_sets.append((_token(("rules", tuple(id(r) for r in rules), unresolved)), rules, unresolved))
+        unknown = (
+            "the source's rule sets are not known statically" if src.rule_sets_unknown is not None else ""
+        )
+        sources.setdefault(src.event_source.strip().lower(), []).append(_Source(rule_sets, unknown))
+    return _Compiled(
+        automation=a,
+        name=a.name if isinstance(a.name, str) else "?",
+        resource=a.id if isinstance(a.id, str) else None,
+        path=a.origin.file,
+        line=a.origin.line,
+        not_enabled=not_enabled,
+        scope_shown=tuple(scopes),
+        scope_token=_token(("scope", tuple(parts), tuple(scopes))),
+        scope_parts=tuple(parts),
+        scope_notes=notes,
+        sources=sources,
+        source_notes=source_notes,
+        notes=[*notes, *source_notes],
+    )
 
 
 def _first_reason(rule_sets: list[list[RuleResult]], matched: list[bool | None]) -> str:
     for i, (rules, ok) in enumerate(zip(rule_sets, matched, strict=True), start=1):
         if ok is False:
-            bad = next(r for r in rules if r.matched is False)
-            return f"rule set {i}: {bad.reason}"
+            bad = next((r for r in rules if r.matched is False), None)
+            return f"rule set {i}: {bad.reason if bad else 'not known statically'}"
     for i, (rules, ok) in enumerate(zip(rule_sets, matched, strict=True), start=1):
         if ok is None:
-            bad = next(r for r in rules if r.matched is None)
-            return f"rule set {i}: assumption: {bad.reason}"
+            bad = next((r for r in rules if r.matched is None), None)
+            why = bad.reason if bad else "the rule set is not known statically or has no rules (undocumented)"
+            return f"rule set {i}: assumption: {why}"
     return "no rule set"
 
 
-def _delivers(automation: Automation, links: Links) -> tuple[bool | None, str]:
-    catalog = default_catalog()
-    outcomes: list[tuple[bool | None, str]] = []
-    for action in automation.actions:
-        if not isinstance(action.action_type, str) or action.action_type.lower() != "logicapp":
-            outcomes.append((None, "the action is not a Logic App: not followed"))
-            continue
-        la = links.logic_app(action.logic_app_id, automation.origin)
-        if not isinstance(la, LogicApp):
-            outcomes.append((None, "the target Logic App is not in the scan (or ambiguous): cannot tell"))
-            continue
-        if isinstance(la.state, str) and la.state.lower() == "disabled":
-            outcomes.append((False, f"Logic App '{la.name}' is Disabled"))
-            continue
-        target = parse_callback_target(getattr(action.uri, "target", None))
-        assumed = ""
-        name = target.trigger_name if target is not None else _live_only_trigger(automation, action.uri, la)
-        if name is None:
-            outcomes.append((None, "the callback URL names no trigger auditor can read"))
-            continue
-        if target is None:
-            assumed = _LIVE_TRIGGER_NOTE
-        trigger = Links.trigger(la, name)
-        if trigger is None:
-            outcomes.append((False, f"Logic App '{la.name}' has no trigger '{name}'"))
-        elif trigger.name.lower() in catalog.legacy_trigger_names:
-            outcomes.append((False, f"trigger '{trigger.name}' is the legacy trigger, never called"))
-        else:
-            outcomes.append((True, f"delivers to {la.name}/{trigger.name}{assumed}"))
-    if not outcomes:
-        return False, "the automation has no action"
-    for wanted in (True, None, False):
-        for value, why in outcomes:
-            if value is wanted:
-                return value, why
-    return None, ""  # unreachable
-
-
-_LIVE_TRIGGER_NOTE = " (ARM never returns the callback URL of a deployed automation: assumed to name the Logic App's only trigger)"
+LIVE_TRIGGER_ASSUMPTION = "ARM never returns the callback URL of a deployed automation: assumed to name the Logic App's only trigger"
 
 
 def _live_only_trigger(automation: Automation, uri: object, la: LogicApp) -> str | None:
@@ -341,80 +820,239 @@ def _live_only_trigger(automation: Automation, uri: object, la: LogicApp) -> str
     return la.triggers[0].name if len(la.triggers) == 1 else None
 
 
-def evaluate(automation: Automation, event: Event, links: Links) -> AutomationResult:
-    """Whether one automation fires for one event, and why (the first reason) when it does not."""
-    res = AutomationResult(
-        name=automation.name if isinstance(automation.name, str) else "?",
-        resource=automation.id if isinstance(automation.id, str) else None,
-        path=automation.origin.file,
-        line=automation.origin.line,
-        fires=False,
-        delivers=False,
-        reason="",
-        scope={"scopes": [], "covered": False},
-    )
-    reasons: list[str] = []
-    if automation.is_enabled is not True:
-        reasons.append(
-            "the automation is disabled" if automation.is_enabled is False else "isEnabled is not known"
-        )
-    covered = False
-    for scope in automation.scopes:
-        path = scope.scope_path
-        if not isinstance(path, str):
-            res.scope["scopes"].append(None)
-            res.assumptions.append("a scopePath is not known statically: not matched")
+def _delivers(automation: Automation, links: Links, kind: str) -> tuple[bool | None, str, str | None]:
+    """(delivers, why, assumption): the best outcome over the automation's actions, and the assumption it
+    rests on (the inferred trigger of a deployed automation), if any."""
+    catalog = default_catalog()
+    served = {api.lower(): source for api, source in catalog.event_source_for_connector.items()}
+    outcomes: list[tuple[bool | None, str, str | None]] = []
+    for action in automation.actions:
+        if not isinstance(action.action_type, str) or action.action_type.lower() != "logicapp":
+            outcomes.append((None, "the action is not a Logic App: not followed", None))
             continue
-        res.scope["scopes"].append(path)
-        if event.resource is not None:
-            ok, note = scope_covers(path, event.resource)
+        la = links.logic_app(action.logic_app_id, automation.origin)
+        if not isinstance(la, LogicApp):
+            outcomes.append(
+                (None, "the target Logic App is not in the scan (or ambiguous): cannot tell", None)
+            )
+            continue
+        if isinstance(la.state, str) and la.state.lower() == "disabled":
+            outcomes.append((False, f"Logic App '{la.name}' is Disabled", None))
+            continue
+        target = parse_callback_target(getattr(action.uri, "target", None))
+        assumed: str | None = None
+        if target is not None:
+            name: str | None = target.trigger_name
+        else:
+            name = _live_only_trigger(automation, action.uri, la)
+            assumed = LIVE_TRIGGER_ASSUMPTION if name is not None else None
+        if name is None:
+            outcomes.append((None, "the callback URL names no trigger auditor can read", None))
+            continue
+        trigger = Links.trigger(la, name)
+        if trigger is None:
+            outcomes.append((False, f"Logic App '{la.name}' has no trigger '{name}'", assumed))
+        elif trigger.name.lower() in catalog.legacy_trigger_names:
+            outcomes.append((False, f"trigger '{trigger.name}' is the legacy trigger, never called", assumed))
+        else:
+            # The subscribe path says which events the trigger takes, whatever its connection resolves to.
+            api = (
+                catalog.connector_for_path.get(trigger.path.lower())
+                if isinstance(trigger.path, str)
+                else None
+            ) or links.trigger_api(la, trigger)
+            serves = served.get(api.lower()) if isinstance(api, str) else None
+            if serves is not None and serves.lower() != kind.lower():
+                outcomes.append(
+                    (
+                        None,
+                        f"trigger '{trigger.name}' is the {api} trigger ({serves}) and gets an event of source {kind} "
+                        "it was not built for (AUT203): whether the run succeeds cannot be told offline",
+                        assumed,
+                    )
+                )
+            else:
+                outcomes.append((True, f"delivers to {la.name}/{trigger.name}", assumed))
+    if not outcomes:
+        return False, "the automation has no action", None
+    for wanted in (True, None, False):
+        for outcome in outcomes:
+            if outcome[0] is wanted:
+                return outcome
+    return None, "", None  # unreachable
+
+
+def _cached_delivers(c: _Compiled, links: Links, kind: str) -> tuple[bool | None, str, str | None]:
+    key = (id(links), kind)
+    hit = c.delivers.get(key)
+    if hit is not None and hit[0] is links:
+        return hit[1]
+    outcome = _delivers(c.automation, links, kind)
+    if len(c.delivers) > 16:
+        c.delivers.clear()
+    c.delivers[key] = (links, outcome)
+    return outcome
+
+
+@dataclass(slots=True)
+class _Prepared:
+    event: Event
+    kind_key: str
+    parts: tuple[str, ...] | None
+    memo: dict[Any, Any]  # per event: selections by path text, decided rules by id
+    scopes: dict[int, Any]  # per event: scope verdicts by scope token
+    sets: dict[int, Any]  # per event: rule-set verdicts by rule-set token
+    not_covered: str  # the reasons that depend on the event only, written once
+    no_source: str
+
+
+def _prepare(event: Event) -> _Prepared:
+    parts = tuple(_segments(event.resource)) if event.resource is not None else None
+    not_covered = (
+        "the event names no resource: scope cannot be matched"
+        if event.resource is None
+        else f"no scope covers {event.resource}"
+    )
+    no_source = f"no event source '{event.kind}'"
+    return _Prepared(event, event.kind.strip().lower(), parts, {}, {}, {}, not_covered, no_source)
+
+
+def _scope_verdict(c: _Compiled, p: _Prepared) -> tuple[bool, list[str], dict[str, Any]]:
+    """(covered, assumption notes, the result's ``scope`` object) of an automation's scopes for the event,
+    decided once per event for every automation with the same scopes (the object is shared: read-only)."""
+    key = c.scope_token
+    hit = p.scopes.get(key)
+    if hit is not None:
+        return hit
+    covered, notes = False, []
+    if p.parts is not None:
+        for text, parts in c.scope_parts:
+            ok, assumed = _covers(parts, p.parts)
             if ok:
                 covered = True
-                if note:
-                    res.assumptions.append(note)
-    res.scope["covered"] = covered
-    res.scope["event_resource"] = event.resource
-    if not covered:
-        if event.resource is None:
-            reasons.append("the event names no resource: scope cannot be matched")
-        else:
-            reasons.append(f"no scope covers {event.resource}")
-    sources = [
-        s for s in automation.sources if isinstance(s.event_source, str) and s.event_source == event.kind
-    ]
-    if not sources:
-        reasons.append(f"no event source '{event.kind}'")
-    matched_any = False
-    for source in sources:
-        if not source.rule_sets:
-            matched_any = True  # a source without rule sets takes every event of its kind
-        for rule_set in source.rule_sets:
-            rules = [evaluate_rule(r, event.body) for r in rule_set.rules]
-            verdicts = [r.matched for r in rules]
-            verdict: bool | None = (
-                False if False in verdicts else (None if None in verdicts or rule_set.unresolved else True)
-            )
-            res.rule_sets.append(rules)
-            res.rule_set_matched.append(verdict)
-            matched_any = matched_any or verdict is True
-    if sources and not matched_any:
-        reasons.append(_first_reason(res.rule_sets, res.rule_set_matched))
-    res.fires = not reasons
-    if res.fires:
-        res.delivers, res.reason = _delivers(automation, links)
-        if res.reason.endswith(_LIVE_TRIGGER_NOTE):  # an inference, reported as an assumption
-            res.reason = res.reason[: -len(_LIVE_TRIGGER_NOTE)]
-            res.assumptions.append(_LIVE_TRIGGER_NOTE.strip(" ()"))
+                if assumed:
+                    notes.append(_assumed_note(text))
+    shown = {"scopes": list(c.scope_shown), "covered": covered, "event_resource": p.event.resource}
+    verdict = (covered, notes, shown)
+    p.scopes[key] = verdict
+    return verdict
+
+
+def _rule_set_verdict(
+    token: int, rules: tuple[_Rule, ...], unresolved: bool, p: _Prepared
+) -> tuple[list[RuleResult], bool | None]:
+    """The rule set's rule results and verdict (AND; None when a rule is an assumption), once per event for
+    equal rule sets (compiled rules are interned; the results are shared: read-only)."""
+    hit = p.sets.get(token)
+    if hit is not None:
+        return hit
+    results = [_run_rule(r, p.event.body, p.memo, p.event.uncertain) for r in rules]
+    verdicts = [r.matched for r in results]
+    verdict: bool | None
+    if False in verdicts:
+        verdict = False
+    elif None in verdicts or unresolved or not rules:
+        verdict = None
     else:
-        res.delivers, res.reason = False, reasons[0]
-    return res
+        verdict = True
+    p.sets[token] = (results, verdict)
+    return results, verdict
+
+
+def _evaluate(c: _Compiled, p: _Prepared, links: Links) -> AutomationResult:
+    verdict_of_scope = p.scopes.get(c.scope_token) or _scope_verdict(c, p)
+    covered, scope_notes, scope = verdict_of_scope
+    reason = c.not_enabled or ("" if covered else p.not_covered)
+    assumptions = [*c.scope_notes, *scope_notes, *c.source_notes] if scope_notes else c.notes.copy()
+    sources = c.sources.get(p.kind_key)
+    if not sources and not reason:
+        reason = p.no_source
+    if not covered:  # the fast path of most pairs on a tenant: nothing else to decide
+        return AutomationResult(
+            c.name, c.resource, c.path, c.line, False, False, reason, scope, [], [], assumptions
+        )
+    rule_sets: list[list[RuleResult]] = []
+    matched: list[bool | None] = []
+    # Rules are evaluated for the events that reach them: out of scope, Defender never evaluates them
+    # either (and skipping them is most of the speed on a tenant's worth of events). A disabled
+    # automation's rules are still shown: whether they would match is what one wants before enabling it.
+    if sources:
+        matched_any = False
+        for source in sources:
+            if source.unknown:
+                assumptions.append(source.unknown)
+                continue
+            if not source.rule_sets:
+                matched_any = True  # a source without rule sets takes every event of its kind
+            for token, rules, unresolved in source.rule_sets:
+                results, verdict = _rule_set_verdict(token, rules, unresolved, p)
+                rule_sets.append(results)
+                matched.append(verdict)
+                matched_any = matched_any or verdict is True
+        if not matched_any and not reason:
+            reason = (
+                _first_reason(rule_sets, matched)
+                if rule_sets
+                else "assumption: the source's rule sets are not known statically"
+            )
+    if reason:
+        return AutomationResult(
+            c.name, c.resource, c.path, c.line, False, False, reason, scope, rule_sets, matched, assumptions
+        )
+    delivers, why, assumed = _cached_delivers(c, links, p.event.kind)
+    if assumed is not None:
+        assumptions.append(assumed)
+    return AutomationResult(
+        c.name, c.resource, c.path, c.line, True, delivers, why, scope, rule_sets, matched, assumptions
+    )
+
+
+_RECENT: dict[int, _Prepared] = {}
+_RECENT_LIMIT = 64
+
+
+def _prepared(event: Event) -> _Prepared:
+    """The event prepared, reused while it is one of the last few evaluated (callers that loop automations
+    inside events, like ``auditor coverage``, then decide each rule once per event as simulate() does)."""
+    hit = _RECENT.get(id(event))
+    if hit is not None and hit.event is event:
+        return hit
+    if len(_RECENT) >= _RECENT_LIMIT:
+        _RECENT.clear()
+    prepared = _RECENT[id(event)] = _prepare(event)
+    return prepared
+
+
+def evaluate(automation: Automation, event: Event, links: Links) -> AutomationResult:
+    """Whether one automation fires for one event, and why (the first reason) when it does not.
+
+    Pure as long as events and automations are not mutated after their first evaluation (both are
+    treated as values: compiled automations and prepared events are cached by identity). Results of one
+    event may share their ``scope`` dict and RuleResult objects: read them, do not change them."""
+    return _evaluate(_compiled(automation), _prepared(event), links)
 
 
 def simulate(
     automations: list[Automation], links: Links, events: list[Event]
 ) -> list[list[AutomationResult]]:
     """Per event, the result of every automation (pure: no I/O)."""
-    return [[evaluate(a, e, links) for a in automations] for e in events]
+    compiled = [_compiled(a) for a in automations]
+    out: list[list[AutomationResult]] = []
+    # Results are trees (no reference cycles), so the cyclic collector has nothing to find in them; left on,
+    # it rescans the growing result list on every few hundred allocations and doubles the run time.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for event in events:
+            prepared = _prepare(event)
+            out.append([_evaluate(c, prepared, links) for c in compiled])
+    finally:
+        if was_enabled:
+            gc.enable()
+    return out
+
+
+# ---------------------------------------------------------------- rendering
 
 
 def to_json(events: list[Event], results: list[list[AutomationResult]]) -> dict[str, Any]:
@@ -445,6 +1083,7 @@ def to_json(events: list[Event], results: list[list[AutomationResult]]) -> dict[
                                     "expected": x.expected,
                                     "actual": x.actual,
                                     "matched": x.matched,
+                                    "reason": x.reason,
                                 }
                                 for x in rules
                             ],
@@ -453,7 +1092,15 @@ def to_json(events: list[Event], results: list[list[AutomationResult]]) -> dict[
                     ],
                 }
             )
-        out.append({"event": event.label, "kind": event.kind, "automations": autos})
+        out.append(
+            {
+                "event": event.label,
+                "kind": event.kind,
+                "resource": event.resource,
+                "shape": event.shape,
+                "automations": autos,
+            }
+        )
     return {"version": 1, "events": out}
 
 

@@ -16,9 +16,13 @@ hold:
   ``GreaterThan 3`` and ``LesserThan 4``).
 
 ``String`` values compare case-insensitively (as Defender compares them),
-``Integer`` and ``Number`` values numerically. Paths that can select several
-values (``[*]``, ``..``, array indexes) are skipped: each rule may then match a
-different element. Values only known at deployment are never compared.
+``Integer`` and ``Number`` values numerically. Paths are read as Json.NET JPath
+(``auditor/jpath.py``, shared with ``auditor simulate``), so ``Severity``,
+``$.Severity`` and ``$['Severity']`` are one property, and so are
+``Entities[0].Type`` and ``$.Entities[0]['Type']``. Paths that can select
+several values (``[*]``, ``..``, ``[0,1]``) and paths that are not evaluated
+(filters, slices) are skipped: each rule may then match a different element.
+Values only known at deployment are never compared.
 
 ## Why it matters
 A rule set that can never match makes its whole branch of the automation dead:
@@ -77,7 +81,6 @@ RULE = Rule(
 )
 
 _NUMERIC = ("integer", "number")
-_MULTI = ("[", "*", "..")
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ def _quote(rule: AutomationRule) -> str:
 
 def _normalise(rule: AutomationRule, ctx: CheckContext) -> _Cond | None:
     """The rule as a comparable condition; None when it cannot be compared (reported if unknown)."""
+    from auditor.jpath import canonical
     from auditor.rule_values import as_number
     from auditor.unknown import Unknown
 
@@ -114,7 +118,8 @@ def _normalise(rule: AutomationRule, ctx: CheckContext) -> _Cond | None:
     jpath, op, value, ptype = rule.jpath, rule.operator, rule.expected_value, rule.property_type
     if not isinstance(jpath, str) or not isinstance(op, str) or not jpath.strip():
         return None
-    if any(marker in jpath for marker in _MULTI):
+    path = canonical(jpath)
+    if path is None:  # several values, or not a path Defender's JPath reads the same way
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
@@ -129,7 +134,7 @@ def _normalise(rule: AutomationRule, ctx: CheckContext) -> _Cond | None:
             return None
     elif kind not in ("string", "boolean"):
         return None
-    return _Cond(rule, jpath.strip().lower(), kind, op.strip().lower(), text, number, _quote(rule))
+    return _Cond(rule, path.lower(), kind, op.strip().lower(), text, number, _quote(rule))
 
 
 def _interval(c: _Cond) -> tuple[float, bool, float, bool] | None:

@@ -284,7 +284,7 @@ def test_generated_tenant_pages_every_subscription(monkeypatch: pytest.MonkeyPat
         _only_gets(emu)
     assert len(events) == 11 * 2  # one High alert and one Unhealthy assessment per readable subscription
     assert all(e.label.startswith("/subscriptions/") for e in events)  # each event's ARM id
-    assert {e.body.get("severity") for e in events if e.kind == "Alerts"} == {"High"}
+    assert {e.body.get("Severity") for e in events if e.kind == "Alerts"} == {"High"}
     assert len(inventory.automations) == 11
     gaps = {(c.subscription, c.resource_type) for c in coverage if c.status != "ok"}
     assert (refused, ALERTS_TYPE) in gaps and (refused, ASSESSMENTS_TYPE) in gaps
@@ -478,8 +478,9 @@ def test_coverage_live_reports_the_high_alert_no_automation_delivers(
     assert all(f["path"] is None for f in doc["findings"])  # live events have no file
     groups = {(g["type"], g["severity"]): g for g in doc["event_coverage"]["groups"]}
     assert groups[("Storage.Blob_MalwareHashReputation", "High")]["undelivered"] == 1
-    # prod's High alert: the deployed automation fires; its trigger is an inference, so unknown, not a finding
-    assert groups[("VM_SuspiciousCommandLine", "High")]["unknown"] == 1
+    # prod's High alert: the deployed automation fires into its Logic App's only trigger (an inference ARM
+    # forces, listed as an assumption): delivered, as simulate --live says
+    assert groups[("VM_SuspiciousCommandLine", "High")]["delivered"] == 1
     assert ("VM_SuspiciousCommandLine", "High") in groups and len(doc["event_coverage"]["groups"]) == 7
     assert {c["status"] for c in doc["coverage"]} == {"ok"}
     _only_gets(emulator)
