@@ -33,7 +33,14 @@ from typing import Any, Literal
 from auditor.findings import Severity
 from auditor.link import Links
 from auditor.model import Automation, ObservedEvent, Origin
-from auditor.simulate import LIVE_TRIGGER_ASSUMPTION, AutomationResult, Event, evaluate, lookup
+from auditor.simulate import (
+    LIVE_TRIGGER_ASSUMPTION,
+    AutomationResult,
+    Event,
+    evaluate_event,
+    lookup,
+    without_cyclic_gc,
+)
 
 COVERAGE_VERSION = 1
 Outcome = Literal["delivered", "unknown", "undelivered"]
@@ -101,7 +108,26 @@ def event_severity(text: str) -> Severity | None:
 # ---------------------------------------------------------------- the engine
 
 
-def outcome(automation: Automation, result: AutomationResult) -> Outcome:
+@dataclass(frozen=True, slots=True)
+class Gates:
+    """What an automation's outcome needs beyond one result, read once per automation (not per event)."""
+
+    enabled: bool | None  # isEnabled, None when not known statically
+    scopes_known: bool  # every scopePath (and the list itself) is known
+    sources_known: bool  # every eventSource and rule-set list is known
+
+
+def gates_of(automation: Automation) -> Gates:
+    return Gates(
+        enabled=automation.is_enabled if isinstance(automation.is_enabled, bool) else None,
+        scopes_known=automation.scopes_unknown is None
+        and all(isinstance(s.scope_path, str) for s in automation.scopes),
+        sources_known=automation.sources_unknown is None
+        and all(isinstance(s.event_source, str) and s.rule_sets_unknown is None for s in automation.sources),
+    )
+
+
+def outcome(automation: Automation, result: AutomationResult, gates: Gates | None = None) -> Outcome:
     """One automation's outcome for one event (three-valued: see the module docstring)."""
     if result.fires:
         if result.delivers is True and any(a != LIVE_TRIGGER_ASSUMPTION for a in result.assumptions):
@@ -111,37 +137,18 @@ def outcome(automation: Automation, result: AutomationResult) -> Outcome:
         if result.delivers is None:
             return "unknown"  # the target is not in the scan (or not a Logic App)
         return "delivered" if result.delivers else "undelivered"
-    gates = (_enabled(automation), _scope(automation, result), _matches(automation, result))
-    if False in gates:
+    g = gates or gates_of(automation)
+    if g.enabled is False:
         return "undelivered"
-    return "unknown"  # no gate is known to fail: one rests on a value known only at deployment
-
-
-def _enabled(automation: Automation) -> bool | None:
-    return automation.is_enabled if isinstance(automation.is_enabled, bool) else None
-
-
-def _scope(automation: Automation, result: AutomationResult) -> bool | None:
-    if result.scope.get("covered"):
-        return True
-    if automation.scopes_unknown is not None or result.scope.get("event_resource") is None:
-        return None
-    return None if any(not isinstance(s.scope_path, str) for s in automation.scopes) else False
-
-
-def _matches(automation: Automation, result: AutomationResult) -> bool | None:
-    """Event source and rule sets, from the result where evaluate decided them."""
+    if not result.covered:
+        # Out of scope, evaluate does not decide the rules (Defender never evaluates them): the scope decides.
+        known = g.scopes_known and result.event_resource is not None
+        return "undelivered" if known else "unknown"
     if any(m is True for m in result.rule_set_matched):
-        return True
-    if not result.scope.get("covered"):
-        return None  # out of scope, evaluate does not decide the rules (Defender never evaluates them)
-    if automation.sources_unknown is not None:
-        return None
-    if any(not isinstance(s.event_source, str) for s in automation.sources):
-        return None
-    if any(s.rule_sets_unknown is not None for s in automation.sources):
-        return None
-    return None if None in result.rule_set_matched else False
+        return "unknown"  # enabled, covered and matched, yet not firing: a gate rests on an unknown value
+    if g.sources_known and None not in result.rule_set_matched:
+        return "undelivered"  # another event source, or no rule set matches
+    return "unknown"  # no gate is known to fail: one rests on a value known only at deployment
 
 
 @dataclass(frozen=True)
@@ -152,7 +159,9 @@ class EventCoverage:
     outcome: Outcome
     delivered_by: tuple[str, ...]
     unknown_by: tuple[tuple[str, str], ...]  # (automation, what is unknown) of those that might deliver
-    reasons: tuple[tuple[str, str], ...]  # (automation, first reason) of those that do not deliver
+    # (automation, first reason) of those that do not deliver, written for undelivered events only (what
+    # COV001 explains): a tenant's worth of delivered events would otherwise explain a million pairs.
+    reasons: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -241,18 +250,33 @@ def cover_event(automations: Sequence[Automation], links: Links, obs: ObservedEv
     event = as_event(obs)
     delivered: list[str] = []
     unknown: list[tuple[str, str]] = []
-    reasons: list[tuple[str, str]] = []
-    for automation in automations:
-        result = evaluate(automation, event, links)
-        verdict = outcome(automation, result)
+    not_delivering: list[AutomationResult] = []
+    gates = _gates_cache(automations)
+    for automation, g, result in zip(
+        automations, gates, evaluate_event(automations, event, links), strict=True
+    ):
+        verdict = outcome(automation, result, g)
         if verdict == "delivered":
             delivered.append(result.name)
         elif verdict == "unknown":
             unknown.append((result.name, "; ".join(result.assumptions) or result.reason))
         else:
-            reasons.append((result.name, result.reason))
+            not_delivering.append(result)
     state: Outcome = "delivered" if delivered else ("unknown" if unknown else "undelivered")
-    return EventCoverage(obs, state, tuple(delivered), tuple(unknown), tuple(reasons))
+    reasons = tuple((r.name, r.reason) for r in not_delivering) if state == "undelivered" else ()
+    return EventCoverage(obs, state, tuple(delivered), tuple(unknown), reasons)
+
+
+_GATES: list[tuple[Sequence[Automation], list[Gates]]] = []
+
+
+def _gates_cache(automations: Sequence[Automation]) -> list[Gates]:
+    """The automations' gates, read once for a run of events over the same list."""
+    if _GATES and _GATES[0][0] is automations:
+        return _GATES[0][1]
+    gates = [gates_of(a) for a in automations]
+    _GATES[:] = [(automations, gates)]
+    return gates
 
 
 # The last report and what it was computed from (strong references, so an identity cannot be reused):
@@ -281,9 +305,10 @@ def _coverage(
     automations: Sequence[Automation], links: Links, events: Sequence[ObservedEvent], min_severity: str
 ) -> CoverageReport:
     grouped: dict[tuple[str, str, str], list[EventCoverage]] = {}
-    for obs in events:
-        key = (obs.kind, obs.event_type, obs.severity.casefold())
-        grouped.setdefault(key, []).append(cover_event(automations, links, obs))
+    with without_cyclic_gc():
+        for obs in events:
+            key = (obs.kind, obs.event_type, obs.severity.casefold())
+            grouped.setdefault(key, []).append(cover_event(automations, links, obs))
     groups = [
         CoverageGroup(kind, items[0].event.event_type, items[0].event.severity, tuple(items))
         for (kind, _type, _sev), items in grouped.items()

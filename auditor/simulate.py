@@ -66,12 +66,14 @@ identity; :func:`simulate` also selects each path once per event. ``evaluate`` s
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from auditor.catalog import default_catalog
 from auditor.files import display_path, read_regular
@@ -139,11 +141,31 @@ class AutomationResult:
     line: int
     fires: bool
     delivers: bool | None  # None: the target is not in the scan (or not a Logic App): cannot tell offline
-    reason: str
-    scope: dict[str, Any]
+    # The first reason; None: "the first rule set that does not match", written when read (most of a
+    # tenant-sized run's results are counted, never explained).
+    _reason: str | None
+    scope_paths: tuple[str | None, ...]  # the automation's scopePaths (None: not known statically)
+    covered: bool  # some scope covers the event's resource
+    event_resource: str | None
     rule_sets: list[list[RuleResult]] = field(default_factory=list)
     rule_set_matched: list[bool | None] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        if self._reason is None:
+            self._reason = _first_reason(self.rule_sets, self.rule_set_matched)
+        return self._reason
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        """The JSON contract's ``scope`` object, built when read (most results of a tenant-sized run are
+        never rendered one by one)."""
+        return {
+            "scopes": list(self.scope_paths),
+            "covered": self.covered,
+            "event_resource": self.event_resource,
+        }
 
 
 # ---------------------------------------------------------------- reading events
@@ -374,9 +396,27 @@ class _Rule:
     op: str = ""
     kind: str = ""
     expected: Any = None  # casefolded text, float or bool
+    # Decisions by the selected values (their types and values): a tenant's events repeat a few severities,
+    # types and flags, so most rules are decided once per distinct value rather than once per event.
+    decided: dict[Any, RuleResult] = field(default_factory=dict)
 
 
 _MISSING = object()
+_DECIDED_LIMIT = 256  # per rule: bounded, so hostile events with endless distinct values cost no memory
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _values_key(values: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+    """A hashable key of selected values when they are all scalars (with their types: True == 1), else None."""
+    if values is None:
+        return ()
+    key = []
+    for v in values:
+        t = type(v)
+        if t not in _SCALARS:
+            return None
+        key.append((t, v))
+    return tuple(key)
 
 
 _INTERNED: dict[tuple[Any, ...], _Rule] = {}
@@ -603,19 +643,33 @@ def _run_rule(
 
 def _decide_rule(r: _Rule, body: Any, memo: dict[Any, Any] | None, uncertain: frozenset[str]) -> RuleResult:
     path, op_raw, type_raw, expected = r.shown
-    result = RuleResult(path, op_raw, type_raw, expected, None, r.static, r.static_reason)
     if r.jpath is None:
-        return result
+        return RuleResult(path, op_raw, type_raw, expected, None, r.static, r.static_reason)
     head = r.jpath.steps[0]
     if uncertain and head.kind == "name" and any(k in uncertain for k in head.keys):
-        result.reason = (
-            f"the event was read from its ARM body, which does not tell the trigger's {head.keys[0]}"
-        )
-        return result
+        why = f"the event was read from its ARM body, which does not tell the trigger's {head.keys[0]}"
+        return RuleResult(path, op_raw, type_raw, expected, None, r.static, why)
     sel = _select(r, body, memo)
     if isinstance(sel, str):
-        result.reason = sel
-        return result
+        return RuleResult(path, op_raw, type_raw, expected, None, r.static, sel)
+    strict, loose = _values_key(sel.values), _values_key(sel.loose)
+    cache_key = (strict, loose) if strict is not None and loose is not None else None
+    if cache_key is not None:
+        hit = r.decided.get(cache_key)
+        if hit is not None:
+            return hit  # decided for an earlier event with the same values: shared, read-only
+    result = RuleResult(path, op_raw, type_raw, expected, None, r.static, r.static_reason)
+    _decide_selection(r, sel, result)
+    if cache_key is not None:
+        if len(r.decided) >= _DECIDED_LIMIT:
+            r.decided.clear()
+        r.decided[cache_key] = result
+    return result
+
+
+def _decide_selection(r: _Rule, sel: Selection, result: RuleResult) -> None:
+    """Fill ``result`` (actual, matched, reason) from what the rule's path selected."""
+    path = result.path
     first = _reading(r, sel.values)
     can_true, can_false, note = first.can_true, first.can_false, first.note
     result.actual = first.actual
@@ -637,7 +691,6 @@ def _decide_rule(r: _Rule, body: Any, memo: dict[Any, Any] | None, uncertain: fr
         result.matched, result.reason = False, why_false
     else:
         result.matched, result.reason = None, note or f"{path}: the readings of the rule disagree"
-    return result
 
 
 def evaluate_rule(rule: AutomationRule, body: dict[str, Any]) -> RuleResult:
@@ -702,6 +755,10 @@ class _Compiled:
     scope_shown: tuple[str | None, ...]
     scope_token: int  # equal scopes, equal token: the per-event memo key
     scope_parts: tuple[tuple[str, tuple[str, ...]], ...]
+    scope_keys: tuple[
+        str, ...
+    ]  # scopes without a {placeholder}, as "subscriptions/<id>[/resourcegroups/<rg>]"
+    scope_wild: bool  # some scope has a {placeholder} segment: decided the slow way, with its assumption
     scope_notes: list[str]
     sources: dict[str, list[_Source]]
     source_notes: list[str]
@@ -788,6 +845,8 @@ def _compile_automation(a: Automation) -> _Compiled:
         scope_shown=tuple(scopes),
         scope_token=_token(("scope", tuple(parts), tuple(scopes))),
         scope_parts=tuple(parts),
+        scope_keys=tuple("/".join(x) for _, x in parts if not any(_placeholder(seg) for seg in x)),
+        scope_wild=any(_placeholder(seg) for _, x in parts for seg in x),
         scope_notes=notes,
         sources=sources,
         source_notes=source_notes,
@@ -900,7 +959,10 @@ class _Prepared:
     kind_key: str
     parts: tuple[str, ...] | None
     memo: dict[Any, Any]  # per event: selections by path text, decided rules by id
-    scopes: dict[int, Any]  # per event: scope verdicts by scope token
+    scopes: dict[int, Any]  # per event: verdicts of scopes with a placeholder, by scope token
+    prefixes: frozenset[
+        str
+    ]  # "/"-joined leading segments of the event's resource: what a plain scope must be
     sets: dict[int, Any]  # per event: rule-set verdicts by rule-set token
     not_covered: str  # the reasons that depend on the event only, written once
     no_source: str
@@ -914,28 +976,47 @@ def _prepare(event: Event) -> _Prepared:
         else f"no scope covers {event.resource}"
     )
     no_source = f"no event source '{event.kind}'"
-    return _Prepared(event, event.kind.strip().lower(), parts, {}, {}, {}, not_covered, no_source)
+    prefixes = frozenset("/".join(parts[:k]) for k in range(1, len(parts) + 1)) if parts else frozenset()
+    return _Prepared(
+        event=event,
+        kind_key=event.kind.strip().lower(),
+        parts=parts,
+        memo={},
+        scopes={},
+        prefixes=prefixes,
+        sets={},
+        not_covered=not_covered,
+        no_source=no_source,
+    )
 
 
-def _scope_verdict(c: _Compiled, p: _Prepared) -> tuple[bool, list[str], dict[str, Any]]:
-    """(covered, assumption notes, the result's ``scope`` object) of an automation's scopes for the event,
-    decided once per event for every automation with the same scopes (the object is shared: read-only)."""
-    key = c.scope_token
-    hit = p.scopes.get(key)
+def _scope_verdict(c: _Compiled, p: _Prepared) -> tuple[bool, list[str]]:
+    """(covered, assumption notes) of an automation's scopes for the event. A plain scope covers the event
+    when it is one of the event resource's leading segment runs (a set lookup: most pairs of a tenant-sized
+    run end here); scopes with a ``{placeholder}`` are decided segment by segment, once per event for
+    every automation with the same scopes (the notes are shared: read-only)."""
+    prefixes = p.prefixes
+    for key in c.scope_keys:
+        if key in prefixes:
+            return True, _NO_NOTES
+    if not c.scope_wild or p.parts is None:
+        return False, _NO_NOTES
+    hit = p.scopes.get(c.scope_token)
     if hit is not None:
         return hit
     covered, notes = False, []
-    if p.parts is not None:
-        for text, parts in c.scope_parts:
-            ok, assumed = _covers(parts, p.parts)
-            if ok:
-                covered = True
-                if assumed:
-                    notes.append(_assumed_note(text))
-    shown = {"scopes": list(c.scope_shown), "covered": covered, "event_resource": p.event.resource}
-    verdict = (covered, notes, shown)
-    p.scopes[key] = verdict
+    for text, parts in c.scope_parts:
+        ok, assumed = _covers(parts, p.parts)
+        if ok:
+            covered = True
+            if assumed:
+                notes.append(_assumed_note(text))
+    verdict = (covered, notes)
+    p.scopes[c.scope_token] = verdict
     return verdict
+
+
+_NO_NOTES: list[str] = []  # shared, never appended to
 
 
 def _rule_set_verdict(
@@ -946,22 +1027,25 @@ def _rule_set_verdict(
     hit = p.sets.get(token)
     if hit is not None:
         return hit
-    results = [_run_rule(r, p.event.body, p.memo, p.event.uncertain) for r in rules]
-    verdicts = [r.matched for r in results]
-    verdict: bool | None
-    if False in verdicts:
-        verdict = False
-    elif None in verdicts or unresolved or not rules:
-        verdict = None
-    else:
-        verdict = True
+    memo, body, uncertain = p.memo, p.event.body, p.event.uncertain
+    results: list[RuleResult] = []
+    verdict: bool | None = None if unresolved or not rules else True
+    for r in rules:
+        done = memo.get(id(r))
+        if done is None:
+            done = memo[id(r)] = _decide_rule(r, body, memo, uncertain)
+        results.append(done)
+        if done.matched is False:
+            verdict = False
+        elif done.matched is None and verdict is True:
+            verdict = None
     p.sets[token] = (results, verdict)
     return results, verdict
 
 
 def _evaluate(c: _Compiled, p: _Prepared, links: Links) -> AutomationResult:
-    verdict_of_scope = p.scopes.get(c.scope_token) or _scope_verdict(c, p)
-    covered, scope_notes, scope = verdict_of_scope
+    covered, scope_notes = _scope_verdict(c, p)
+    resource = p.event.resource
     reason = c.not_enabled or ("" if covered else p.not_covered)
     assumptions = [*c.scope_notes, *scope_notes, *c.source_notes] if scope_notes else c.notes.copy()
     sources = c.sources.get(p.kind_key)
@@ -969,7 +1053,19 @@ def _evaluate(c: _Compiled, p: _Prepared, links: Links) -> AutomationResult:
         reason = p.no_source
     if not covered:  # the fast path of most pairs on a tenant: nothing else to decide
         return AutomationResult(
-            c.name, c.resource, c.path, c.line, False, False, reason, scope, [], [], assumptions
+            c.name,
+            c.resource,
+            c.path,
+            c.line,
+            False,
+            False,
+            reason,
+            c.scope_shown,
+            covered,
+            resource,
+            [],
+            [],
+            assumptions,
         )
     rule_sets: list[list[RuleResult]] = []
     matched: list[bool | None] = []
@@ -990,20 +1086,57 @@ def _evaluate(c: _Compiled, p: _Prepared, links: Links) -> AutomationResult:
                 matched.append(verdict)
                 matched_any = matched_any or verdict is True
         if not matched_any and not reason:
-            reason = (
-                _first_reason(rule_sets, matched)
-                if rule_sets
-                else "assumption: the source's rule sets are not known statically"
-            )
+            if not rule_sets:
+                reason = "assumption: the source's rule sets are not known statically"
+            else:  # the rule sets decided: the reason is written from them when read
+                return AutomationResult(
+                    c.name,
+                    c.resource,
+                    c.path,
+                    c.line,
+                    False,
+                    False,
+                    None,
+                    c.scope_shown,
+                    covered,
+                    resource,
+                    rule_sets,
+                    matched,
+                    assumptions,
+                )
     if reason:
         return AutomationResult(
-            c.name, c.resource, c.path, c.line, False, False, reason, scope, rule_sets, matched, assumptions
+            c.name,
+            c.resource,
+            c.path,
+            c.line,
+            False,
+            False,
+            reason,
+            c.scope_shown,
+            covered,
+            resource,
+            rule_sets,
+            matched,
+            assumptions,
         )
     delivers, why, assumed = _cached_delivers(c, links, p.event.kind)
     if assumed is not None:
         assumptions.append(assumed)
     return AutomationResult(
-        c.name, c.resource, c.path, c.line, True, delivers, why, scope, rule_sets, matched, assumptions
+        c.name,
+        c.resource,
+        c.path,
+        c.line,
+        True,
+        delivers,
+        why,
+        c.scope_shown,
+        covered,
+        resource,
+        rule_sets,
+        matched,
+        assumptions,
     )
 
 
@@ -1032,24 +1165,81 @@ def evaluate(automation: Automation, event: Event, links: Links) -> AutomationRe
     return _evaluate(_compiled(automation), _prepared(event), links)
 
 
+def _evaluate_all(compiled: list[_Compiled], p: _Prepared, links: Links) -> list[AutomationResult]:
+    """One event against every automation. The pairs whose plain scopes miss the event's resource (most of
+    them on a tenant) are answered inline, exactly as :func:`_evaluate`'s first return would answer them:
+    a million of those is the difference between one second and three."""
+    prefixes, resource, not_covered = p.prefixes, p.event.resource, p.not_covered
+    row: list[AutomationResult] = []
+    append = row.append
+    for c in compiled:
+        if not c.scope_wild:
+            for key in c.scope_keys:
+                if key in prefixes:
+                    break
+            else:
+                append(
+                    AutomationResult(
+                        c.name,
+                        c.resource,
+                        c.path,
+                        c.line,
+                        False,
+                        False,
+                        c.not_enabled or not_covered,
+                        c.scope_shown,
+                        False,
+                        resource,
+                        [],
+                        [],
+                        c.notes.copy(),
+                    )
+                )
+                continue
+        append(_evaluate(c, p, links))
+    return row
+
+
+def evaluate_event(automations: Sequence[Automation], event: Event, links: Links) -> list[AutomationResult]:
+    """One event against every automation: ``[evaluate(a, event, links) for a in automations]``, with the
+    per-event work shared (what ``auditor coverage`` runs per observed event)."""
+    if _LAST_LIST and _LAST_LIST[0][0] is automations:
+        compiled = _LAST_LIST[0][1]
+    else:
+        compiled = [_compiled(a) for a in automations]
+        _LAST_LIST[:] = [(automations, compiled)]
+    return _evaluate_all(compiled, _prepared(event), links)
+
+
+# The automations of the last evaluate_event call, compiled (strong reference: the identity cannot be reused
+# while it is kept; inventory lists are not changed once built).
+_LAST_LIST: list[tuple[Sequence[Automation], list[_Compiled]]] = []
+
+
 def simulate(
     automations: list[Automation], links: Links, events: list[Event]
 ) -> list[list[AutomationResult]]:
     """Per event, the result of every automation (pure: no I/O)."""
     compiled = [_compiled(a) for a in automations]
     out: list[list[AutomationResult]] = []
-    # Results are trees (no reference cycles), so the cyclic collector has nothing to find in them; left on,
-    # it rescans the growing result list on every few hundred allocations and doubles the run time.
+    with without_cyclic_gc():
+        for event in events:
+            prepared = _prepare(event)
+            out.append(_evaluate_all(compiled, prepared, links))
+    return out
+
+
+@contextlib.contextmanager
+def without_cyclic_gc() -> Iterator[None]:
+    """Results are trees (no reference cycles), so the cyclic collector has nothing to find in them; left
+    on, it rescans the growing result list every few hundred allocations and doubles the run time."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for event in events:
-            prepared = _prepare(event)
-            out.append([_evaluate(c, prepared, links) for c in compiled])
+        yield
     finally:
         if was_enabled:
             gc.enable()
-    return out
 
 
 # ---------------------------------------------------------------- rendering
@@ -1057,51 +1247,71 @@ def simulate(
 
 def to_json(events: list[Event], results: list[list[AutomationResult]]) -> dict[str, Any]:
     """The version-1 JSON document (see README, "Simulate an event")."""
-    out = []
-    for event, per in zip(events, results, strict=True):
-        autos = []
-        for r in per:
-            autos.append(
-                {
-                    "name": r.name,
-                    "resource": r.resource,
-                    "path": r.path,
-                    "line": r.line,
-                    "fires": r.fires,
-                    "delivers": r.delivers,
-                    "reason": r.reason,
-                    "scope": r.scope,
-                    "assumptions": r.assumptions,
-                    "rule_sets": [
-                        {
-                            "matched": m,
-                            "rules": [
-                                {
-                                    "path": x.path,
-                                    "operator": x.operator,
-                                    "type": x.type,
-                                    "expected": x.expected,
-                                    "actual": x.actual,
-                                    "matched": x.matched,
-                                    "reason": x.reason,
-                                }
-                                for x in rules
-                            ],
-                        }
-                        for rules, m in zip(r.rule_sets, r.rule_set_matched, strict=True)
-                    ],
-                }
-            )
-        out.append(
+    return {"version": 1, "events": [event_json(e, per) for e, per in zip(events, results, strict=True)]}
+
+
+def write_json(
+    events: list[Event],
+    results: list[list[AutomationResult]],
+    out: IO[str],
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """:func:`to_json`'s document written event by event (``extra``: more top-level members), so the
+    memory of a large run is one event's JSON, not the whole document's (events × automations)."""
+    out.write('{\n  "version": 1,\n  "events": [')
+    for i, (event, per) in enumerate(zip(events, results, strict=True)):
+        text = json.dumps(event_json(event, per), indent=2, default=str).replace("\n", "\n    ")
+        out.write(("," if i else "") + "\n    " + text)
+    out.write("\n  ]" if events else "]")
+    for key, value in (extra or {}).items():
+        out.write(
+            f",\n  {json.dumps(key)}: " + json.dumps(value, indent=2, default=str).replace("\n", "\n  ")
+        )
+    out.write("\n}\n")
+
+
+def event_json(event: Event, per: list[AutomationResult]) -> dict[str, Any]:
+    """One event's member of the ``events`` array."""
+    autos = []
+    for r in per:
+        autos.append(
             {
-                "event": event.label,
-                "kind": event.kind,
-                "resource": event.resource,
-                "shape": event.shape,
-                "automations": autos,
+                "name": r.name,
+                "resource": r.resource,
+                "path": r.path,
+                "line": r.line,
+                "fires": r.fires,
+                "delivers": r.delivers,
+                "reason": r.reason,
+                "scope": r.scope,
+                "assumptions": r.assumptions,
+                "rule_sets": [
+                    {
+                        "matched": m,
+                        "rules": [
+                            {
+                                "path": x.path,
+                                "operator": x.operator,
+                                "type": x.type,
+                                "expected": x.expected,
+                                "actual": x.actual,
+                                "matched": x.matched,
+                                "reason": x.reason,
+                            }
+                            for x in rules
+                        ],
+                    }
+                    for rules, m in zip(r.rule_sets, r.rule_set_matched, strict=True)
+                ],
             }
         )
-    return {"version": 1, "events": out}
+    return {
+        "event": event.label,
+        "kind": event.kind,
+        "resource": event.resource,
+        "shape": event.shape,
+        "automations": autos,
+    }
 
 
 def to_text(events: list[Event], results: list[list[AutomationResult]]) -> str:

@@ -213,11 +213,10 @@ def offline_options(args: argparse.Namespace, rules: tuple[str, ...] = COVERAGE_
 
 def simulate_command(args: argparse.Namespace) -> int:
     """``auditor simulate``."""
-    import json
 
     from auditor.link import Links
     from auditor.scanning import UsageError, file_source
-    from auditor.simulate import EventError, delivered_every_event, read_events, simulate, to_json, to_text
+    from auditor.simulate import EventError, delivered_every_event, read_events, simulate, to_text, write_json
 
     try:
         options = offline_options(args)
@@ -238,12 +237,12 @@ def simulate_command(args: argparse.Namespace) -> int:
     results = simulate(list(inventory.automations), Links(inventory), events)
     partial = options.live is not None and options.live.allow_partial
     if args.format == "json":
-        doc = to_json(events, results)
+        extra: dict[str, Any] = {}
         if live is not None:
             from auditor.live_simulate import coverage_json
 
-            doc.update(coverage_json(live, partial))
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+            extra = coverage_json(live, partial)
+        write_json(events, results, sys.stdout, extra)
     else:
         from auditor.neutral import terminal
 

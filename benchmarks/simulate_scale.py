@@ -16,9 +16,10 @@ random severities, alert types and resources in the same subscriptions. Then it 
 * the time of the evaluation itself (``simulate(automations, links, events)``: events × automations
   decisions), median of ``--runs``, with the time per decision and the outcome mix; the target is
   < 2 s for 10,000 events × 100 automations;
+* a cold ``auditor coverage DIR --events FILE --format json`` on all the events, and
 * a cold ``auditor simulate DIR --event FILE --format json`` process end to end (wall time and peak RSS)
-  on the first ``--cold-events`` events (default 1,000: the JSON explains every automation for every
-  event, so its size is events × automations).
+  on the first ``--cold-events`` events (default all 10,000: the JSON explains every automation for every
+  event, so its size is events × automations; it is written event by event).
 
 It reports; it is not a test. Exit 0, or 2 when the cold run fails.
 """
@@ -196,8 +197,9 @@ def _write_estate(root: Path, rng: random.Random, automations: int, events: int)
     return estate, events_file
 
 
-def _cold_run(estate: Path, events_file: Path) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MB, exit code) of one cold ``auditor simulate`` process."""
+def _cold_run(command: str, estate: Path, events_file: Path) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MB, exit code) of one cold ``auditor simulate`` / ``coverage`` process."""
+    flag = "--event" if command == "simulate" else "--events"
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(
@@ -205,9 +207,9 @@ def _cold_run(estate: Path, events_file: Path) -> tuple[float, float, int]:
                 sys.executable,
                 "-m",
                 "auditor",
-                "simulate",
+                command,
                 str(estate),
-                "--event",
+                flag,
                 str(events_file),
                 "--format",
                 "json",
@@ -231,12 +233,26 @@ def main() -> int:
     ap.add_argument("--automations", type=int, default=100)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--runs", type=int, default=3, help="evaluation runs (median reported)")
-    ap.add_argument("--cold-events", type=int, default=1_000, help="events of the cold CLI run")
+    ap.add_argument("--cold-events", type=int, default=10_000, help="events of the cold CLI run")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         estate, events_file = _write_estate(Path(tmp), rng, args.automations, args.events)
+        # First, while this process is small: a forked child's ru_maxrss counts the parent's pages until exec.
+        cold_file = Path(tmp) / "cold-alerts.json"
+        cold_file.write_text(json.dumps(json.loads(events_file.read_text())[: args.cold_events]))
+        wall, rss, code = _cold_run("simulate", estate, cold_file)
+        print(
+            f"cold `auditor simulate … --format json` on {min(args.cold_events, args.events):,} events: "
+            f"{wall:.2f} s wall, peak RSS {rss:.0f} MB, exit {code}"
+        )
+        c_wall, c_rss, c_code = _cold_run("coverage", estate, events_file)
+        print(
+            f"cold `auditor coverage … --format json` on {args.events:,} events: "
+            f"{c_wall:.2f} s wall, peak RSS {c_rss:.0f} MB, exit {c_code}"
+        )
+        code = code if c_code in (0, 1) else c_code
         t0 = time.perf_counter()
         inventory = FileScan({}).scan([estate])
         t1 = time.perf_counter()
@@ -247,10 +263,11 @@ def main() -> int:
         print(
             f"events: {len(events)} alerts read in {t2 - t1:.2f} s ({events_file.stat().st_size / 1e6:.1f} MB)"
         )
-        timings = []
+        timings: list[float] = []
         results: list[Any] = []
         for _ in range(args.runs):
             links = Links(inventory)  # fresh links (and caches) per run
+            results = []  # the previous run's million results are freed here, not inside the timing
             start = time.perf_counter()
             results = simulate(automations, links, events)
             timings.append(time.perf_counter() - start)
@@ -265,17 +282,11 @@ def main() -> int:
         verdict = "PASS" if (args.events, args.automations) != (10_000, 100) or median < 2 else "MISS"
         print(
             f"evaluation: {len(events)} events × {len(automations)} automations = {decisions:,} decisions: "
-            f"median {median:.2f} s of {args.runs} (min {min(timings):.2f} s), "
+            f"median {median:.2f} s of {args.runs} (min {min(timings):.2f} s; the first, with cold compile "
+            f"and decision caches, {timings[0]:.2f} s), "
             f"{median / decisions * 1e6:.2f} µs per decision — target < 2 s: {verdict}"
         )
         print(f"outcomes: {dict(mix)}; events delivered by at least one automation: {delivered:,}")
-        cold_file = Path(tmp) / "cold-alerts.json"
-        cold_file.write_text(json.dumps(json.loads(events_file.read_text())[: args.cold_events]))
-        wall, rss, code = _cold_run(estate, cold_file)
-        print(
-            f"cold `auditor simulate … --format json` on {min(args.cold_events, args.events):,} events: "
-            f"{wall:.2f} s wall, peak RSS {rss:.0f} MB, exit {code}"
-        )
         return 0 if code in (0, 1) else 2
 
 

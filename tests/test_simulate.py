@@ -912,3 +912,22 @@ def test_equal_but_differently_typed_expected_values_stay_apart() -> None:
     (per,) = simulate([as_bool_value, as_int_value], Links(Inventory()), [event])
     assert [r.rule_set_matched for r in per] == [[False], [True]]
     assert [r.rule_sets[0][0].expected for r in per] == [True, 1]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_streamed_json_is_the_document(count: int) -> None:
+    """``write_json`` (what the CLI prints, event by event) parses to exactly :func:`to_json`'s document."""
+    import io
+
+    from auditor.simulate import simulate, to_json, write_json
+    from auditor.sources.dispatch import FileScan
+
+    inventory = FileScan({}).scan([EXAMPLES / "clean", EXAMPLES / "broken"])
+    events = (read_events(EXAMPLES / "events" / "high-alert.json") * 3)[:count]
+    results = simulate(list(inventory.automations), Links(inventory), events)
+    out = io.StringIO()
+    write_json(events, results, out, {"live": {"complete": True, "gaps": ["a\nb"]}})
+    assert json.loads(out.getvalue()) == {
+        **to_json(events, results),
+        "live": {"complete": True, "gaps": ["a\nb"]},
+    }
