@@ -454,7 +454,7 @@ def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
         )
     access = options.access
     if live is not None:
-        inventory = inventory.model_copy(update={"coverage": live.coverage})
+        inventory = replace(inventory, coverage=live.coverage)
         if access is None:
             access = live.access_snapshot()
     settings = RunSettings(

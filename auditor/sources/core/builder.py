@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +101,8 @@ class InventoryBuilder:
                 for i in range(start, len(elements)):
                     element = elements[i]
                     if element.origin.unit is None:
-                        origin = element.origin.model_copy(update={"unit": name})
-                        elements[i] = element.model_copy(update={"origin": origin})
+                        origin = replace(element.origin, unit=name)
+                        elements[i] = replace(element, origin=origin)
 
     # ------------------------------------------------------------ records
 
@@ -217,7 +217,7 @@ class InventoryBuilder:
             m.InlineSuppression(
                 rules=tuple(str(r).strip().upper() for r in rules if isinstance(r, str)),
                 reason=reason if isinstance(reason, str) and reason.strip() else None,
-                origin=block.origin().model_copy(update={"json_path": cur.path}),
+                origin=replace(block.origin(), json_path=cur.path),
             )
         )
 
@@ -312,7 +312,7 @@ class InventoryBuilder:
         if a.assigned is not None and not (a.assigned.builtin and id(a) in self._assigned):
             return a
         assigned = self._assigned.get(id(a)) or policy.assigned_builtin(a)
-        return a if assigned is None else a.model_copy(update={"assigned": assigned})
+        return a if assigned is None else replace(a, assigned=assigned)
 
     @staticmethod
     def _policy_aliases(p: PendingPolicy) -> set[str]:
