@@ -60,11 +60,6 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 SEVERITY_NAMES = ("info", "low", "medium", "high", "critical")
 MAX_CONFIG_BYTES = 4 * 1024 * 1024  # far above any real pyproject.toml
 
@@ -433,6 +428,12 @@ def _read_text(path: Path, within: Path | None) -> str:
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
+    # Imported here: a scan without configuration (most pre-commit runs in a folder without one) must not
+    # pay the ~7 ms tomllib costs (issue 14).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

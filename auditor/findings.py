@@ -10,7 +10,6 @@ part so it survives lines moving.
 from __future__ import annotations
 
 import enum
-import hashlib
 import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -113,6 +112,8 @@ class Finding:
         parts = [self.rule.id, (loc.file or "").replace("\\", "/"), loc.resource or "", loc.json_path]
         if self.key:
             parts.append(self.key)
+        import hashlib  # here, not at the top: a clean scan has no finding to fingerprint (issue 14)
+
         return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def with_severity(self, severity: Severity) -> Finding:
