@@ -52,11 +52,13 @@ MaybeBool = bool | Unknown
 
 # The annotations (strings: ``from __future__ import annotations``) of the fields _str_or_unknown guards.
 _TEXT_ANNOTATIONS = frozenset({"Text", "MaybeStr", "MaybeStr | None"})
-_TEXT_FIELDS: dict[type, tuple[str, ...]] = {}
+# Per class: (every field name, the Text / MaybeStr ones), found on first use.
+_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 class _Model:
-    """Base of the inventory types: each is ``@dataclass(frozen=True, slots=True, kw_only=True)``.
+    """Base of the inventory types: each is ``@dataclass(frozen=True, slots=True, kw_only=True, eq=False,
+    repr=False)``.
 
     Plain dataclasses rather than pydantic models, because a one-file scan must start in a few Python
     start-ups and importing pydantic alone costs more than that (issue 14, benchmarks/startup.py). What
@@ -64,27 +66,51 @@ class _Model:
     refuses one), keyword arguments only, and the guard on text fields (:func:`_str_or_unknown`, run by
     ``__post_init__`` on every ``Text`` / ``MaybeStr`` field). A copy with changes is
     ``dataclasses.replace(element, field=value)``.
+
+    Equality, hashing and ``repr`` are this class's, the same as the ones dataclasses would generate
+    (field values in order, same class only; ``Name(field=value, ...)``): generating them for each of the
+    ~30 types costs ~4 ms of start-up, one compiled function per method per class.
     """
 
     __slots__ = ()
 
     def __post_init__(self) -> None:
-        for name in _text_fields(type(self)):
+        for name in _fields_of(type(self))[1]:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str | Unknown):
                 object.__setattr__(self, name, _str_or_unknown(value))
 
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _fields_of(type(self))[0])
 
-def _text_fields(cls: type) -> tuple[str, ...]:
-    """The names of ``cls``'s ``Text`` / ``MaybeStr`` fields, found once per class."""
-    names = _TEXT_FIELDS.get(cls)
-    if names is None:
-        names = tuple(f.name for f in fields(cls) if f.type in _TEXT_ANNOTATIONS)
-        _TEXT_FIELDS[cls] = names
-    return names
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        names = _fields_of(type(self))[0]
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"{type(self).__qualname__}({shown})"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+def _fields_of(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``cls``'s field names and its ``Text`` / ``MaybeStr`` field names, found once per class."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        every = fields(cls)
+        found = (
+            tuple(f.name for f in every),
+            tuple(f.name for f in every if f.type in _TEXT_ANNOTATIONS),
+        )
+        _FIELDS[cls] = found
+    return found
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class Origin(_Model):
     """Where an element was declared. Lines and columns are 1-based; 0 = unknown."""
 
@@ -104,7 +130,7 @@ class Origin(_Model):
 # ---------------------------------------------------------------- automations
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class AutomationRule(_Model):
     """One triggering rule (``propertyJPath`` / ``propertyType`` / ``expectedValue`` / ``operator``)."""
 
@@ -115,7 +141,7 @@ class AutomationRule(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class RuleSet(_Model):
     """Rules that must all match (AND); rule sets of a source are OR-ed."""
 
@@ -124,7 +150,7 @@ class RuleSet(_Model):
     unresolved: Unknown | None = None  # the rule set (or its rules array) itself was unknown
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class AutomationSource(_Model):
     """An event source (``Alerts``, ``Assessments``, …) with its rule sets."""
 
@@ -134,7 +160,7 @@ class AutomationSource(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class AutomationScope(_Model):
     """A ``scopePath`` the automation listens on."""
 
@@ -142,7 +168,7 @@ class AutomationScope(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class TemplateParameter(_Model):
     """A parameter a deployment template declares: ARM ``parameters``, Bicep ``param``, Terraform ``variable``.
 
@@ -172,7 +198,7 @@ SecretKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class SecretInput(_Model):
     """A value that is a credential by where it is written (SEC503-SEC505 read these).
 
@@ -193,7 +219,7 @@ class SecretInput(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class AutomationAction(_Model):
     """An action; for ``LogicApp`` the target id and the callback the ``uri`` comes from."""
 
@@ -206,7 +232,7 @@ class AutomationAction(_Model):
     connection_string: SecretInput | None = None  # EventHub actions: ``connectionString``
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class Automation(_Model):
     """A ``Microsoft.Security/automations`` resource."""
 
@@ -230,7 +256,7 @@ class Automation(_Model):
 # ---------------------------------------------------------------- logic apps
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class ConnectionRef(_Model):
     """How a trigger or action names its connection: ``@parameters('$connections')['key']['connectionId']``."""
 
@@ -238,7 +264,7 @@ class ConnectionRef(_Model):
     raw: JsonValue = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class Trigger(_Model):
     """A workflow trigger."""
 
@@ -252,7 +278,7 @@ class Trigger(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class WorkflowAction(_Model):
     """A workflow action that uses a connection (nested scopes are flattened)."""
 
@@ -263,7 +289,7 @@ class WorkflowAction(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class ConnectionBinding(_Model):
     """An entry of the workflow's ``parameters.$connections.value``."""
 
@@ -274,7 +300,7 @@ class ConnectionBinding(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class DefinitionParameter(_Model):
     """A workflow-definition parameter (``definition.parameters``)."""
 
@@ -285,7 +311,7 @@ class DefinitionParameter(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class Identity(_Model):
     """A managed identity block."""
 
@@ -295,7 +321,7 @@ class Identity(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class LogicApp(_Model):
     """A ``Microsoft.Logic/workflows`` resource."""
 
@@ -327,7 +353,7 @@ class LogicApp(_Model):
 # ---------------------------------------------------------------- connections
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class Connection(_Model):
     """A ``Microsoft.Web/connections`` resource (an API connection)."""
 
@@ -350,7 +376,7 @@ class Connection(_Model):
 # ---------------------------------------------------------------- access
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class RoleAssignment(_Model):
     """A role assignment as declared in a template or snapshot.
 
@@ -370,7 +396,7 @@ class RoleAssignment(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class RolePermission(_Model):
     """One permission block of a role definition, as the source read it (patterns as written)."""
 
@@ -382,7 +408,7 @@ class RolePermission(_Model):
     condition_version: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class RoleDefinition(_Model):
     """A (custom) role definition found in a template.
 
@@ -400,7 +426,7 @@ class RoleDefinition(_Model):
 # ---------------------------------------------------------------- policy
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class PolicyDefinition(_Model):
     """A policy definition; DINE details are kept for the POL checks."""
 
@@ -417,7 +443,7 @@ class PolicyDefinition(_Model):
     effect_origin: Origin | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class AssignedPolicy(_Model):
     """The definition a policy assignment assigns, evaluated with the assignment's parameter values.
 
@@ -446,7 +472,7 @@ class AssignedPolicy(_Model):
     definition_origin: Origin | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class PolicyAssignment(_Model):
     """A policy assignment; ``scope`` is where it is assigned (property, else the deployment's scope).
 
@@ -506,7 +532,7 @@ ProblemCode = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class Problem(_Model):
     """Something a source could not do (read, decode, parse, evaluate)."""
 
@@ -515,7 +541,7 @@ class Problem(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class FileRecord(_Model):
     """One discovered file and what became of it."""
 
@@ -524,7 +550,7 @@ class FileRecord(_Model):
     detail: str | None = None  # e.g. why it was skipped
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class InlineSuppression(_Model):
     """``"metadata": {"auditor": {"ignore": [...], "reason": "..."}}`` on a resource."""
 
@@ -533,7 +559,7 @@ class InlineSuppression(_Model):
     origin: Origin  # the resource; findings at or below its JSON path are covered
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class AssessmentMetadata(_Model):
     """A Defender for Cloud recommendation's metadata (``Microsoft.Security/assessmentMetadata``).
 
@@ -551,7 +577,7 @@ class AssessmentMetadata(_Model):
 CoverageStatus = Literal["ok", "forbidden", "failed", "throttled-out", "timed-out"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class CoverageRecord(_Model):
     """What a live scan could read: one subscription (None = tenant level) × one resource type."""
 
@@ -563,7 +589,7 @@ class CoverageRecord(_Model):
     items: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class Inventory(_Model):
     """Everything the sources found, with the links between resources."""
 
