@@ -10,11 +10,11 @@ never pay for it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from auditor.data import read_text
+from auditor.records import record
 
 DEFENDER_CONNECTORS = ("ascalert", "ascassessment", "ascregulatorycomplianceassessment")
 
@@ -23,7 +23,7 @@ def _load(name: str) -> Any:
     return json.loads(read_text(name))
 
 
-@dataclass(frozen=True)
+@record()
 class DeprecatedItem:
     """A deprecated alert type or recommendation."""
 

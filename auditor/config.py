@@ -56,9 +56,11 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, field, replace
 from pathlib import Path
 from typing import Any
+
+from auditor.records import record
 
 SEVERITY_NAMES = ("info", "low", "medium", "high", "critical")
 MAX_CONFIG_BYTES = 4 * 1024 * 1024  # far above any real pyproject.toml
@@ -75,7 +77,7 @@ class ConfigError(Exception):
     """A configuration file that cannot be used; the message names file and line."""
 
 
-@dataclass(frozen=True)
+@record()
 class _Error:
     """One validation error: where (keys and indices from the table down), its kind and its message."""
 
@@ -92,7 +94,7 @@ class _Invalid(Exception):
         self.errors = errors
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class SuppressionConfig:
     """One suppression declared in configuration (SARIF kind ``external``)."""
 
@@ -103,7 +105,7 @@ class SuppressionConfig:
     expires: dt.date | None = None
 
 
-@dataclass(frozen=True)
+@record()
 class PrincipalsConfig:
     """``[tool.auditor.principals]``: object ids of who deploys, edits and runs the workflows."""
 
@@ -112,7 +114,7 @@ class PrincipalsConfig:
     responders: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@record()
 class Settings:
     """The effective configuration (``Settings()``: none)."""
 

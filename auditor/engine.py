@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from auditor.budget import reraise_bugs
 from auditor.catalog import Catalog, default_catalog
@@ -23,12 +23,13 @@ from auditor.findings import Finding, Phase, Rule, Severity
 from auditor.link import Links
 from auditor.listing import limit_per_place
 from auditor.model import CoverageRecord, FileRecord, Inventory
+from auditor.records import record
 from auditor.registry import LoadedCheck
 from auditor.selection import matches_any
 from auditor.suppressions import BaselineEntry, ConfiguredSuppression, apply
 
 
-@dataclass(frozen=True)
+@record()
 class Policy:
     """What configuration does to findings: the one place it touches them."""
 
@@ -38,7 +39,7 @@ class Policy:
     baseline: tuple[BaselineEntry, ...] = ()
 
 
-@dataclass(frozen=True)
+@record()
 class CheckError:
     """A check that raised: reported, never silently dropped."""
 
@@ -47,7 +48,7 @@ class CheckError:
     detail: str
 
 
-@dataclass(frozen=True)
+@record()
 class FileSummary:
     """How many files were scanned, skipped (not ours) and failed (unreadable or invalid)."""
 
@@ -62,7 +63,7 @@ class FileSummary:
         return cls(scanned=len(files) - failed - skipped, skipped=skipped, failed=failed)
 
 
-@dataclass(frozen=True)
+@record()
 class ScanResult:
     """Everything a renderer may read."""
 

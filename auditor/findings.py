@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING
+
+from auditor.records import record
 
 if TYPE_CHECKING:
     from auditor.model import Origin
@@ -46,7 +48,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Location:
     """Where a finding points. ``file`` is None for live resources without a file."""
 
@@ -70,7 +72,7 @@ class Location:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Suppression:
     """Why a finding is not counted: SARIF's ``suppressions`` kinds.
 
@@ -83,7 +85,7 @@ class Suppression:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Finding:
     """One problem, as the engine and every renderer see it."""
 
@@ -133,7 +135,7 @@ class Phase(enum.IntEnum):
     AFTER_SUPPRESSIONS = 2  # reads the suppression outcome (SUP001-SUP003: unused, expired, stale)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Rule:
     """A check's metadata. The long-form documentation is the check module's docstring."""
 

@@ -14,10 +14,11 @@ Links between resources (automation action → Logic App → trigger →
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any, Literal, TypeAlias
 
 from auditor.budget import reraise_bugs
+from auditor.records import record
 from auditor.unknown import Unknown
 
 
@@ -57,19 +58,16 @@ _FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 class _Model:
-    """Base of the inventory types: each is ``@dataclass(frozen=True, slots=True, kw_only=True, eq=False,
-    repr=False)``.
+    """Base of the inventory types: each is a :func:`~auditor.records.record` (a frozen dataclass) with
+    slots and keyword-only fields.
 
-    Plain dataclasses rather than pydantic models, because a one-file scan must start in a few Python
-    start-ups and importing pydantic alone costs more than that (issue 14, benchmarks/startup.py). What
-    pydantic enforced is kept: immutability (``frozen``), no unknown field (the generated signature
-    refuses one), keyword arguments only, and the guard on text fields (:func:`_str_or_unknown`, run by
+    Records rather than pydantic models, because a one-file scan must start in a few Python start-ups and
+    importing pydantic alone costs more than that (issue 14, benchmarks/startup.py); records rather than
+    ``@dataclass(frozen=True)``, because defining the 29 types that way costs ~15 ms of CPU, a record
+    ~5 ms. What pydantic enforced is kept: immutability, no unknown field (the signature refuses one),
+    keyword arguments only, and the guard on text fields (:func:`_str_or_unknown`, run by
     ``__post_init__`` on every ``Text`` / ``MaybeStr`` field). A copy with changes is
     ``dataclasses.replace(element, field=value)``.
-
-    Equality, hashing and ``repr`` are this class's, the same as the ones dataclasses would generate
-    (field values in order, same class only; ``Name(field=value, ...)``): generating them for each of the
-    ~30 types costs ~4 ms of start-up, one compiled function per method per class.
     """
 
     __slots__ = ()
@@ -79,22 +77,6 @@ class _Model:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str | Unknown):
                 object.__setattr__(self, name, _str_or_unknown(value))
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in _fields_of(type(self))[0])
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        names = _fields_of(type(self))[0]
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
-        return f"{type(self).__qualname__}({shown})"
 
 
 def _fields_of(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -110,7 +92,7 @@ def _fields_of(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return found
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class Origin(_Model):
     """Where an element was declared. Lines and columns are 1-based; 0 = unknown."""
 
@@ -130,7 +112,7 @@ class Origin(_Model):
 # ---------------------------------------------------------------- automations
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class AutomationRule(_Model):
     """One triggering rule (``propertyJPath`` / ``propertyType`` / ``expectedValue`` / ``operator``)."""
 
@@ -141,7 +123,7 @@ class AutomationRule(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class RuleSet(_Model):
     """Rules that must all match (AND); rule sets of a source are OR-ed."""
 
@@ -150,7 +132,7 @@ class RuleSet(_Model):
     unresolved: Unknown | None = None  # the rule set (or its rules array) itself was unknown
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class AutomationSource(_Model):
     """An event source (``Alerts``, ``Assessments``, …) with its rule sets."""
 
@@ -160,7 +142,7 @@ class AutomationSource(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class AutomationScope(_Model):
     """A ``scopePath`` the automation listens on."""
 
@@ -168,7 +150,7 @@ class AutomationScope(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class TemplateParameter(_Model):
     """A parameter a deployment template declares: ARM ``parameters``, Bicep ``param``, Terraform ``variable``.
 
@@ -198,7 +180,7 @@ SecretKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class SecretInput(_Model):
     """A value that is a credential by where it is written (SEC503-SEC505 read these).
 
@@ -219,7 +201,7 @@ class SecretInput(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class AutomationAction(_Model):
     """An action; for ``LogicApp`` the target id and the callback the ``uri`` comes from."""
 
@@ -232,7 +214,7 @@ class AutomationAction(_Model):
     connection_string: SecretInput | None = None  # EventHub actions: ``connectionString``
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class Automation(_Model):
     """A ``Microsoft.Security/automations`` resource."""
 
@@ -256,7 +238,7 @@ class Automation(_Model):
 # ---------------------------------------------------------------- logic apps
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class ConnectionRef(_Model):
     """How a trigger or action names its connection: ``@parameters('$connections')['key']['connectionId']``."""
 
@@ -264,7 +246,7 @@ class ConnectionRef(_Model):
     raw: JsonValue = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class Trigger(_Model):
     """A workflow trigger."""
 
@@ -278,7 +260,7 @@ class Trigger(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class WorkflowAction(_Model):
     """A workflow action that uses a connection (nested scopes are flattened)."""
 
@@ -289,7 +271,7 @@ class WorkflowAction(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class ConnectionBinding(_Model):
     """An entry of the workflow's ``parameters.$connections.value``."""
 
@@ -300,7 +282,7 @@ class ConnectionBinding(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class DefinitionParameter(_Model):
     """A workflow-definition parameter (``definition.parameters``)."""
 
@@ -311,7 +293,7 @@ class DefinitionParameter(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class Identity(_Model):
     """A managed identity block."""
 
@@ -321,7 +303,7 @@ class Identity(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class LogicApp(_Model):
     """A ``Microsoft.Logic/workflows`` resource."""
 
@@ -353,7 +335,7 @@ class LogicApp(_Model):
 # ---------------------------------------------------------------- connections
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class Connection(_Model):
     """A ``Microsoft.Web/connections`` resource (an API connection)."""
 
@@ -376,7 +358,7 @@ class Connection(_Model):
 # ---------------------------------------------------------------- access
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class RoleAssignment(_Model):
     """A role assignment as declared in a template or snapshot.
 
@@ -396,7 +378,7 @@ class RoleAssignment(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class RolePermission(_Model):
     """One permission block of a role definition, as the source read it (patterns as written)."""
 
@@ -408,7 +390,7 @@ class RolePermission(_Model):
     condition_version: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class RoleDefinition(_Model):
     """A (custom) role definition found in a template.
 
@@ -426,7 +408,7 @@ class RoleDefinition(_Model):
 # ---------------------------------------------------------------- policy
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class PolicyDefinition(_Model):
     """A policy definition; DINE details are kept for the POL checks."""
 
@@ -443,7 +425,7 @@ class PolicyDefinition(_Model):
     effect_origin: Origin | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class AssignedPolicy(_Model):
     """The definition a policy assignment assigns, evaluated with the assignment's parameter values.
 
@@ -472,7 +454,7 @@ class AssignedPolicy(_Model):
     definition_origin: Origin | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class PolicyAssignment(_Model):
     """A policy assignment; ``scope`` is where it is assigned (property, else the deployment's scope).
 
@@ -532,7 +514,7 @@ ProblemCode = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class Problem(_Model):
     """Something a source could not do (read, decode, parse, evaluate)."""
 
@@ -541,7 +523,7 @@ class Problem(_Model):
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class FileRecord(_Model):
     """One discovered file and what became of it."""
 
@@ -550,7 +532,7 @@ class FileRecord(_Model):
     detail: str | None = None  # e.g. why it was skipped
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class InlineSuppression(_Model):
     """``"metadata": {"auditor": {"ignore": [...], "reason": "..."}}`` on a resource."""
 
@@ -559,7 +541,7 @@ class InlineSuppression(_Model):
     origin: Origin  # the resource; findings at or below its JSON path are covered
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class AssessmentMetadata(_Model):
     """A Defender for Cloud recommendation's metadata (``Microsoft.Security/assessmentMetadata``).
 
@@ -577,7 +559,7 @@ class AssessmentMetadata(_Model):
 CoverageStatus = Literal["ok", "forbidden", "failed", "throttled-out", "timed-out"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class CoverageRecord(_Model):
     """What a live scan could read: one subscription (None = tenant level) × one resource type."""
 
@@ -589,7 +571,7 @@ class CoverageRecord(_Model):
     items: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+@record(slots=True, kw_only=True)
 class Inventory(_Model):
     """Everything the sources found, with the links between resources."""
 

@@ -25,11 +25,11 @@ import os
 import pkgutil
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from auditor.findings import Rule
+from auditor.records import record
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -41,7 +41,7 @@ BUILTIN = "auditor.checks"
 FAMILY_ORDER = ("SRC", "SUP", "LA", "AUT", "POL", "RB", "SEC", "LIV")
 
 
-@dataclass(frozen=True)
+@record()
 class LoadedCheck:
     """A check module with its rule."""
 

@@ -44,6 +44,7 @@ from auditor.engine import Policy, ScanResult, run
 from auditor.files import display_path, is_within
 from auditor.findings import Finding, Location, Severity
 from auditor.model import Inventory
+from auditor.records import record
 from auditor.registry import LoadedCheck
 from auditor.selection import is_selected, validate
 from auditor.sources.core.parameters import read_parameters
@@ -82,7 +83,7 @@ class ScanOptions:
     resource_group: str | None = None
 
 
-@dataclass(frozen=True)
+@record()
 class OutputSpec:
     """One report to write: a format and a file (None = stdout)."""
 

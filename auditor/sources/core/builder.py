@@ -14,12 +14,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from auditor import model as m
 from auditor.budget import Budget, use
+from auditor.records import record
 from auditor.resource_ids import last_segment_key
 from auditor.sources.core import extract, policy
 from auditor.sources.core.cursor import LIVE_SOURCE, Context, Cursor, SourceFile
@@ -36,7 +37,7 @@ from auditor.sources.core.secrets import Provenance
 from auditor.unknown import Unknown
 
 
-@dataclass(frozen=True)
+@record()
 class PendingPolicy:
     """A policy definition waiting for :meth:`InventoryBuilder.finish` (``stem``: its file's name)."""
 
