@@ -17,7 +17,7 @@ caches (group closures, scope chains, role matches) serve every check.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from auditor.records import record
@@ -54,7 +54,7 @@ class RunSettings:
     roles_requested: bool = False
 
 
-@dataclass
+@record(frozen=False)
 class CheckContext:
     """Links, facts and the unresolved-value log shared by all checks of one run."""
 

@@ -39,20 +39,28 @@ _HAS_FACTORY = object()  # the default of a parameter whose field has a default_
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
-def record(*, slots: bool = False, kw_only: bool = False) -> Callable[[type[_T]], type[_T]]:
-    """``@dataclass(frozen=True, slots=slots, kw_only=kw_only)``, cheaper to define (see the module)."""
+def record(
+    *, slots: bool = False, kw_only: bool = False, frozen: bool = True, eq: bool = True
+) -> Callable[[type[_T]], type[_T]]:
+    """``@dataclass(frozen=frozen, eq=eq, slots=slots, kw_only=kw_only)``, cheaper to define (see the
+    module). ``frozen=False``: fields may be assigned, and with ``eq`` the instances are unhashable, as
+    a mutable dataclass's; ``eq=False``: identity equality and hash."""
 
     def build(cls: type[_T]) -> type[_T]:
         own = set(vars(cls))
         made: Any = dataclasses.dataclass(init=False, repr=False, eq=False, slots=slots, kw_only=kw_only)(cls)
         made.__init__ = _first_init(made)
-        made.__setattr__ = _refuse_set
-        made.__delattr__ = _refuse_delete
-        made.__getstate__ = _getstate
-        made.__setstate__ = _setstate
-        for name, shared in (("__eq__", _eq), ("__hash__", _hash), ("__repr__", _repr)):
+        if frozen:
+            made.__setattr__ = _refuse_set
+            made.__delattr__ = _refuse_delete
+            made.__getstate__ = _getstate
+            made.__setstate__ = _setstate
+        shared: dict[str, Any] = {"__repr__": _repr}
+        if eq:
+            shared.update(__eq__=_eq, __hash__=_hash if frozen else None)
+        for name, function in shared.items():
             if name not in own:
-                setattr(made, name, shared)
+                setattr(made, name, function)
         return made
 
     return build

@@ -34,7 +34,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ class UsageError(Exception):
     """A problem with the user's arguments or configuration (exit code 2)."""
 
 
-@dataclass
+@record(frozen=False)
 class ScanOptions:
     """Everything a scan needs, resolved."""
 

@@ -21,7 +21,7 @@ import datetime as dt
 import fnmatch
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,7 @@ class BaselineEntry:
     location: Location
 
 
-@dataclass
+@record(frozen=False)
 class SuppressionOutcome:
     """What the SUP rules report."""
 

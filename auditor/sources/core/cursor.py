@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from auditor.model import Origin, Problem, ProblemCode
@@ -23,7 +23,7 @@ from auditor.sources.core.jsonpos import LineIndex, PDict, PList
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class SourceFile:
     """A file's text and identity; positions in PDict/PList refer to it via ``src``.
 
