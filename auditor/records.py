@@ -48,6 +48,8 @@ def record(
 
     def build(cls: type[_T]) -> type[_T]:
         own = set(vars(cls))
+        if not cls.__doc__:  # else dataclasses reads the signature of object.__init__ (~1 ms: tokenize)
+            cls.__doc__ = f"{cls.__name__}: a record"
         made: Any = dataclasses.dataclass(init=False, repr=False, eq=False, slots=slots, kw_only=kw_only)(cls)
         made.__init__ = _first_init(made)
         if frozen:

@@ -48,6 +48,10 @@ exclude = ["archive/**"]
 [tool.auditor.severity-overrides]
 LA106 = "medium"
 """
+# Bytecode as an installed package has it: without this the warm-up round could not write the .pyc files
+# that PYTHONDONTWRITEBYTECODE (set in some CI and agent shells) forbids, and every module edited since the
+# last write would be compiled from source in every run, ~10 ms for a large one.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 # Run inside the scanning process: which modules were imported (printed as JSON on the last line).
 PROBE = """\
 import json, sys
@@ -71,7 +75,7 @@ def _auditor_command(explicit: str | None) -> list[str]:
 def _once(argv: list[str], cwd: Path) -> tuple[float, float]:
     """(wall seconds, CPU seconds: user + system) of one cold process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -104,11 +108,22 @@ def _commands(auditor: list[str], configured: Path) -> dict[str, tuple[list[str]
     }
 
 
-def _third_party(configured: Path) -> tuple[list[str], int]:
+def _python_of(auditor: list[str]) -> str:
+    """The interpreter that runs ``auditor`` (its script's ``#!`` line), so that the probe imports that
+    installation's modules."""
+    if auditor[0] == sys.executable:
+        return sys.executable
+    with open(auditor[0], "rb") as script:
+        first = script.readline().decode("utf-8", "replace").strip()
+    return first[2:].split()[0] if first.startswith("#!") else sys.executable
+
+
+def _third_party(auditor: list[str], configured: Path) -> tuple[list[str], int]:
     """Top-level non-standard-library packages a one-file ARM scan (with its config) imports, and the
     number of auditor modules."""
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, "scan", str(configured)],
+        [_python_of(auditor), "-c", PROBE, "scan", str(configured)],
+        env=ENV,
         cwd=configured.parent,
         capture_output=True,
         text=True,
@@ -145,7 +160,7 @@ def main() -> int:
                 elapsed, used = _once(argv, cwd)
                 wall[name].append(elapsed)
                 cpu[name].append(used)
-        modules, own = _third_party(configured)
+        modules, own = _third_party(auditor, configured)
     bare, bare_cpu = statistics.median(wall["python -c pass"]), statistics.median(cpu["python -c pass"])
     print(f"{'command':34} {'wall ms':>8} {'min ms':>7} {'× bare':>7} {'CPU ms':>7} {'× bare':>7}")
     for name, samples in wall.items():
