@@ -52,6 +52,9 @@ class RunSettings:
     # Role checks were asked for (a snapshot, a principal, or RB rules selected by name or prefix):
     # only then does RB400 say what is missing; a plain scan stays quiet about them.
     roles_requested: bool = False
+    # auditor coverage (COV001): the lowest event severity an undelivered alert group is reported at
+    # ("info" | "low" | "medium" | "high" | "critical"; --min-severity or coverage-min-severity).
+    coverage_min_severity: str = "high"
 
 
 @record(frozen=False)

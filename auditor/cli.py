@@ -1,4 +1,5 @@
-"""Command line: ``auditor scan``, ``rules``, ``rule ID``, ``config``, ``baseline create``, ``--version``.
+"""Command line: ``auditor scan``, ``rules``, ``rule ID``, ``config``, ``baseline create``, ``--version``
+(``simulate`` and ``coverage`` live in :mod:`auditor.simulate_cli`).
 
 Start-up matters (people run this on every commit): only argparse and the
 version are imported up front; the inventory model, the sources and the
@@ -91,6 +92,7 @@ keys ([tool.auditor] in pyproject.toml, or top level in auditor.toml):
   baseline                          baseline file (like --baseline)
   access                            access snapshot file (like --access)
   subscription, resource-group      deployment target (like --subscription, --resource-group)
+  coverage-min-severity             auditor coverage: like --min-severity (default high)
   [principals]                      deployer = "ID", editors = ["ID", ...], responders = [...]
   [[suppressions]]                  rule, path (glob), resource (glob, optional),
                                     reason (required), expires (date, optional)
@@ -294,71 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="baseline file to write (default: auditor-baseline.json)",
     )
     _add_access_command(sub)
-    _add_simulate_command(sub)
+    from auditor.simulate_cli import add_commands
+
+    add_commands(sub)  # simulate, coverage (issue 13)
     return parser
-
-
-def _add_simulate_command(sub: argparse._SubParsersAction[_Parser]) -> None:
-    """``auditor simulate``: would this event start my automation, and if not, why (issue 13, offline)."""
-    sim = sub.add_parser(
-        "simulate",
-        help="evaluate saved Defender for Cloud alerts against the automations under PATH (offline)",
-        description=(
-            "Decide for every automation under PATH whether it would fire for each event (enabled, scope, "
-            "event source, rule sets) and whether its Logic App trigger receives it. Offline only: --live "
-            "and 'auditor coverage' are not implemented yet. Exit 0 when every event is delivered by at "
-            "least one automation, 1 otherwise, 2 on errors."
-        ),
-    )
-    sim.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or folders to read")
-    sim.add_argument(
-        "--event",
-        action="append",
-        required=True,
-        type=Path,
-        metavar="FILE",
-        help="JSON file with one event or a list (repeatable)",
-    )
-    sim.add_argument("--format", choices=("text", "json"), default="text", help="output (default: text)")
-    sim.add_argument("--no-config", action="store_true", help="ignore configuration files")
-    sim.add_argument(
-        "--config", type=Path, metavar="FILE", help="configuration file (default: found from PATH up)"
-    )
-
-
-def _simulate(args: argparse.Namespace) -> int:
-    import json
-
-    from auditor.link import Links
-    from auditor.simulate import EventError, delivered_every_event, read_events, simulate, to_json, to_text
-    from auditor.sources.dispatch import FileScan
-
-    missing = [str(p) for p in args.paths if not p.exists()]
-    if missing:
-        return _usage_error(f"no such file or directory: {', '.join(missing)}")
-    try:
-        events = [e for path in args.event for e in read_events(path)]
-    except EventError as exc:
-        return _usage_error(str(exc))
-    exclude: list[str] = []
-    if not args.no_config:
-        from auditor.scanning import UsageError, _relative_to_cwd, _settings
-
-        try:
-            settings = _settings(args)
-            base = settings.base_dir()
-            exclude = [_relative_to_cwd(base, e) for e in settings.exclude]
-        except UsageError as exc:
-            return _usage_error(str(exc))
-    inventory = FileScan({}, exclude=exclude).scan(list(args.paths))
-    results = simulate(list(inventory.automations), Links(inventory), events)
-    if args.format == "json":
-        sys.stdout.write(json.dumps(to_json(events, results), indent=2, default=str) + "\n")
-    else:
-        from auditor.neutral import terminal
-
-        sys.stdout.write("\n".join(terminal(line) for line in to_text(events, results).splitlines()) + "\n")
-    return EXIT_OK if delivered_every_event(results) else EXIT_FINDINGS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -379,7 +320,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "access":
             return _access(args)
         if args.command == "simulate":
-            return _simulate(args)
+            from auditor.simulate_cli import simulate_command
+
+            return simulate_command(args)
+        if args.command == "coverage":
+            from auditor.simulate_cli import coverage_command
+
+            return coverage_command(args)
     except BrokenPipeError:  # e.g. `auditor rules | head`
         return EXIT_OK
     except KeyboardInterrupt:

@@ -41,6 +41,7 @@ expires = 2027-03-31
 access = "access.json"                  # like --access
 subscription = "00000000-0000-0000-0000-000000000000"   # like --subscription (deployment target)
 resource-group = "rg-security-automation"               # like --resource-group
+coverage-min-severity = "medium"       # auditor coverage: like --min-severity (default "high")
 
 [tool.auditor.principals]
 deployer = "11111111-1111-1111-1111-111111111111"       # object ids
@@ -132,6 +133,8 @@ class Settings:
     subscription: str | None = None  # deployment target: fills {subscriptionId} in templates
     resource_group: str | None = None  # fills {resourceGroup}
     principals: PrincipalsConfig = field(default_factory=PrincipalsConfig)
+    # auditor coverage (COV001): the lowest alert severity whose undelivered alerts are a finding
+    coverage_min_severity: str = "high"
     source: str | None = None  # the file it came from (not printed among the keys)
 
     def base_dir(self) -> Path:
@@ -334,6 +337,7 @@ _SETTINGS: dict[str, tuple[str, _Validator]] = {
     "subscription": ("subscription", _optional_string),
     "resource-group": ("resource_group", _optional_string),
     "principals": ("principals", _principals),
+    "coverage-min-severity": ("coverage_min_severity", _severity),
     "source": ("source", _optional_string),
 }
 

@@ -14,6 +14,7 @@ import fnmatch
 import traceback
 from collections.abc import Sequence
 from dataclasses import field, replace
+from typing import Any
 
 from auditor.budget import reraise_bugs
 from auditor.catalog import Catalog, default_catalog
@@ -77,6 +78,9 @@ class ScanResult:
     coverage: tuple[CoverageRecord, ...] = ()
     # findings beyond auditor.listing.MAX_PER_PLACE at one place (copy-loop instances): counted, not listed
     unlisted: tuple[Finding, ...] = ()
+    # auditor coverage: every observed event's outcome, grouped (auditor.coverage.CoverageReport); None in
+    # a scan, which reads no events
+    event_coverage: Any = None
 
     @property
     def active(self) -> list[Finding]:

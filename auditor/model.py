@@ -572,6 +572,24 @@ class CoverageRecord(_Model):
 
 
 @record(slots=True, kw_only=True)
+class ObservedEvent(_Model):
+    """A Defender for Cloud event that happened (a saved alert or assessment), read by ``auditor coverage``.
+
+    Not something a scanned file declares: the coverage command reads it from ``--events`` files and adds it
+    to the inventory, so COV001 stays a pure function of the inventory and its finding points at the
+    event's file and line. ``auditor scan`` never fills it, so COV001 is silent there.
+    """
+
+    label: str  # "<file>#<index>", as auditor simulate names events
+    kind: str  # Alerts | Assessments | RegulatoryComplianceAssessment
+    resource: str | None = None  # ARM id (or subscription) of the resource the event is about
+    body: dict[str, Any] = field(default_factory=dict)  # what propertyJPath rules read
+    event_type: str = ""  # alert type (or assessment name): the coverage group
+    severity: str = ""  # as the event says it (High, Medium, Low, Informational), "" when absent
+    origin: Origin
+
+
+@record(slots=True, kw_only=True)
 class Inventory(_Model):
     """Everything the sources found, with the links between resources."""
 
@@ -590,6 +608,8 @@ class Inventory(_Model):
     # Defender recommendations' metadata (AUT205).
     coverage: list[CoverageRecord] = field(default_factory=list)
     assessment_metadata: list[AssessmentMetadata] = field(default_factory=list)
+    # auditor coverage: the events of its --events files (COV001); always empty in auditor scan.
+    observed_events: list[ObservedEvent] = field(default_factory=list)
 
 
 INVENTORY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Inventory))

@@ -38,7 +38,7 @@ GROUP = "auditor.checks"
 BUILTIN = "auditor.checks"
 # Families in catalog order (the README table, `auditor rules`, SARIF rule order); a pack's own
 # families sort after them, by id.
-FAMILY_ORDER = ("SRC", "SUP", "LA", "AUT", "POL", "RB", "SEC", "LIV")
+FAMILY_ORDER = ("SRC", "SUP", "LA", "AUT", "POL", "RB", "SEC", "LIV", "COV")
 
 
 @record()

@@ -43,7 +43,7 @@ from auditor.config import ConfigError, Settings, boundary, find_config, load
 from auditor.engine import Policy, ScanResult, run
 from auditor.files import display_path, is_within
 from auditor.findings import Finding, Location, Severity
-from auditor.model import Inventory
+from auditor.model import Inventory, ObservedEvent
 from auditor.records import record
 from auditor.registry import LoadedCheck
 from auditor.selection import is_selected, validate
@@ -81,6 +81,7 @@ class ScanOptions:
     live: Any = None  # auditor.sources.live.LiveOptions with --live
     subscription: str | None = None
     resource_group: str | None = None
+    coverage_min_severity: str = "high"  # auditor coverage (COV001): --min-severity / coverage-min-severity
 
 
 @record()
@@ -290,6 +291,7 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
     if subscription is not None and not _OBJECT_ID.match(subscription.strip()):
         raise UsageError(f"subscription must be a subscription id (a GUID), got {subscription!r}")
     resource_group = getattr(args, "resource_group", None) or settings.resource_group
+    coverage_min_severity = getattr(args, "min_severity", None) or settings.coverage_min_severity
     if resource_group is not None and (not resource_group.strip() or "/" in resource_group):
         raise UsageError(f"resource group must be a resource group name, got {resource_group!r}")
     if getattr(args, "access", None) is not None:
@@ -312,6 +314,7 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
         subscription=subscription.strip() if subscription else None,
         resource_group=resource_group.strip() if resource_group else None,
         live=live,
+        coverage_min_severity=coverage_min_severity,
     )
 
 
@@ -432,16 +435,28 @@ def _check_parameters_file(path: Path, roots: tuple[Path, ...] | None) -> None:
     raise UsageError(f"{where}: {message}")
 
 
-def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
-    """Read the files, build the inventory, run the checks."""
+def file_source(options: ScanOptions) -> Any:
+    """The file reader a scan of ``options`` uses (auditor.sources.dispatch.FileScan): parameters, excluded
+    paths and the deployment target filling ``{subscriptionId}``/``{resourceGroup}``. Shared with
+    ``auditor simulate`` and ``auditor coverage``, so they read PATH exactly as a scan does."""
     from auditor.sources.dispatch import FileScan
 
-    source = FileScan(
+    return FileScan(
         options.parameters,
         exclude=options.exclude,
         subscription=options.subscription,
         resource_group=options.resource_group,
     )
+
+
+def execute(
+    options: ScanOptions, today: dt.date | None = None, observed: Sequence[ObservedEvent] = ()
+) -> ScanResult:
+    """Read the files, build the inventory, run the checks.
+
+    ``observed``: the events ``auditor coverage`` read from its ``--events`` files; they join the
+    inventory (COV001 reads them) and the result carries their coverage report. A scan passes none."""
+    source = file_source(options)
     live = None
     if options.live is not None:  # live resources join the files' inventory before policies are evaluated
         live = _read_live(options.live)
@@ -454,6 +469,8 @@ def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
             f"{', '.join(display_path(p) for p in options.paths)}"
         )
     access = options.access
+    if observed:
+        inventory = replace(inventory, observed_events=list(observed))
     if live is not None:
         inventory = replace(inventory, coverage=live.coverage)
         if access is None:
@@ -462,11 +479,25 @@ def execute(options: ScanOptions, today: dt.date | None = None) -> ScanResult:
         access=access,
         principals=options.principals if options.roles_requested else {},
         roles_requested=options.roles_requested,
+        coverage_min_severity=options.coverage_min_severity,
     )
     result = run(inventory, options.checks, policy=options.policy, settings=settings)
+    if observed:
+        result = _with_event_coverage(result, inventory, options)
     if options.live is not None:
         result = _coverage_unsilenced(result, inventory, options)
     return _read_failures_unsilenced(result, inventory, options)
+
+
+def _with_event_coverage(result: ScanResult, inventory: Inventory, options: ScanOptions) -> ScanResult:
+    """The result with the coverage report of the observed events, for the renderers (auditor coverage)."""
+    from auditor.coverage import coverage
+    from auditor.link import Links
+
+    report = coverage(
+        inventory.automations, Links(inventory), inventory.observed_events, options.coverage_min_severity
+    )
+    return replace(result, event_coverage=report)
 
 
 def _read_failures_unsilenced(result: ScanResult, inventory: Inventory, options: ScanOptions) -> ScanResult:

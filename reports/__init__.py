@@ -44,6 +44,51 @@ def coverage_dicts(result: ScanResult) -> list[dict[str, Any]]:
     ]
 
 
+def event_coverage_dict(result: ScanResult) -> dict[str, Any] | None:
+    """``auditor coverage``'s report as plain data (the versioned ``event_coverage`` section); None in a scan."""
+    report = getattr(result, "event_coverage", None)
+    return None if report is None else dict(report.to_dict())
+
+
+def event_coverage_rows(result: ScanResult) -> list[dict[str, Any]]:
+    """One row per (kind, type, severity) group for the coverage tables and chart (untrusted text: the
+    renderer escapes it). ``delivered_by`` is "name (count), …"."""
+    data = event_coverage_dict(result)
+    if data is None:
+        return []
+    return [
+        {
+            "kind": g["kind"],
+            "type": g["type"] or "?",
+            "severity": g["severity"] or "?",
+            "events": g["events"],
+            "delivered": g["delivered"],
+            "unknown": g["unknown"],
+            "undelivered": g["undelivered"],
+            "delivered_by": ", ".join(f"{d['name']} ({d['events']})" for d in g["delivered_by"]) or "-",
+        }
+        for g in data["groups"]
+    ]
+
+
+def event_coverage_line(result: ScanResult) -> str | None:
+    """One sentence on ``auditor coverage``'s totals (None in a scan)."""
+    data = event_coverage_dict(result)
+    if data is None:
+        return None
+    groups = data["groups"]
+    total = data["events"]
+    delivered = sum(g["delivered"] for g in groups)
+    unknown = sum(g["unknown"] for g in groups)
+    missed = total - delivered - unknown
+    autos = data["automations"]
+    return (
+        f"Alert coverage: {total} event{'s' if total != 1 else ''} against {autos} "
+        f"automation{'s' if autos != 1 else ''}: {delivered} delivered, "
+        f"{missed} reached no automation, {unknown} unknown offline (COV001 from {data['min_severity']} up)."
+    )
+
+
 def unlisted_line(count: int) -> str:
     """The sentence on findings left out because a copy loop repeats them (auditor.listing)."""
     from auditor.listing import MAX_PER_PLACE

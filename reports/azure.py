@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor.neutral import azure_value, terminal
-from auditor.reports import coverage_line
+from auditor.reports import coverage_line, event_coverage_line
 
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
@@ -33,6 +33,9 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", **_: Any) -
         out.write(f"##vso[task.logissue type=warning;code=LIV001]{azure_value(line)}\n")
     elif line:
         out.write(f"{terminal(line)}\n")
+    totals = event_coverage_line(result)  # auditor coverage: the totals; the table is in the other formats
+    if totals:
+        out.write(f"{terminal(totals)}\n")
     failed = bool(result.at_or_above(Severity.parse(fail_on)) or result.errors)
     status = "Failed" if failed else "Succeeded"
     out.write(f"##vso[task.complete result={status};]auditor: {len(result.active)} findings\n")

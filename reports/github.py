@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor.neutral import workflow_data, workflow_property
-from auditor.reports import coverage_line
+from auditor.reports import coverage_line, event_coverage_line
 
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
@@ -41,3 +41,6 @@ def render(result: ScanResult, out: TextIO, **_: Any) -> None:
     if line:
         kind = "warning" if "INCOMPLETE" in line else "notice"
         out.write(f"::{kind} title={workflow_property('auditor live coverage')}::{workflow_data(line)}\n")
+    totals = event_coverage_line(result)  # auditor coverage: the totals; the table is in the other formats
+    if totals:
+        out.write(f"::notice title={workflow_property('auditor alert coverage')}::{workflow_data(totals)}\n")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
 from auditor.neutral import printable
-from auditor.reports import coverage_line
+from auditor.reports import coverage_line, event_coverage_line, event_coverage_rows
 
 if TYPE_CHECKING:
     from auditor.chains import Chain
@@ -394,6 +394,61 @@ def build_context(
         "rules": rules,
         "errors": [{"rule": e.rule_id, "message": e.message} for e in result.errors],
         "data_json": script_json({"rows": js_rows}),
+        "event_coverage": _event_coverage(result),
+    }
+
+
+MAX_COVERAGE_BARS = 40
+_OUTCOMES = ("delivered", "unknown", "undelivered")
+
+
+def _event_coverage(result: ScanResult) -> dict[str, Any] | None:
+    """``auditor coverage``: per (kind, type, severity) a stacked bar (delivered, unknown, undelivered)
+    and the table rows; geometry computed here, the text escaped by the template. None in a scan."""
+    rows = event_coverage_rows(result)
+    if not rows:
+        return None
+    shown = rows[:MAX_COVERAGE_BARS]
+    top = max(r["events"] for r in shown)
+    scale = (CHART_WIDTH - CHART_LABEL - CHART_COUNT) / top if top else 0.0
+    bars = []
+    for n, row in enumerate(shown):
+        y = CHART_PAD + n * CHART_ROW
+        x = float(CHART_LABEL)
+        segments = []
+        for outcome in _OUTCOMES:
+            if row[outcome]:
+                w = row[outcome] * scale
+                segments.append({"outcome": outcome, "x": round(x, 2), "w": round(w, 2), "n": row[outcome]})
+                x += w
+        label = f"{row['severity']} {row['type']}"
+        bars.append(
+            {
+                "label": _clip(label, keep_end=False),
+                "title": (
+                    f"{row['kind']} {row['type']} ({row['severity']}): {row['events']} events, "
+                    f"{row['delivered']} delivered, {row['unknown']} unknown, {row['undelivered']} undelivered"
+                ),
+                "y": y,
+                "bar_y": y + (CHART_ROW - CHART_BAR) / 2,
+                "text_y": y + CHART_ROW / 2,
+                "end": round(x + 6, 2),
+                "total": row["events"],
+                "segments": segments,
+            }
+        )
+    return {
+        "summary": event_coverage_line(result) or "",
+        "rows": rows,
+        "chart": {
+            "bars": bars,
+            "width": CHART_WIDTH,
+            "height": CHART_PAD * 2 + max(len(bars), 1) * CHART_ROW,
+            "label_x": CHART_LABEL - 10,
+            "bar_h": CHART_BAR,
+        },
+        "hidden": len(rows) - len(shown),
+        "outcomes": _OUTCOMES,
     }
 
 

@@ -13,6 +13,11 @@
 ``coverage`` is the live scan's record (``auditor scan --live``): one entry per subscription × resource
 type and per tenant-level read, ``status`` one of ok, forbidden, failed, throttled-out, timed-out; empty
 for a scan of files only.
+``auditor coverage`` adds ``"event_coverage": {"version": 1, "automations", "events", "min_severity",
+"groups": [{"kind", "type", "severity", "events", "delivered", "unknown", "undelivered",
+"delivered_by": [{"name", "events"}], "undelivered_events": [{"event", "line", "resource"}],
+"unknown_events": [{"event", "line", "might_deliver": [{"name", "unknown"}]}]}]}`` (``coverage`` is
+taken by the live scan's record); a scan's document has no such key.
 ``path`` is relative to the current directory and ``/``-separated.
 Strings are the values as read (no markup is escaped: consumers must treat them as data); a lone
 surrogate in one (``"\\ud800"`` in a template is valid JSON) is written as that same JSON escape, so
@@ -26,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from auditor import __version__
 from auditor.jsontext import pretty
 from auditor.neutral import printable
-from auditor.reports import coverage_dicts
+from auditor.reports import coverage_dicts, event_coverage_dict
 
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
@@ -76,7 +81,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
 
 def to_dict(result: ScanResult) -> dict[str, Any]:
     """The whole report as plain data."""
-    return {
+    doc: dict[str, Any] = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "auditor", "version": __version__},
         "findings": [finding_to_dict(f) for f in result.findings],
@@ -90,6 +95,10 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
         "errors": [{"rule": e.rule_id, "message": e.message} for e in result.errors],
         "coverage": coverage_dicts(result),
     }
+    events = event_coverage_dict(result)
+    if events is not None:  # auditor coverage only: a scan's document is unchanged
+        doc["event_coverage"] = events
+    return doc
 
 
 def render(result: ScanResult, out: TextIO, **_: Any) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
 from auditor.neutral import markdown_code, markdown_text
-from auditor.reports import coverage_line, unlisted_line
+from auditor.reports import coverage_line, event_coverage_line, event_coverage_rows, unlisted_line
 
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
@@ -54,6 +54,7 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", **_: Any) -
     line = coverage_line(result)
     if line:
         out.write(f"{markdown_text(line)}\n\n")
+    _coverage_table(result, out)
     if active:
         out.write("| severity | count |\n| --- | ---: |\n")
         for sev in _ORDER:
@@ -73,3 +74,23 @@ def render(result: ScanResult, out: TextIO, *, fail_on: str = "low", **_: Any) -
             out.write(f"\n…and {len(ordered) - MAX_ROWS} more (see the SARIF or HTML report).\n")
     for error in result.errors:
         out.write(f"\n> **check {markdown_text(error.rule_id)} crashed:** {markdown_text(error.message)}\n")
+
+
+def _coverage_table(result: ScanResult, out: TextIO) -> None:
+    """``auditor coverage``: the alert coverage table (every cell escaped: types and names are untrusted)."""
+    rows = event_coverage_rows(result)
+    if not rows:
+        return
+    out.write(f"{markdown_text(event_coverage_line(result) or '')}\n\n")
+    out.write(
+        "| kind | type | severity | events | delivered | undelivered | unknown | delivered by |\n"
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |\n"
+    )
+    for row in rows[:MAX_ROWS]:
+        out.write(
+            f"| {cell(row['kind'])} | {markdown_code(row['type'])} | {cell(row['severity'])} | {row['events']} "
+            f"| {row['delivered']} | {row['undelivered']} | {row['unknown']} | {cell(row['delivered_by'])} |\n"
+        )
+    if len(rows) > MAX_ROWS:
+        out.write(f"\n…and {len(rows) - MAX_ROWS} more groups (see the JSON or HTML report).\n")
+    out.write("\n")

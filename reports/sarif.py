@@ -50,7 +50,7 @@ from auditor import __version__
 from auditor.findings import DOCS_BASE, Severity
 from auditor.jsontext import pretty
 from auditor.neutral import printable, sarif_text
-from auditor.reports import coverage_dicts, coverage_line
+from auditor.reports import coverage_dicts, coverage_line, event_coverage_dict
 
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
@@ -467,11 +467,16 @@ class _Builder:
         return out
 
     def run_properties(self) -> dict[str, Any] | None:
-        """A live scan's coverage record (``auditor scan --live``), None for a scan of files only."""
+        """A live scan's coverage record (``auditor scan --live``) and ``auditor coverage``'s report, None
+        for a scan of files only."""
+        props: dict[str, Any] = {}
         coverage = coverage_dicts(self.result)
-        if not coverage:
-            return None
-        return {"coverage": coverage, "coverageSummary": coverage_line(self.result, limit=20)}
+        if coverage:
+            props = {"coverage": coverage, "coverageSummary": coverage_line(self.result, limit=20)}
+        events = event_coverage_dict(self.result)
+        if events is not None:  # auditor coverage: per alert type and severity, who delivered them
+            props["eventCoverage"] = events
+        return props or None
 
     def log(self, results: list[dict[str, Any]], dropped: int) -> dict[str, Any]:
         om = self.om

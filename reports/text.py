@@ -14,7 +14,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor.neutral import terminal
-from auditor.reports import coverage_line, unlisted_line
+from auditor.reports import coverage_line, event_coverage_line, event_coverage_rows, unlisted_line
 
 if TYPE_CHECKING:
     from auditor.engine import ScanResult
@@ -52,6 +52,7 @@ def render(result: ScanResult, out: TextIO, *, color: bool = False, quiet: bool 
                 if loc.resource:
                     out.write(paint(f"      in {terminal(loc.resource)}", _DIM) + "\n")
             out.write("\n")
+    _coverage_table(result, out)
     counts = Counter(f.effective_severity.label for f in active)
     parts = [f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts[s]]
     s = result.summary
@@ -72,3 +73,23 @@ def render(result: ScanResult, out: TextIO, *, color: bool = False, quiet: bool 
     line = coverage_line(result)
     if line:
         out.write(terminal(line) + "\n")
+    line = event_coverage_line(result)
+    if line:
+        out.write(terminal(line) + "\n")
+
+
+_COLUMNS = ("kind", "type", "severity", "events", "delivered", "undelivered", "unknown", "delivered_by")
+
+
+def _coverage_table(result: ScanResult, out: TextIO) -> None:
+    """``auditor coverage``: one row per (kind, type, severity), columns padded to the widest cell."""
+    rows = event_coverage_rows(result)
+    if not rows:
+        return
+    cells = [[terminal(str(row[c])) for c in _COLUMNS] for row in rows]
+    head = [c.replace("_", " ") for c in _COLUMNS]
+    widths = [max(len(x) for x in column) for column in zip(head, *cells, strict=True)]
+    out.write("Alert coverage\n")
+    for line in (head, *cells):
+        out.write("  " + "  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip() + "\n")
+    out.write("\n")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 
 from auditor.engine import ScanResult, run
+from auditor.model import Inventory
 from auditor.registry import LoadedCheck, load_checks
 from auditor.sources.dispatch import FileScan
 
@@ -32,8 +34,23 @@ def scan_paths(
     """Run the real pipeline over ``paths`` with only ``rules`` selected (all when None)."""
     wanted = set(rules) if rules is not None else None
     checks = [c for c in all_checks() if wanted is None or c.rule.id in wanted]
-    inventory = FileScan(parameters or {}).scan(list(paths))
+    paths = list(paths)
+    inventory = with_fixture_events(FileScan(parameters or {}).scan(paths), paths)
     return run(inventory, checks)
+
+
+def with_fixture_events(inventory: Inventory, paths: Iterable[Path]) -> Inventory:
+    """The inventory with the events of each fixture folder's ``events.json`` (COV001's fixtures): what
+    ``auditor coverage FOLDER --events FOLDER/events.json`` adds. Unchanged for every other fixture."""
+    from auditor.simulate_cli import read_observed
+
+    events = [
+        e
+        for p in paths
+        if (Path(p) / "events.json").is_file()
+        for e in read_observed(Path(p) / "events.json")
+    ]
+    return dataclasses.replace(inventory, observed_events=events) if events else inventory
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from auditor.registry import LoadedCheck, load_checks
 CHECKS_DIR = Path(builtin.__file__).parent
 FIXTURES = Path(__file__).parent / "fixtures"
 LOADED = load_checks()
-FAMILIES = ("SRC", "SUP", "LA", "AUT", "POL", "RB", "SEC", "LIV")
+FAMILIES = ("SRC", "SUP", "LA", "AUT", "POL", "RB", "SEC", "LIV", "COV")
 HEADINGS = ("## What it checks", "## Why it matters")
 # Rules that report on sources or on suppressions rather than resources; tests/test_cli.py and
 # tests/test_suppressions.py cover them end to end.

@@ -30,7 +30,7 @@ from auditor.sources.terraform import (
 )
 from auditor.sources.terraform.hcl import clear_cache
 from auditor.unknown import CallbackUrl, Unknown
-from conftest import CORPUS, all_checks
+from conftest import CORPUS, all_checks, with_fixture_events
 
 FIXTURES = Path(__file__).parent / "terraform_fixtures"
 CHECK_FIXTURES = FIXTURES / "checks"
@@ -87,7 +87,7 @@ def inventory(paths: list[Path]) -> m.Inventory:
 
 
 def run_rule(paths: list[Path], rule: str) -> ScanResult:
-    return run(inventory(paths), [c for c in all_checks() if c.rule.id == rule])
+    return run(with_fixture_events(inventory(paths), paths), [c for c in all_checks() if c.rule.id == rule])
 
 
 def origin(element: object) -> tuple[int, str, str | None]:
@@ -715,7 +715,8 @@ def test_check_fixture_positive(rule: str, case: Path) -> None:
     ]
     for f, e in zip(found, expected, strict=True):
         assert e["message_contains"] in f.message
-        assert f.location.file == (case / "main.tf").as_posix()
+        where = Path(e.get("file", "main.tf"))  # COV001: the alert's line in the fixture's events.json
+        assert Path(f.location.file or "").resolve() == (case / where).resolve()
 
 
 @pytest.mark.parametrize(
@@ -747,6 +748,9 @@ _DECIDING_ATTRIBUTE = {
     "LA106": "managed_api_id",
 }
 _DECIDED_BY_A_MISSING_BLOCK = {"AUT209"}
+# Findings located in the fixture's events.json (COV001: an observed alert no automation delivered): the
+# automation attribute the verdict rests on. Unknown, the alert is "unknown offline", never a finding.
+_DECIDING_AUTOMATION_ATTRIBUTE = {"COV001": "scopes"}
 _STEP = re.compile(r"\.?([A-Za-z_$][A-Za-z0-9_$-]*)(?:\[(\d+)\])?")
 
 
@@ -757,15 +761,21 @@ def _attribute_to_unknown(case: Path, rule: str, found: Finding, into: Path) -> 
 
     if found.location.json_path.startswith("variable."):
         return False  # a variable's `type` and `sensitive` are constants in Terraform: never unknown
-    address = re.match(r"resource\.([a-z0-9_]+)\.([A-Za-z0-9_-]+)", found.location.json_path)
-    assert address is not None, found.location.json_path
-    type_, name = address.groups()
-    prefix = address.group(0)
     main = case / "main.tf"
     parsed = load_file(main, "main.tf")
-    block = next(b for b in parsed.blocks if b.type == "resource" and b.labels == (type_, name))
     attr = None
-    rest = found.location.json_path[len(prefix) :]
+    if rule in _DECIDING_AUTOMATION_ATTRIBUTE:
+        block = next(b for b in parsed.blocks if b.labels[:1] == ("azurerm_security_center_automation",))
+        attr = block.attrs[_DECIDING_AUTOMATION_ATTRIBUTE[rule]]
+        into.mkdir(parents=True, exist_ok=True)
+        (into / "events.json").write_bytes((case / "events.json").read_bytes())
+        rest = ""
+    else:
+        address = re.match(r"resource\.([a-z0-9_]+)\.([A-Za-z0-9_-]+)", found.location.json_path)
+        assert address is not None, found.location.json_path
+        type_, name = address.groups()
+        block = next(b for b in parsed.blocks if b.type == "resource" and b.labels == (type_, name))
+        rest = found.location.json_path[len(address.group(0)) :]
     for step in _STEP.finditer(rest):
         key, index = step.group(1), step.group(2)
         if key in block.attrs:  # an attribute, or an element of a list attribute (scopes[1]): the attribute

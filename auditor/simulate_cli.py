@@ -1,0 +1,285 @@
+"""Command line of ``auditor simulate`` and ``auditor coverage`` (issue 13).
+
+Both read the automations under PATH exactly as ``auditor scan`` does (configuration found from PATH up,
+``exclude``, ``--parameters``, and ``--subscription``/``--resource-group`` filling the
+``{subscriptionId}``/``{resourceGroup}`` placeholders), through :func:`offline_options` and
+:func:`auditor.scanning.file_source`; only what they do with the events differs:
+
+* ``simulate``: every event against every automation, explained (auditor.simulate); exit 0 when every
+  event is delivered by some automation, 1 otherwise, 2 on errors;
+* ``coverage``: every saved event, grouped by (kind, type, severity), with the COV001 finding for alert
+  groups at or above ``--min-severity`` that reached no automation; the scan's renderers, outputs and
+  gate (``--format``, ``--output``, ``--fail-on``; exit 0/1/2).
+
+The engines are pure (auditor.simulate, auditor.coverage); this module only reads files and renders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditor.model import ObservedEvent
+    from auditor.scanning import ScanOptions
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+#: What a coverage run checks: the coverage finding and what it could not decide (SRC003); the scan
+#: always adds the read failures (SRC001/SRC002) itself.
+COVERAGE_RULES = ("COV001", "SRC003")
+
+EPILOG_COVERAGE = """\
+examples:
+  auditor coverage examples/clean --events examples/events/alerts-export.json \\
+      --subscription 4b2d8c1e-7f3a-4e69-b0d5-93c6a1f2e874
+  auditor coverage deploy/ --events last-month.json --min-severity medium --format html -o coverage.html
+  az security alert list > alerts.json && auditor coverage deploy/ --events alerts.json --format sarif
+
+Every event of the --events files (a JSON list or one event: ARM Microsoft.Security/alerts bodies as
+'az security alert list' writes them, or alerts as the Logic App trigger receives them) is evaluated
+against every automation under PATH, as 'auditor simulate' does. Per (kind, alert type, severity): how
+many events, which automations delivered them, how many reached none, how many are unknown offline (the
+target Logic App is not in the scan, a value is only known at deployment: never a finding). COV001
+(medium) reports each alert group at or above --min-severity (default high; coverage-min-severity in
+the configuration) with alerts no automation delivered. A '{subscriptionId}' scope is assumed to be the
+alert's subscription unless --subscription names the one the templates deploy to.
+
+exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or tool error.
+"""
+
+
+def add_offline_target_options(p: argparse.ArgumentParser) -> None:
+    """``--parameters``, ``--subscription``, ``--resource-group``: what the templates deploy with and to,
+    as ``auditor scan`` has them (``--live`` will add its own reading here)."""
+    p.add_argument(
+        "--parameters",
+        "-p",
+        action="append",
+        default=[],
+        metavar="[TEMPLATE=]FILE",
+        help="ARM parameters file or .bicepparam (repeatable); TEMPLATE= limits it to one template",
+    )
+    p.add_argument(
+        "--subscription",
+        action="append",
+        metavar="ID",
+        help="subscription the templates deploy to (fills {subscriptionId} in scopes)",
+    )
+    p.add_argument(
+        "--resource-group",
+        metavar="NAME",
+        help="resource group the templates deploy to (fills {resourceGroup})",
+    )
+    p.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    p.add_argument(
+        "--config", type=Path, metavar="FILE", help="configuration file (default: found from PATH up)"
+    )
+
+
+def add_commands(sub: Any) -> None:
+    """The ``simulate`` and ``coverage`` subcommands."""
+    _add_simulate(sub)
+    _add_coverage(sub)
+
+
+def _add_simulate(sub: Any) -> None:
+    sim = sub.add_parser(
+        "simulate",
+        help="evaluate saved Defender for Cloud alerts against the automations under PATH (offline)",
+        description=(
+            "Decide for every automation under PATH whether it would fire for each event (enabled, scope, "
+            "event source, rule sets) and whether its Logic App trigger receives it. Offline only: --live "
+            "is not implemented yet. Exit 0 when every event is delivered by at least one automation, 1 "
+            "otherwise, 2 on errors."
+        ),
+    )
+    sim.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or folders to read")
+    sim.add_argument(
+        "--event",
+        action="append",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="JSON file with one event or a list (repeatable)",
+    )
+    sim.add_argument("--format", choices=("text", "json"), default="text", help="output (default: text)")
+    add_offline_target_options(sim)
+
+
+def _add_coverage(sub: Any) -> None:
+    from auditor.reports import FORMATS
+
+    cov = sub.add_parser(
+        "coverage",
+        help="which saved alerts reached an automation, per alert type and severity (offline)",
+        description=(
+            "Evaluate every saved event against every automation under PATH and report, per kind, alert "
+            "type and severity, which automations delivered them and how many reached none (COV001)."
+        ),
+        epilog=EPILOG_COVERAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cov.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or folders to read")
+    cov.add_argument(
+        "--events",
+        action="append",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="saved events: a JSON list (e.g. 'az security alert list' output) or one event (repeatable)",
+    )
+    cov.add_argument(
+        "--min-severity",
+        choices=SEVERITIES,
+        help="lowest alert severity whose undelivered alerts are a COV001 finding (default: high)",
+    )
+    cov.add_argument("--format", choices=sorted(FORMATS), help="format of the main report (default: text)")
+    cov.add_argument(
+        "--output",
+        "-o",
+        action="append",
+        default=[],
+        metavar="[FORMAT:]FILE",
+        help="write the report to FILE; FORMAT:FILE adds another output (repeatable)",
+    )
+    cov.add_argument(
+        "--fail-on", choices=SEVERITIES, help="lowest severity that makes the exit code 1 (default: low)"
+    )
+    cov.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour in text")
+    cov.add_argument("--quiet", "-q", action="store_true", help="text output: only the table and summary")
+    cov.add_argument("--root", type=Path, help="repository root for SARIF paths (default: git top level)")
+    add_offline_target_options(cov)
+
+
+def offline_options(args: argparse.Namespace, rules: tuple[str, ...] = COVERAGE_RULES) -> ScanOptions:
+    """Scan options for reading PATH offline (configuration, parameters, deployment target), with the
+    scan's validation (:func:`auditor.scanning.prepare`); ``rules`` is the selection. UsageError when bad."""
+    from auditor.registry import load_checks
+    from auditor.scanning import prepare
+
+    values = {
+        "select": list(rules),
+        "extend_select": None,
+        "ignore": [],
+        "baseline": None,
+        "access": None,
+        "deployer": None,
+        "editor": None,
+        "responder": None,
+        "live": False,
+        "management_group": None,
+        "fail_on": None,
+        "min_severity": None,
+    }
+    values.update(vars(args))
+    values["select"] = list(rules)
+    return prepare(argparse.Namespace(**values), load_checks())
+
+
+def simulate_command(args: argparse.Namespace) -> int:
+    """``auditor simulate``."""
+    import json
+
+    from auditor.link import Links
+    from auditor.scanning import UsageError, file_source
+    from auditor.simulate import EventError, delivered_every_event, read_events, simulate, to_json, to_text
+
+    try:
+        options = offline_options(args)
+        events = [e for path in args.event for e in read_events(path)]
+    except (UsageError, EventError) as exc:
+        return usage_error(str(exc))
+    inventory = file_source(options).scan(list(args.paths))
+    results = simulate(list(inventory.automations), Links(inventory), events)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(to_json(events, results), indent=2, default=str) + "\n")
+    else:
+        from auditor.neutral import terminal
+
+        sys.stdout.write("\n".join(terminal(line) for line in to_text(events, results).splitlines()) + "\n")
+    return EXIT_OK if delivered_every_event(results) else EXIT_FINDINGS
+
+
+def coverage_command(args: argparse.Namespace) -> int:
+    """``auditor coverage``: read, evaluate (auditor.scanning.execute with the observed events), render."""
+    from auditor.cli import _write_report
+    from auditor.neutral import terminal
+    from auditor.scanning import UsageError, execute, fails, parse_outputs
+    from auditor.simulate import EventError
+    from auditor.writing import refusal
+
+    try:
+        options = offline_options(args)
+        observed = [e for path in args.events for e in read_observed(path)]
+    except (UsageError, EventError) as exc:
+        return usage_error(str(exc))
+    if not observed:
+        return usage_error("the --events files hold no event: nothing to cover")
+    outputs = parse_outputs(args.format, args.output)
+    if isinstance(outputs, str):
+        return usage_error(outputs)
+    for spec in outputs:
+        reason = refusal(spec.path) if spec.path is not None else None
+        if reason is not None:
+            return usage_error(f"cannot write {spec.path}: {reason}")
+    try:
+        result = execute(options, observed=observed)
+    except UsageError as exc:
+        return usage_error(str(exc))
+    for spec in outputs:
+        code = _write_report(spec, result, args, options.fail_on)
+        if code != EXIT_OK:
+            return code
+    for error in result.errors:
+        print(f"auditor: error: check {error.rule_id} crashed: {terminal(error.message)}", file=sys.stderr)
+    if result.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if fails(result, options.fail_on) else EXIT_OK
+
+
+def read_observed(path: Path) -> list[ObservedEvent]:
+    """The events of one ``--events`` file, each with the file and line it starts on.
+
+    Events are read by :func:`auditor.simulate.read_events` (its errors, :class:`~auditor.simulate.EventError`,
+    propagate); the lines come from a second, position-keeping parse of the same text."""
+    from auditor.coverage import observed
+    from auditor.model import Origin
+    from auditor.simulate import read_events
+
+    events = read_events(path)
+    starts = _item_lines(path, len(events))
+    out = []
+    for i, event in enumerate(events):
+        line, column, json_path = starts[i] if i < len(starts) else (1, 1, "")
+        file = event.label.rsplit("#", 1)[0]
+        out.append(observed(event, Origin(file=file, line=line, column=column, json_path=json_path)))
+    return out
+
+
+def _item_lines(path: Path, count: int) -> list[tuple[int, int, str]]:
+    """(line, column, JSON path) of each event in the file: list items, or the one top-level object."""
+    from auditor.files import read_regular
+    from auditor.simulate import MAX_EVENT_BYTES
+    from auditor.sources.core.jsonpos import LineIndex, PDict, PList, decode, loads
+
+    try:
+        text = decode(read_regular(path, max_bytes=MAX_EVENT_BYTES))
+        doc = loads(text)
+    except (OSError, ValueError):
+        return []
+    index = LineIndex(text)
+    if isinstance(doc, PList) and len(doc.item_pos) == count:
+        return [(*index.position(pos), f"[{i}]") for i, pos in enumerate(doc.item_pos)]
+    if isinstance(doc, PDict) and count == 1:
+        return [(*index.position(max(doc.start, 0)), "")]
+    return []
+
+
+def usage_error(message: str) -> int:
+    """Print ``message`` safely (auditor.cli's way) and return 2."""
+    from auditor.cli import _usage_error
+
+    return _usage_error(message)
