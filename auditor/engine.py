@@ -11,7 +11,6 @@ is an immutable :class:`ScanResult` that renderers read and nothing else.
 from __future__ import annotations
 
 import fnmatch
-import traceback
 from collections.abc import Sequence
 from dataclasses import field, replace
 from typing import Any
@@ -163,6 +162,8 @@ def _run_checks(
         except Exception as exc:  # a broken check must not hide the others' findings
             if reraise_bugs():  # AUDITOR_DEBUG=1 and the test suite: a crashing check is a bug to see
                 raise
+            import traceback  # here: only a crashing check needs it (issue 14, start-up)
+
             errors.append(CheckError(loaded.rule.id, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
             continue
         for finding in produced:
