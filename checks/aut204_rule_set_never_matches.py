@@ -52,10 +52,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from auditor.findings import Finding, Rule, Severity
+from auditor.records import record
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
@@ -80,7 +80,7 @@ _NUMERIC = ("integer", "number")
 _MULTI = ("[", "*", "..")
 
 
-@dataclass(frozen=True)
+@record()
 class _Cond:
     """A fully known rule, normalised."""
 
