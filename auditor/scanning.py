@@ -450,16 +450,21 @@ def file_source(options: ScanOptions) -> Any:
 
 
 def execute(
-    options: ScanOptions, today: dt.date | None = None, observed: Sequence[ObservedEvent] = ()
+    options: ScanOptions,
+    today: dt.date | None = None,
+    observed: Sequence[ObservedEvent] = (),
+    live_result: Any = None,
 ) -> ScanResult:
     """Read the files, build the inventory, run the checks.
 
-    ``observed``: the events ``auditor coverage`` read from its ``--events`` files; they join the
-    inventory (COV001 reads them) and the result carries their coverage report. A scan passes none."""
+    ``observed``: the events ``auditor coverage`` read from its ``--events`` files (or live); they join the
+    inventory (COV001 reads them) and the result carries their coverage report. A scan passes none.
+    ``live_result``: the live scan already run for ``options.live`` (``coverage --live`` reads the events in
+    the same run, :mod:`auditor.sources.live.events`); None runs it here."""
     source = file_source(options)
     live = None
     if options.live is not None:  # live resources join the files' inventory before policies are evaluated
-        live = _read_live(options.live)
+        live = live_result if live_result is not None else _read_live(options.live)
         source.include(live.inventory)
     inventory = source.scan(options.paths)
     if options.paths and source.excluded and all(f.kind == "not-ours" for f in inventory.files):

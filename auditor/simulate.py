@@ -132,6 +132,18 @@ def read_events(path: Path) -> list[Event]:
     return [_event_from(item, f"{shown}#{i}") for i, item in enumerate(items)]
 
 
+def events_from_bodies(
+    bodies: list[Any], label_prefix: str, *, labels: list[str] | None = None
+) -> list[Event]:
+    """Events from already-parsed JSON values (one file's list, or the bodies a live read returned),
+    labelled ``<label_prefix>#<index>`` (or ``labels[index]``, e.g. each live alert's ARM id): the per-object
+    logic of :func:`read_events`; EventError when one is not an event."""
+    return [
+        _event_from(item, labels[i] if labels is not None else f"{label_prefix}#{i}")
+        for i, item in enumerate(bodies)
+    ]
+
+
 # ---------------------------------------------------------------- rules
 
 
@@ -294,16 +306,20 @@ def _delivers(automation: Automation, links: Links) -> tuple[bool | None, str]:
             outcomes.append((False, f"Logic App '{la.name}' is Disabled"))
             continue
         target = parse_callback_target(getattr(action.uri, "target", None))
-        if target is None:
+        assumed = ""
+        name = target.trigger_name if target is not None else _live_only_trigger(automation, action.uri, la)
+        if name is None:
             outcomes.append((None, "the callback URL names no trigger auditor can read"))
             continue
-        trigger = Links.trigger(la, target.trigger_name)
+        if target is None:
+            assumed = _LIVE_TRIGGER_NOTE
+        trigger = Links.trigger(la, name)
         if trigger is None:
-            outcomes.append((False, f"Logic App '{la.name}' has no trigger '{target.trigger_name}'"))
+            outcomes.append((False, f"Logic App '{la.name}' has no trigger '{name}'"))
         elif trigger.name.lower() in catalog.legacy_trigger_names:
             outcomes.append((False, f"trigger '{trigger.name}' is the legacy trigger, never called"))
         else:
-            outcomes.append((True, f"delivers to {la.name}/{trigger.name}"))
+            outcomes.append((True, f"delivers to {la.name}/{trigger.name}{assumed}"))
     if not outcomes:
         return False, "the automation has no action"
     for wanted in (True, None, False):
@@ -311,6 +327,18 @@ def _delivers(automation: Automation, links: Links) -> tuple[bool | None, str]:
             if value is wanted:
                 return value, why
     return None, ""  # unreachable
+
+
+_LIVE_TRIGGER_NOTE = " (ARM never returns the callback URL of a deployed automation: assumed to name the Logic App's only trigger)"
+
+
+def _live_only_trigger(automation: Automation, uri: object, la: LogicApp) -> str | None:
+    """A deployed automation (read live) has no ``uri``: ARM never returns the callback URL and only
+    ``listCallbackUrl`` (a secret, never called) would. Its Logic App's trigger is then inferred only when the
+    Logic App has exactly one, and that is said as an assumption (None otherwise: cannot tell)."""
+    if automation.origin.file is not None or uri is not None or la.triggers_unknown is not None:
+        return None
+    return la.triggers[0].name if len(la.triggers) == 1 else None
 
 
 def evaluate(automation: Automation, event: Event, links: Links) -> AutomationResult:
@@ -374,6 +402,9 @@ def evaluate(automation: Automation, event: Event, links: Links) -> AutomationRe
     res.fires = not reasons
     if res.fires:
         res.delivers, res.reason = _delivers(automation, links)
+        if res.reason.endswith(_LIVE_TRIGGER_NOTE):  # an inference, reported as an assumption
+            res.reason = res.reason[: -len(_LIVE_TRIGGER_NOTE)]
+            res.assumptions.append(_LIVE_TRIGGER_NOTE.strip(" ()"))
     else:
         res.delivers, res.reason = False, reasons[0]
     return res
@@ -434,7 +465,7 @@ def to_text(events: list[Event], results: list[list[AutomationResult]]) -> str:
         if not per:
             lines.append("  no automation in the scan")
         for r in per:
-            where = f"{r.path}:{r.line}" if r.path else "live"
+            where = f"{r.path}:{r.line}" if r.path else (r.resource or "live")  # live: the ARM id
             if r.fires:
                 state = {
                     True: "fires, delivers",

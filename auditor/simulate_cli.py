@@ -11,6 +11,11 @@ Both read the automations under PATH exactly as ``auditor scan`` does (configura
   groups at or above ``--min-severity`` that reached no automation; the scan's renderers, outputs and
   gate (``--format``, ``--output``, ``--fail-on``; exit 0/1/2).
 
+With ``--live`` (issue 13, item 3) both also take the deployed automations from the live scan, and
+``coverage`` the recent alerts and unhealthy assessments read in the same run
+(:mod:`auditor.live_simulate`, :mod:`auditor.sources.live.events`); an incomplete read is LIV001 and fails
+the run unless ``--allow-partial``.
+
 The engines are pure (auditor.simulate, auditor.coverage); this module only reads files and renders.
 """
 
@@ -24,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from auditor.model import ObservedEvent
     from auditor.scanning import ScanOptions
+    from auditor.sources.live.results import LiveResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -37,6 +43,8 @@ examples:
       --subscription 4b2d8c1e-7f3a-4e69-b0d5-93c6a1f2e874
   auditor coverage deploy/ --events last-month.json --min-severity medium --format html -o coverage.html
   az security alert list > alerts.json && auditor coverage deploy/ --events alerts.json --format sarif
+  auditor coverage --live --subscription ID --since 30d     the deployed automations and the alerts
+                                                           of the last 30 days (read-only)
 
 Every event of the --events files (a JSON list or one event: ARM Microsoft.Security/alerts bodies as
 'az security alert list' writes them, or alerts as the Logic App trigger receives them) is evaluated
@@ -66,7 +74,10 @@ def add_offline_target_options(p: argparse.ArgumentParser) -> None:
         "--subscription",
         action="append",
         metavar="ID",
-        help="subscription the templates deploy to (fills {subscriptionId} in scopes)",
+        help=(
+            "subscription the templates deploy to (fills {subscriptionId} in scopes); with --live, a "
+            "subscription to read (repeatable)"
+        ),
     )
     p.add_argument(
         "--resource-group",
@@ -88,15 +99,17 @@ def add_commands(sub: Any) -> None:
 def _add_simulate(sub: Any) -> None:
     sim = sub.add_parser(
         "simulate",
-        help="evaluate saved Defender for Cloud alerts against the automations under PATH (offline)",
+        help="evaluate saved Defender for Cloud alerts against the automations under PATH (or --live)",
         description=(
             "Decide for every automation under PATH whether it would fire for each event (enabled, scope, "
-            "event source, rule sets) and whether its Logic App trigger receives it. Offline only: --live "
-            "is not implemented yet. Exit 0 when every event is delivered by at least one automation, 1 "
-            "otherwise, 2 on errors."
+            "event source, rule sets) and whether its Logic App trigger receives it. With --live the "
+            "deployed automations are evaluated too (read-only). Exit 0 when every event is delivered by at "
+            "least one automation (and, live, every subscription was read), 1 otherwise, 2 on errors."
         ),
     )
-    sim.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or folders to read")
+    sim.add_argument(
+        "paths", nargs="*", metavar="PATH", type=Path, help="files or folders to read (optional with --live)"
+    )
     sim.add_argument(
         "--event",
         action="append",
@@ -107,6 +120,14 @@ def _add_simulate(sub: Any) -> None:
     )
     sim.add_argument("--format", choices=("text", "json"), default="text", help="output (default: text)")
     add_offline_target_options(sim)
+    _add_live_options(sim)
+
+
+def _add_live_options(p: argparse.ArgumentParser) -> None:
+    """``--live`` and the live-scan options of ``auditor scan`` (issue 13, item 3; standard library only)."""
+    from auditor.live_cli import add_live_arguments
+
+    add_live_arguments(p)
 
 
 def _add_coverage(sub: Any) -> None:
@@ -114,7 +135,7 @@ def _add_coverage(sub: Any) -> None:
 
     cov = sub.add_parser(
         "coverage",
-        help="which saved alerts reached an automation, per alert type and severity (offline)",
+        help="which saved (or, --live, recent) alerts reached an automation, per alert type and severity",
         description=(
             "Evaluate every saved event against every automation under PATH and report, per kind, alert "
             "type and severity, which automations delivered them and how many reached none (COV001)."
@@ -122,14 +143,24 @@ def _add_coverage(sub: Any) -> None:
         epilog=EPILOG_COVERAGE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    cov.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or folders to read")
+    cov.add_argument(
+        "paths", nargs="*", metavar="PATH", type=Path, help="files or folders to read (optional with --live)"
+    )
     cov.add_argument(
         "--events",
         action="append",
-        required=True,
+        default=[],
         type=Path,
         metavar="FILE",
-        help="saved events: a JSON list (e.g. 'az security alert list' output) or one event (repeatable)",
+        help=(
+            "saved events: a JSON list (e.g. 'az security alert list' output) or one event (repeatable; "
+            "required without --live)"
+        ),
+    )
+    cov.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="with --live: alerts generated since 30d (default), 12h, 90m or an ISO date such as 2026-11-01",
     )
     cov.add_argument(
         "--min-severity",
@@ -152,6 +183,7 @@ def _add_coverage(sub: Any) -> None:
     cov.add_argument("--quiet", "-q", action="store_true", help="text output: only the table and summary")
     cov.add_argument("--root", type=Path, help="repository root for SARIF paths (default: git top level)")
     add_offline_target_options(cov)
+    _add_live_options(cov)
 
 
 def offline_options(args: argparse.Namespace, rules: tuple[str, ...] = COVERAGE_RULES) -> ScanOptions:
@@ -192,15 +224,41 @@ def simulate_command(args: argparse.Namespace) -> int:
         events = [e for path in args.event for e in read_events(path)]
     except (UsageError, EventError) as exc:
         return usage_error(str(exc))
-    inventory = file_source(options).scan(list(args.paths))
+    source = file_source(options)
+    live: LiveResult | None = None
+    if options.live is not None:  # the deployed automations join those under PATH
+        from auditor.live_simulate import read_live
+
+        read = read_live(options.live)
+        if isinstance(read, int):
+            return read
+        live = read
+        source.include(live.inventory)
+    inventory = source.scan(list(args.paths))
     results = simulate(list(inventory.automations), Links(inventory), events)
+    partial = options.live is not None and options.live.allow_partial
     if args.format == "json":
-        sys.stdout.write(json.dumps(to_json(events, results), indent=2, default=str) + "\n")
+        doc = to_json(events, results)
+        if live is not None:
+            from auditor.live_simulate import coverage_json
+
+            doc.update(coverage_json(live, partial))
+        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
     else:
         from auditor.neutral import terminal
 
-        sys.stdout.write("\n".join(terminal(line) for line in to_text(events, results).splitlines()) + "\n")
-    return EXIT_OK if delivered_every_event(results) else EXIT_FINDINGS
+        text = to_text(events, results)
+        if live is not None:
+            from auditor.live_simulate import coverage_text
+
+            text += coverage_text(live, partial)
+        sys.stdout.write("\n".join(terminal(line) for line in text.splitlines()) + "\n")
+    code = EXIT_OK if delivered_every_event(results) else EXIT_FINDINGS
+    if live is not None:
+        from auditor.live_simulate import live_exit_code
+
+        return live_exit_code(live, partial, code)
+    return code
 
 
 def coverage_command(args: argparse.Namespace) -> int:
@@ -211,12 +269,27 @@ def coverage_command(args: argparse.Namespace) -> int:
     from auditor.simulate import EventError
     from auditor.writing import refusal
 
+    if not args.events and not getattr(args, "live", False):
+        return usage_error(
+            "give the saved events with --events FILE, or --live to read recent ones from Azure"
+        )
+    if args.since is not None and not getattr(args, "live", False):
+        return usage_error("--since selects which alerts a live read takes: add --live")
     try:
         options = offline_options(args)
         observed = [e for path in args.events for e in read_observed(path)]
     except (UsageError, EventError) as exc:
         return usage_error(str(exc))
-    if not observed:
+    live = None
+    if options.live is not None:  # the deployed automations and their recent events, in one live read
+        from auditor.live_simulate import read_live_events
+
+        read = read_live_events(options.live, args.since)
+        if isinstance(read, int):
+            return read
+        live, found = read
+        observed += found
+    elif not observed:
         return usage_error("the --events files hold no event: nothing to cover")
     outputs = parse_outputs(args.format, args.output)
     if isinstance(outputs, str):
@@ -226,7 +299,7 @@ def coverage_command(args: argparse.Namespace) -> int:
         if reason is not None:
             return usage_error(f"cannot write {spec.path}: {reason}")
     try:
-        result = execute(options, observed=observed)
+        result = execute(options, observed=observed, live_result=live)
     except UsageError as exc:
         return usage_error(str(exc))
     for spec in outputs:

@@ -58,6 +58,7 @@ KNOWN_LIST_TYPES = frozenset(
         "microsoft.security/automations",
         "microsoft.security/assessmentmetadata",
         "microsoft.security/assessments",
+        "microsoft.security/alerts",
         "microsoft.security/pricings",
         "microsoft.logic/workflows",
         "microsoft.logic/workflows/triggers",
@@ -73,6 +74,12 @@ KNOWN_LIST_TYPES = frozenset(
         "microsoft.storage/storageaccounts",
     }
 )
+# A list type served from items stored under another type: ``GET {sub}/providers/Microsoft.Security/alerts``
+# (Alerts_List, 2022-01-01) lists the alerts ARM keeps per location (``.../locations/{loc}/alerts/{name}``,
+# type ``Microsoft.Security/Locations/alerts``).
+LIST_ALIASES = {"microsoft.security/alerts": "microsoft.security/locations/alerts"}
+# Extension resources (they live below another resource): never in the generic ``/resources`` list.
+EXTENSION_TYPES = frozenset({"microsoft.security/assessments"})
 # Properties never returned by GET (secrets or values the scanner must not receive).
 HIDDEN_PROPERTIES = {
     "microsoft.web/connections": (
@@ -1069,7 +1076,7 @@ class Router:
             )
         if is_list:
             if len(names) == 1:
-                items = self.ds.list_at_scope(scope, rtype)
+                items = self.ds.list_at_scope(scope, LIST_ALIASES.get(rtype, rtype))
                 items = self._filter(items, scope, rtype)
             else:
                 parent_id = "/" + "/".join(segs[:-1])
@@ -1110,6 +1117,7 @@ class Router:
             and type_of(r).count("/") == 1
             and not type_of(r).startswith("microsoft.authorization/")
             and type_of(r) != "microsoft.security/assessmentmetadata"
+            and type_of(r) not in EXTENSION_TYPES
         ]
         items = self._filter(items, scope, "")
         slim = [
