@@ -36,7 +36,8 @@ import contextvars
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+
+from auditor.records import record
 
 __all__ = [
     "LIMITS",
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record()
 class Limits:
     """The numbers. Far above anything a real template needs (the largest corpus file uses < 1 %)."""
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
+
+from auditor.data import read_text
 
 DATA_FILE = "builtin-policies.json"
 BUILTIN_PREFIX = "/providers/microsoft.authorization/policydefinitions/"
@@ -90,7 +91,7 @@ def _policy(raw: dict[str, Any]) -> BuiltinPolicy:
 @lru_cache(maxsize=1)
 def builtin_policies() -> dict[str, BuiltinPolicy]:
     """GUID → built-in policy, read from the bundled data on first call."""
-    text = resources.files("auditor.data").joinpath(DATA_FILE).read_text(encoding="utf-8")
+    text = read_text(DATA_FILE)
     data = json.loads(text)
     return {key.lower(): _policy(raw) for key, raw in data["policies"].items()}
 

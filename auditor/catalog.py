@@ -10,19 +10,20 @@ never pay for it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from typing import Any
+
+from auditor.data import read_text
+from auditor.records import record
 
 DEFENDER_CONNECTORS = ("ascalert", "ascassessment", "ascregulatorycomplianceassessment")
 
 
 def _load(name: str) -> Any:
-    return json.loads(resources.files("auditor.data").joinpath(name).read_text(encoding="utf-8"))
+    return json.loads(read_text(name))
 
 
-@dataclass(frozen=True)
+@record()
 class DeprecatedItem:
     """A deprecated alert type or recommendation."""
 

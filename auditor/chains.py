@@ -10,16 +10,16 @@ still read nothing but the ScanResult.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from auditor.findings import Finding, Location
 from auditor.link import Links, parse_callback_target
 from auditor.model import Automation, Connection, Inventory, LogicApp, Origin, Trigger
+from auditor.records import record
 from auditor.resource_ids import last_segment
 from auditor.unknown import CallbackUrl, Unknown, is_unknown
 
 
-@dataclass(frozen=True)
+@record()
 class ChainLink:
     """One element of a chain."""
 
@@ -31,7 +31,7 @@ class ChainLink:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@record()
 class Chain:
     """The chain of one automation action."""
 

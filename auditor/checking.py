@@ -17,9 +17,10 @@ caches (group closures, scope chains, role matches) serve every check.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from auditor.records import record
 from auditor.unknown import AmbiguousLink, Unknown
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from auditor.suppressions import SuppressionOutcome
 
 
-@dataclass(frozen=True)
+@record()
 class Need:
     """A value a check needed that could not be known statically."""
 
@@ -41,7 +42,7 @@ class Need:
     related: tuple[Origin, ...] = ()  # the candidates of an ambiguous link (AmbiguousLink)
 
 
-@dataclass(frozen=True)
+@record()
 class RunSettings:
     """Who must be able to do what in this run: given on the command line or in the configuration."""
 
@@ -56,7 +57,7 @@ class RunSettings:
     coverage_min_severity: str = "high"
 
 
-@dataclass
+@record(frozen=False)
 class CheckContext:
     """Links, facts and the unresolved-value log shared by all checks of one run."""
 

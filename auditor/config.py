@@ -56,99 +56,299 @@ import datetime as dt
 import os
 import re
 import sys
+from collections.abc import Callable
+from dataclasses import asdict, field, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from auditor.records import record
 
 SEVERITY_NAMES = ("info", "low", "medium", "high", "critical")
 MAX_CONFIG_BYTES = 4 * 1024 * 1024  # far above any real pyproject.toml
+
+# Validation is written out here rather than done by pydantic: a one-file scan with a configuration (what
+# most users run) must start in a few Python start-ups, and importing pydantic alone costs more than that
+# (issue 14, benchmarks/startup.py). The messages are pydantic's, so a configuration error reads as before.
+_NOT_STR = "Input should be a valid string"
+_NOT_LIST = "Input should be a valid list"
+_NOT_DICT = "Input should be a valid dictionary"
 
 
 class ConfigError(Exception):
     """A configuration file that cannot be used; the message names file and line."""
 
 
-class SuppressionConfig(BaseModel):
-    """One suppression declared in configuration (SARIF kind ``external``)."""
+@record()
+class _Error:
+    """One validation error: where (keys and indices from the table down), its kind and its message."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    loc: tuple[str | int, ...]
+    type: str
+    msg: str
+
+
+class _Invalid(Exception):
+    """Raised by the validators with every error found in the table (all are reported, not the first)."""
+
+    def __init__(self, errors: list[_Error]) -> None:
+        super().__init__(f"{len(errors)} validation error(s)")
+        self.errors = errors
+
+
+@record(kw_only=True)
+class SuppressionConfig:
+    """One suppression declared in configuration (SARIF kind ``external``)."""
 
     rule: str
     path: str = "**"
     resource: str | None = None
-    reason: str = Field(min_length=1)
+    reason: str
     expires: dt.date | None = None
 
-    @field_validator("reason")
-    @classmethod
-    def _reason_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a suppression needs a non-empty reason")
-        return value
 
-
-class PrincipalsConfig(BaseModel):
+@record()
+class PrincipalsConfig:
     """``[tool.auditor.principals]``: object ids of who deploys, edits and runs the workflows."""
 
-    model_config = ConfigDict(extra="forbid")
-
     deployer: str | None = None
-    editors: list[str] = Field(default_factory=list)
-    responders: list[str] = Field(default_factory=list)
-
-    @field_validator("editors", "responders", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+    editors: list[str] = field(default_factory=list)
+    responders: list[str] = field(default_factory=list)
 
 
-class Settings(BaseModel):
-    """The effective configuration."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+@record()
+class Settings:
+    """The effective configuration (``Settings()``: none)."""
 
     select: list[str] | None = None
-    extend_select: list[str] = Field(default_factory=list, alias="extend-select")
-    ignore: list[str] = Field(default_factory=list)
-    per_file_ignores: dict[str, list[str]] = Field(default_factory=dict, alias="per-file-ignores")
-    severity_overrides: dict[str, str] = Field(default_factory=dict, alias="severity-overrides")
-    fail_on: str = Field(default="low", alias="fail-on")
-    parameters: dict[str, str] = Field(default_factory=dict)
-    exclude: list[str] = Field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    severity_overrides: dict[str, str] = field(default_factory=dict)
+    fail_on: str = "low"
+    parameters: dict[str, str] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
     baseline: str | None = None
-    suppressions: list[SuppressionConfig] = Field(default_factory=list)
+    suppressions: list[SuppressionConfig] = field(default_factory=list)
     access: str | None = None  # access snapshot file (RB checks), relative to this file
     subscription: str | None = None  # deployment target: fills {subscriptionId} in templates
-    resource_group: str | None = Field(default=None, alias="resource-group")  # fills {resourceGroup}
-    principals: PrincipalsConfig = Field(default_factory=PrincipalsConfig)
+    resource_group: str | None = None  # fills {resourceGroup}
+    principals: PrincipalsConfig = field(default_factory=PrincipalsConfig)
     # auditor coverage (COV001): the lowest alert severity whose undelivered alerts are a finding
-    coverage_min_severity: str = Field(default="high", alias="coverage-min-severity")
-    source: str | None = Field(default=None, exclude=True)  # the file it came from
-
-    @field_validator("fail_on", "coverage_min_severity")
-    @classmethod
-    def _severity(cls, value: str) -> str:
-        if value.lower() not in SEVERITY_NAMES:
-            raise ValueError(f"must be one of {', '.join(SEVERITY_NAMES)}")
-        return value.lower()
-
-    @field_validator("severity_overrides")
-    @classmethod
-    def _override_severities(cls, value: dict[str, str]) -> dict[str, str]:
-        for rule, severity in value.items():
-            if severity.lower() not in SEVERITY_NAMES:
-                raise ValueError(f"{rule}: must be one of {', '.join(SEVERITY_NAMES)}")
-        return {k.upper(): v.lower() for k, v in value.items()}
+    coverage_min_severity: str = "high"
+    source: str | None = None  # the file it came from (not printed among the keys)
 
     def base_dir(self) -> Path:
         """Folder that relative paths in the file are relative to."""
         return Path(self.source).parent if self.source else Path.cwd()
+
+
+# ---------------------------------------------------------------- validation of the table
+
+Loc = tuple[str | int, ...]
+
+
+def _string(value: Any, loc: Loc, errors: list[_Error]) -> str | None:
+    if isinstance(value, str):
+        return value
+    errors.append(_Error(loc, "string_type", _NOT_STR))
+    return None
+
+
+def _optional_string(value: Any, loc: Loc, errors: list[_Error]) -> str | None:
+    return None if value is None else _string(value, loc, errors)
+
+
+def _strings(value: Any, loc: Loc, errors: list[_Error]) -> list[str]:
+    if not isinstance(value, list | tuple):
+        errors.append(_Error(loc, "list_type", _NOT_LIST))
+        return []
+    return [s for i, item in enumerate(value) if (s := _string(item, (*loc, i), errors)) is not None]
+
+
+def _optional_strings(value: Any, loc: Loc, errors: list[_Error]) -> list[str] | None:
+    return None if value is None else _strings(value, loc, errors)
+
+
+def _table(value: Any, loc: Loc, errors: list[_Error], item: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        errors.append(_Error(loc, "dict_type", _NOT_DICT))
+        return {}
+    return {str(k): item(v, (*loc, str(k)), errors) for k, v in value.items()}
+
+
+def _severity(value: Any, loc: Loc, errors: list[_Error], prefix: str = "") -> str:
+    text = _string(value, loc, errors)
+    if text is None:
+        return "low"
+    if text.lower() not in SEVERITY_NAMES:
+        errors.append(
+            _Error(loc, "value_error", f"Value error, {prefix}must be one of {', '.join(SEVERITY_NAMES)}")
+        )
+    return text.lower()
+
+
+def _severity_overrides(value: Any, loc: Loc, errors: list[_Error]) -> dict[str, str]:
+    table = _table(value, loc, errors, _string)
+    if any(v is None for v in table.values()):
+        return {}
+    for rule, severity in table.items():
+        if severity.lower() not in SEVERITY_NAMES:
+            message = f"Value error, {rule}: must be one of {', '.join(SEVERITY_NAMES)}"
+            errors.append(_Error(loc, "value_error", message))
+            return {}
+    return {k.upper(): v.lower() for k, v in table.items()}
+
+
+def _date(value: Any, loc: Loc, errors: list[_Error]) -> dt.date | None:
+    """A date as pydantic's lax mode takes it: a TOML date, a datetime at midnight, an ISO 'YYYY-MM-DD'."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0) and value.utcoffset() in (None, dt.timedelta(0)):
+            return value.date()
+        errors.append(
+            _Error(
+                loc,
+                "date_from_datetime_inexact",
+                "Datetimes provided to dates should have zero time - e.g. be exact dates",
+            )
+        )
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        why = "input is too short" if len(value) < 10 else "invalid date separator"
+        errors.append(
+            _Error(loc, "date_from_datetime_parsing", f"Input should be a valid date or datetime, {why}")
+        )
+        return None
+    errors.append(_Error(loc, "date_type", "Input should be a valid date"))
+    return None
+
+
+# A table's spec maps each key as written to (field name, validator). Both spellings are accepted
+# (``extend-select`` and ``extend_select``), as pydantic's populate_by_name did.
+_Validator = Callable[[Any, Loc, list[_Error]], Any]
+
+
+def _fields(
+    value: Any,
+    loc: Loc,
+    errors: list[_Error],
+    spec: dict[str, tuple[str, _Validator]],
+    required: tuple[str, ...],
+) -> dict[str, Any] | None:
+    """Validate a table against ``spec`` (key as written → field name, validator); None when it is no table."""
+    if not isinstance(value, dict):
+        return None
+    by_name = {name: key for key, (name, _) in spec.items()}
+    written = {(key if key in spec else by_name[key]): key for key in value if key in spec or key in by_name}
+    out: dict[str, Any] = {}
+    for key, (name, validate) in spec.items():  # errors in declaration order, then unknown keys (pydantic's)
+        if key in written:
+            out[name] = validate(value[written[key]], (*loc, written[key]), errors)
+        elif name in required:
+            errors.append(_Error((*loc, name), "missing", "Field required"))
+    for key in value:
+        if key not in spec and key not in by_name:
+            errors.append(_Error((*loc, key), "extra_forbidden", "Extra inputs are not permitted"))
+    return out
+
+
+def _reason(value: Any, loc: Loc, errors: list[_Error]) -> str | None:
+    text = _string(value, loc, errors)
+    if text is None:
+        return None
+    if not text:
+        errors.append(_Error(loc, "string_too_short", "String should have at least 1 character"))
+    elif not text.strip():
+        errors.append(_Error(loc, "value_error", "Value error, a suppression needs a non-empty reason"))
+    return text
+
+
+_SUPPRESSION: dict[str, tuple[str, _Validator]] = {
+    "rule": ("rule", _string),
+    "path": ("path", _string),
+    "resource": ("resource", _optional_string),
+    "reason": ("reason", _reason),
+    "expires": ("expires", _date),
+}
+
+
+def _suppressions(value: Any, loc: Loc, errors: list[_Error]) -> list[SuppressionConfig]:
+    if not isinstance(value, list | tuple):
+        errors.append(_Error(loc, "list_type", _NOT_LIST))
+        return []
+    out = []
+    for i, item in enumerate(value):
+        before = len(errors)
+        fields = _fields(item, (*loc, i), errors, _SUPPRESSION, ("rule", "reason"))
+        if fields is None:
+            errors.append(
+                _Error(
+                    (*loc, i),
+                    "model_type",
+                    "Input should be a valid dictionary or instance of SuppressionConfig",
+                )
+            )
+        elif len(errors) == before:
+            out.append(SuppressionConfig(**fields))
+    return out
+
+
+def _one_or_many(value: Any, loc: Loc, errors: list[_Error]) -> list[str]:
+    return _strings([value] if isinstance(value, str) else value, loc, errors)
+
+
+_PRINCIPALS: dict[str, tuple[str, _Validator]] = {
+    "deployer": ("deployer", _optional_string),
+    "editors": ("editors", _one_or_many),
+    "responders": ("responders", _one_or_many),
+}
+
+
+def _principals(value: Any, loc: Loc, errors: list[_Error]) -> PrincipalsConfig:
+    fields = _fields(value, loc, errors, _PRINCIPALS, ())
+    if fields is None:
+        errors.append(
+            _Error(loc, "model_type", "Input should be a valid dictionary or instance of PrincipalsConfig")
+        )
+        return PrincipalsConfig()
+    return PrincipalsConfig(**fields)
+
+
+_SETTINGS: dict[str, tuple[str, _Validator]] = {
+    "select": ("select", _optional_strings),
+    "extend-select": ("extend_select", _strings),
+    "ignore": ("ignore", _strings),
+    "per-file-ignores": ("per_file_ignores", lambda v, loc, e: _table(v, loc, e, _strings)),
+    "severity-overrides": ("severity_overrides", _severity_overrides),
+    "fail-on": ("fail_on", _severity),
+    "parameters": ("parameters", lambda v, loc, e: _table(v, loc, e, _string)),
+    "exclude": ("exclude", _strings),
+    "baseline": ("baseline", _optional_string),
+    "suppressions": ("suppressions", _suppressions),
+    "access": ("access", _optional_string),
+    "subscription": ("subscription", _optional_string),
+    "resource-group": ("resource_group", _optional_string),
+    "principals": ("principals", _principals),
+    "coverage-min-severity": ("coverage_min_severity", _severity),
+    "source": ("source", _optional_string),
+}
+
+
+def validate(table: dict[str, Any]) -> Settings:
+    """``[tool.auditor]`` (or an auditor.toml) as :class:`Settings`; :class:`_Invalid` with every error."""
+    errors: list[_Error] = []
+    fields = _fields(table, (), errors, _SETTINGS, ())
+    if errors:
+        raise _Invalid(errors)
+    return Settings(**(fields or {}))
 
 
 def _folder(start: Path) -> Path:
@@ -234,6 +434,12 @@ def _read_text(path: Path, within: Path | None) -> str:
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
+    # Imported here: a scan without configuration (most pre-commit runs in a folder without one) must not
+    # pay the ~7 ms tomllib costs (issue 14).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -260,27 +466,25 @@ def load(path: Path, within: Path | None = None) -> Settings:
         where = f"{path}:{line}" if line else str(path)
         raise ConfigError(f"{where}: [{prefix.rstrip('.')}] must be a table")
     try:
-        settings = Settings.model_validate(table)
-    except ValidationError as exc:
-        raise ConfigError(_explain(path, text, prefix, exc)) from None
+        settings = validate(table)
+    except _Invalid as exc:
+        raise ConfigError(_explain(path, text, prefix, exc.errors)) from None
     except RecursionError:
         raise ConfigError(f"{path}: values nested too deeply") from None
-    return settings.model_copy(update={"source": str(path)})
+    return replace(settings, source=str(path))
 
 
-def _explain(path: Path, text: str, prefix: str, exc: ValidationError) -> str:
+def _explain(path: Path, text: str, prefix: str, errors: list[_Error]) -> str:
     lines = []
-    for error in exc.errors():
-        loc = [str(p) for p in error["loc"]]
-        key = loc[0] if loc else ""
+    for error in errors:
+        loc = [str(p) for p in error.loc]
         line = _line_of(text, loc)
         where = f"{path}:{line}" if line else str(path)
         dotted = prefix + ".".join(loc)
-        if error["type"] == "extra_forbidden":
+        if error.type == "extra_forbidden":
             lines.append(f"{where}: unknown key '{dotted}' (see 'auditor config --help' for the keys)")
         else:
-            lines.append(f"{where}: '{dotted}': {error['msg']}")
-        del key
+            lines.append(f"{where}: '{dotted}': {error.msg}")
     return "\n".join(lines)
 
 
@@ -302,6 +506,10 @@ def _line_of(text: str, loc: list[str]) -> int:
 
 def effective_dict(settings: Settings) -> dict[str, Any]:
     """The configuration as printed by ``auditor config``."""
-    data = settings.model_dump(by_alias=True, mode="json")
+    keys = {name: key for key, (name, _) in _SETTINGS.items()}
+    data = {keys[name]: value for name, value in asdict(settings).items() if name != "source"}
+    for suppression in data["suppressions"]:
+        expires = suppression["expires"]
+        suppression["expires"] = expires.isoformat() if expires is not None else None
     data["source"] = settings.source
     return data

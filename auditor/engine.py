@@ -11,9 +11,8 @@ is an immutable :class:`ScanResult` that renderers read and nothing else.
 from __future__ import annotations
 
 import fnmatch
-import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from auditor.budget import reraise_bugs
@@ -24,12 +23,13 @@ from auditor.findings import Finding, Phase, Rule, Severity
 from auditor.link import Links
 from auditor.listing import limit_per_place
 from auditor.model import CoverageRecord, FileRecord, Inventory
+from auditor.records import record
 from auditor.registry import LoadedCheck
 from auditor.selection import matches_any
 from auditor.suppressions import BaselineEntry, ConfiguredSuppression, apply
 
 
-@dataclass(frozen=True)
+@record()
 class Policy:
     """What configuration does to findings: the one place it touches them."""
 
@@ -39,7 +39,7 @@ class Policy:
     baseline: tuple[BaselineEntry, ...] = ()
 
 
-@dataclass(frozen=True)
+@record()
 class CheckError:
     """A check that raised: reported, never silently dropped."""
 
@@ -48,7 +48,7 @@ class CheckError:
     detail: str
 
 
-@dataclass(frozen=True)
+@record()
 class FileSummary:
     """How many files were scanned, skipped (not ours) and failed (unreadable or invalid)."""
 
@@ -63,7 +63,7 @@ class FileSummary:
         return cls(scanned=len(files) - failed - skipped, skipped=skipped, failed=failed)
 
 
-@dataclass(frozen=True)
+@record()
 class ScanResult:
     """Everything a renderer may read."""
 
@@ -162,6 +162,8 @@ def _run_checks(
         except Exception as exc:  # a broken check must not hide the others' findings
             if reraise_bugs():  # AUDITOR_DEBUG=1 and the test suite: a crashing check is a bug to see
                 raise
+            import traceback  # here: only a crashing check needs it (issue 14, start-up)
+
             errors.append(CheckError(loaded.rule.id, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
             continue
         for finding in produced:

@@ -10,10 +10,11 @@ part so it survives lines moving.
 from __future__ import annotations
 
 import enum
-import hashlib
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING
+
+from auditor.records import record
 
 if TYPE_CHECKING:
     from auditor.model import Origin
@@ -47,7 +48,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Location:
     """Where a finding points. ``file`` is None for live resources without a file."""
 
@@ -71,7 +72,7 @@ class Location:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Suppression:
     """Why a finding is not counted: SARIF's ``suppressions`` kinds.
 
@@ -84,7 +85,7 @@ class Suppression:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Finding:
     """One problem, as the engine and every renderer see it."""
 
@@ -113,6 +114,8 @@ class Finding:
         parts = [self.rule.id, (loc.file or "").replace("\\", "/"), loc.resource or "", loc.json_path]
         if self.key:
             parts.append(self.key)
+        import hashlib  # here, not at the top: a clean scan has no finding to fingerprint (issue 14)
+
         return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def with_severity(self, severity: Severity) -> Finding:
@@ -132,7 +135,7 @@ class Phase(enum.IntEnum):
     AFTER_SUPPRESSIONS = 2  # reads the suppression outcome (SUP001-SUP003: unused, expired, stale)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Rule:
     """A check's metadata. The long-form documentation is the check module's docstring."""
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
 from auditor.model import Connection, ConnectionBinding, Inventory, LogicApp, Origin, Trigger
+from auditor.records import record
 from auditor.resource_ids import last_segment_key, normalize, scopes_may_be_equal
 from auditor.unknown import AmbiguousLink, Unknown, is_unknown
 
@@ -41,7 +41,7 @@ def _type_and_name(resource_id: str) -> str | None:
     return f"microsoft.logic/workflows/{match.group(1).lower()}" if match else None
 
 
-@dataclass(frozen=True)
+@record()
 class CallbackTarget:
     """What a ``listCallbackUrl`` target string names."""
 

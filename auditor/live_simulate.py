@@ -19,6 +19,7 @@ Standard library only at import time: the live source and the checks load when a
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -110,7 +111,7 @@ def coverage_json(result: LiveResult, allow_partial: bool = False) -> dict[str, 
                 for f in gap_findings(result, allow_partial)
             ],
         },
-        "coverage": [record.model_dump(mode="json") for record in result.coverage],
+        "coverage": [dataclasses.asdict(record) for record in result.coverage],
     }
 
 

@@ -14,11 +14,11 @@ Links between resources (automation action → Logic App → trigger →
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from dataclasses import field, fields
+from typing import Any, Literal, TypeAlias
 
 from auditor.budget import reraise_bugs
+from auditor.records import record
 from auditor.unknown import Unknown
 
 
@@ -37,8 +37,8 @@ def _str_or_unknown(value: Any) -> Any:
     return Unknown(f"the value is a {type(value).__name__}, not a string")
 
 
-MaybeStr = Annotated[str | Unknown, BeforeValidator(_str_or_unknown)]
-Text = Annotated[str | Unknown | None, BeforeValidator(_str_or_unknown)]
+MaybeStr: TypeAlias = "str | Unknown"
+Text: TypeAlias = "str | Unknown | None"
 """A text field: the string as written, an Unknown (not known before deployment), or None (absent).
 
 Checks test ``isinstance(x, str)`` once and know the rest; a source that passes a number or an object
@@ -51,10 +51,48 @@ the check's to test, because Azure accepts several (a rule's ``expectedValue``, 
 MaybeBool = bool | Unknown
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True, extra="forbid")
+# The annotations (strings: ``from __future__ import annotations``) of the fields _str_or_unknown guards.
+_TEXT_ANNOTATIONS = frozenset({"Text", "MaybeStr", "MaybeStr | None"})
+# Per class: (every field name, the Text / MaybeStr ones), found on first use.
+_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
+class _Model:
+    """Base of the inventory types: each is a :func:`~auditor.records.record` (a frozen dataclass) with
+    slots and keyword-only fields.
+
+    Records rather than pydantic models, because a one-file scan must start in a few Python start-ups and
+    importing pydantic alone costs more than that (issue 14, benchmarks/startup.py); records rather than
+    ``@dataclass(frozen=True)``, because defining the 29 types that way costs ~15 ms of CPU, a record
+    ~5 ms. What pydantic enforced is kept: immutability, no unknown field (the signature refuses one),
+    keyword arguments only, and the guard on text fields (:func:`_str_or_unknown`, run by
+    ``__post_init__`` on every ``Text`` / ``MaybeStr`` field). A copy with changes is
+    ``dataclasses.replace(element, field=value)``.
+    """
+
+    __slots__ = ()
+
+    def __post_init__(self) -> None:
+        for name in _fields_of(type(self))[1]:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str | Unknown):
+                object.__setattr__(self, name, _str_or_unknown(value))
+
+
+def _fields_of(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``cls``'s field names and its ``Text`` / ``MaybeStr`` field names, found once per class."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        every = fields(cls)
+        found = (
+            tuple(f.name for f in every),
+            tuple(f.name for f in every if f.type in _TEXT_ANNOTATIONS),
+        )
+        _FIELDS[cls] = found
+    return found
+
+
+@record(slots=True, kw_only=True)
 class Origin(_Model):
     """Where an element was declared. Lines and columns are 1-based; 0 = unknown."""
 
@@ -74,6 +112,7 @@ class Origin(_Model):
 # ---------------------------------------------------------------- automations
 
 
+@record(slots=True, kw_only=True)
 class AutomationRule(_Model):
     """One triggering rule (``propertyJPath`` / ``propertyType`` / ``expectedValue`` / ``operator``)."""
 
@@ -84,23 +123,26 @@ class AutomationRule(_Model):
     origin: Origin
 
 
+@record(slots=True, kw_only=True)
 class RuleSet(_Model):
     """Rules that must all match (AND); rule sets of a source are OR-ed."""
 
-    rules: list[AutomationRule] = Field(default_factory=list)
+    rules: list[AutomationRule] = field(default_factory=list)
     origin: Origin
     unresolved: Unknown | None = None  # the rule set (or its rules array) itself was unknown
 
 
+@record(slots=True, kw_only=True)
 class AutomationSource(_Model):
     """An event source (``Alerts``, ``Assessments``, …) with its rule sets."""
 
     event_source: Text = None
-    rule_sets: list[RuleSet] = Field(default_factory=list)
+    rule_sets: list[RuleSet] = field(default_factory=list)
     rule_sets_unknown: Unknown | None = None
     origin: Origin
 
 
+@record(slots=True, kw_only=True)
 class AutomationScope(_Model):
     """A ``scopePath`` the automation listens on."""
 
@@ -108,6 +150,7 @@ class AutomationScope(_Model):
     origin: Origin
 
 
+@record(slots=True, kw_only=True)
 class TemplateParameter(_Model):
     """A parameter a deployment template declares: ARM ``parameters``, Bicep ``param``, Terraform ``variable``.
 
@@ -137,6 +180,7 @@ SecretKind = Literal[
 ]
 
 
+@record(slots=True, kw_only=True)
 class SecretInput(_Model):
     """A value that is a credential by where it is written (SEC503-SEC505 read these).
 
@@ -157,6 +201,7 @@ class SecretInput(_Model):
     origin: Origin
 
 
+@record(slots=True, kw_only=True)
 class AutomationAction(_Model):
     """An action; for ``LogicApp`` the target id and the callback the ``uri`` comes from."""
 
@@ -169,6 +214,7 @@ class AutomationAction(_Model):
     connection_string: SecretInput | None = None  # EventHub actions: ``connectionString``
 
 
+@record(slots=True, kw_only=True)
 class Automation(_Model):
     """A ``Microsoft.Security/automations`` resource."""
 
@@ -176,11 +222,11 @@ class Automation(_Model):
     name: MaybeStr
     api_version: MaybeStr | None = None
     is_enabled: JsonValue = None
-    scopes: list[AutomationScope] = Field(default_factory=list)
+    scopes: list[AutomationScope] = field(default_factory=list)
     scopes_unknown: Unknown | None = None
-    sources: list[AutomationSource] = Field(default_factory=list)
+    sources: list[AutomationSource] = field(default_factory=list)
     sources_unknown: Unknown | None = None
-    actions: list[AutomationAction] = Field(default_factory=list)
+    actions: list[AutomationAction] = field(default_factory=list)
     actions_unknown: Unknown | None = None
     origin: Origin
     from_policy: str | None = None  # policy definition name when embedded in a DINE policy
@@ -192,6 +238,7 @@ class Automation(_Model):
 # ---------------------------------------------------------------- logic apps
 
 
+@record(slots=True, kw_only=True)
 class ConnectionRef(_Model):
     """How a trigger or action names its connection: ``@parameters('$connections')['key']['connectionId']``."""
 
@@ -199,6 +246,7 @@ class ConnectionRef(_Model):
     raw: JsonValue = None
 
 
+@record(slots=True, kw_only=True)
 class Trigger(_Model):
     """A workflow trigger."""
 
@@ -212,6 +260,7 @@ class Trigger(_Model):
     origin: Origin
 
 
+@record(slots=True, kw_only=True)
 class WorkflowAction(_Model):
     """A workflow action that uses a connection (nested scopes are flattened)."""
 
@@ -222,6 +271,7 @@ class WorkflowAction(_Model):
     origin: Origin
 
 
+@record(slots=True, kw_only=True)
 class ConnectionBinding(_Model):
     """An entry of the workflow's ``parameters.$connections.value``."""
 
@@ -232,6 +282,7 @@ class ConnectionBinding(_Model):
     origin: Origin
 
 
+@record(slots=True, kw_only=True)
 class DefinitionParameter(_Model):
     """A workflow-definition parameter (``definition.parameters``)."""
 
@@ -242,6 +293,7 @@ class DefinitionParameter(_Model):
     origin: Origin
 
 
+@record(slots=True, kw_only=True)
 class Identity(_Model):
     """A managed identity block."""
 
@@ -251,21 +303,22 @@ class Identity(_Model):
     origin: Origin
 
 
+@record(slots=True, kw_only=True)
 class LogicApp(_Model):
     """A ``Microsoft.Logic/workflows`` resource."""
 
     id: MaybeStr
     name: MaybeStr
     state: Text = None
-    triggers: list[Trigger] = Field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
     triggers_unknown: Unknown | None = None
-    actions: list[WorkflowAction] = Field(default_factory=list)
-    bindings: list[ConnectionBinding] = Field(default_factory=list)
+    actions: list[WorkflowAction] = field(default_factory=list)
+    bindings: list[ConnectionBinding] = field(default_factory=list)
     bindings_unknown: Unknown | None = None
-    definition_parameters: list[DefinitionParameter] = Field(default_factory=list)
+    definition_parameters: list[DefinitionParameter] = field(default_factory=list)
     # HTTP credentials and headers, values given to SecureString parameters, definition strings holding a
     # shared access key (see SecretInput.kind)
-    secret_inputs: list[SecretInput] = Field(default_factory=list)
+    secret_inputs: list[SecretInput] = field(default_factory=list)
     identity: Identity | None = None
     definition_problems: tuple[str, ...] = ()
     origin: Origin
@@ -282,6 +335,7 @@ class LogicApp(_Model):
 # ---------------------------------------------------------------- connections
 
 
+@record(slots=True, kw_only=True)
 class Connection(_Model):
     """A ``Microsoft.Web/connections`` resource (an API connection)."""
 
@@ -295,7 +349,7 @@ class Connection(_Model):
     # parameterValues / parameterValueType (or properties) only known at deployment: whether the
     # connection carries credentials cannot be told (None when has_credentials says it).
     credentials_unknown: Unknown | None = None
-    secret_inputs: list[SecretInput] = Field(default_factory=list)  # parameterValues entries (text values)
+    secret_inputs: list[SecretInput] = field(default_factory=list)  # parameterValues entries (text values)
     statuses: tuple[str, ...] = ()  # live: properties.statuses[].status
     statuses_unknown: Unknown | None = None  # statuses (or one of them) only known at deployment
     origin: Origin
@@ -304,6 +358,7 @@ class Connection(_Model):
 # ---------------------------------------------------------------- access
 
 
+@record(slots=True, kw_only=True)
 class RoleAssignment(_Model):
     """A role assignment as declared in a template or snapshot.
 
@@ -323,6 +378,7 @@ class RoleAssignment(_Model):
     origin: Origin
 
 
+@record(slots=True, kw_only=True)
 class RolePermission(_Model):
     """One permission block of a role definition, as the source read it (patterns as written)."""
 
@@ -334,6 +390,7 @@ class RolePermission(_Model):
     condition_version: str | None = None
 
 
+@record(slots=True, kw_only=True)
 class RoleDefinition(_Model):
     """A (custom) role definition found in a template.
 
@@ -351,6 +408,7 @@ class RoleDefinition(_Model):
 # ---------------------------------------------------------------- policy
 
 
+@record(slots=True, kw_only=True)
 class PolicyDefinition(_Model):
     """A policy definition; DINE details are kept for the POL checks."""
 
@@ -362,11 +420,12 @@ class PolicyDefinition(_Model):
     existence_condition: JsonValue = None
     has_existence_condition: bool = False
     role_definition_ids: JsonValue = None
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
     origin: Origin
     effect_origin: Origin | None = None
 
 
+@record(slots=True, kw_only=True)
 class AssignedPolicy(_Model):
     """The definition a policy assignment assigns, evaluated with the assignment's parameter values.
 
@@ -395,6 +454,7 @@ class AssignedPolicy(_Model):
     definition_origin: Origin | None = None
 
 
+@record(slots=True, kw_only=True)
 class PolicyAssignment(_Model):
     """A policy assignment; ``scope`` is where it is assigned (property, else the deployment's scope).
 
@@ -408,8 +468,8 @@ class PolicyAssignment(_Model):
     scope: Text = None
     from_template: bool = False  # a resource of a scanned deployment template, which creates its identity
     policy_definition_id: Text = None
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    parameter_origins: dict[str, Origin] = Field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    parameter_origins: dict[str, Origin] = field(default_factory=dict)
     identity: Identity | None = None
     assigned: AssignedPolicy | None = None
     origin: Origin
@@ -454,6 +514,7 @@ ProblemCode = Literal[
 ]
 
 
+@record(slots=True, kw_only=True)
 class Problem(_Model):
     """Something a source could not do (read, decode, parse, evaluate)."""
 
@@ -462,6 +523,7 @@ class Problem(_Model):
     origin: Origin
 
 
+@record(slots=True, kw_only=True)
 class FileRecord(_Model):
     """One discovered file and what became of it."""
 
@@ -470,6 +532,7 @@ class FileRecord(_Model):
     detail: str | None = None  # e.g. why it was skipped
 
 
+@record(slots=True, kw_only=True)
 class InlineSuppression(_Model):
     """``"metadata": {"auditor": {"ignore": [...], "reason": "..."}}`` on a resource."""
 
@@ -478,6 +541,7 @@ class InlineSuppression(_Model):
     origin: Origin  # the resource; findings at or below its JSON path are covered
 
 
+@record(slots=True, kw_only=True)
 class AssessmentMetadata(_Model):
     """A Defender for Cloud recommendation's metadata (``Microsoft.Security/assessmentMetadata``).
 
@@ -495,6 +559,7 @@ class AssessmentMetadata(_Model):
 CoverageStatus = Literal["ok", "forbidden", "failed", "throttled-out", "timed-out"]
 
 
+@record(slots=True, kw_only=True)
 class CoverageRecord(_Model):
     """What a live scan could read: one subscription (None = tenant level) × one resource type."""
 
@@ -506,6 +571,7 @@ class CoverageRecord(_Model):
     items: int = 0
 
 
+@record(slots=True, kw_only=True)
 class ObservedEvent(_Model):
     """A Defender for Cloud event that happened (a saved alert or assessment), read by ``auditor coverage``.
 
@@ -517,7 +583,7 @@ class ObservedEvent(_Model):
     label: str  # "<file>#<index>", as auditor simulate names events
     kind: str  # Alerts | Assessments | RegulatoryComplianceAssessment
     resource: str | None = None  # ARM id (or subscription) of the resource the event is about
-    body: dict[str, Any] = Field(default_factory=dict)  # what propertyJPath rules read
+    body: dict[str, Any] = field(default_factory=dict)  # what propertyJPath rules read
     event_type: str = ""  # alert type (or assessment name): the coverage group
     severity: str = ""  # as the event says it (High, Medium, Low, Informational), "" when absent
     origin: Origin
@@ -525,23 +591,28 @@ class ObservedEvent(_Model):
     uncertain: frozenset[str] = frozenset()  # trigger fields the body read does not tell (rules: assumptions)
 
 
+@record(slots=True, kw_only=True)
 class Inventory(_Model):
     """Everything the sources found, with the links between resources."""
 
-    automations: list[Automation] = Field(default_factory=list)
-    logic_apps: list[LogicApp] = Field(default_factory=list)
-    connections: list[Connection] = Field(default_factory=list)
-    role_assignments: list[RoleAssignment] = Field(default_factory=list)
-    role_definitions: list[RoleDefinition] = Field(default_factory=list)
-    policy_definitions: list[PolicyDefinition] = Field(default_factory=list)
-    policy_assignments: list[PolicyAssignment] = Field(default_factory=list)
-    template_parameters: list[TemplateParameter] = Field(default_factory=list)
-    files: list[FileRecord] = Field(default_factory=list)
-    problems: list[Problem] = Field(default_factory=list)
-    inline_suppressions: list[InlineSuppression] = Field(default_factory=list)
+    automations: list[Automation] = field(default_factory=list)
+    logic_apps: list[LogicApp] = field(default_factory=list)
+    connections: list[Connection] = field(default_factory=list)
+    role_assignments: list[RoleAssignment] = field(default_factory=list)
+    role_definitions: list[RoleDefinition] = field(default_factory=list)
+    policy_definitions: list[PolicyDefinition] = field(default_factory=list)
+    policy_assignments: list[PolicyAssignment] = field(default_factory=list)
+    template_parameters: list[TemplateParameter] = field(default_factory=list)
+    files: list[FileRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    inline_suppressions: list[InlineSuppression] = field(default_factory=list)
     # Live scans (auditor.sources.live): what each subscription × resource type read gave (LIV001), and the
     # Defender recommendations' metadata (AUT205).
-    coverage: list[CoverageRecord] = Field(default_factory=list)
-    assessment_metadata: list[AssessmentMetadata] = Field(default_factory=list)
+    coverage: list[CoverageRecord] = field(default_factory=list)
+    assessment_metadata: list[AssessmentMetadata] = field(default_factory=list)
     # auditor coverage: the events of its --events files (COV001); always empty in auditor scan.
-    observed_events: list[ObservedEvent] = Field(default_factory=list)
+    observed_events: list[ObservedEvent] = field(default_factory=list)
+
+
+INVENTORY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Inventory))
+"""The names of :class:`Inventory`'s lists, in declaration order (what a source may fill)."""

@@ -34,7 +34,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from auditor.engine import Policy, ScanResult, run
 from auditor.files import display_path, is_within
 from auditor.findings import Finding, Location, Severity
 from auditor.model import Inventory, ObservedEvent
+from auditor.records import record
 from auditor.registry import LoadedCheck
 from auditor.selection import is_selected, validate
 from auditor.sources.core.parameters import read_parameters
@@ -63,7 +64,7 @@ class UsageError(Exception):
     """A problem with the user's arguments or configuration (exit code 2)."""
 
 
-@dataclass
+@record(frozen=False)
 class ScanOptions:
     """Everything a scan needs, resolved."""
 
@@ -83,7 +84,7 @@ class ScanOptions:
     coverage_min_severity: str = "high"  # auditor coverage (COV001): --min-severity / coverage-min-severity
 
 
-@dataclass(frozen=True)
+@record()
 class OutputSpec:
     """One report to write: a format and a file (None = stdout)."""
 
@@ -474,9 +475,9 @@ def execute(
         )
     access = options.access
     if observed:
-        inventory = inventory.model_copy(update={"observed_events": list(observed)})
+        inventory = replace(inventory, observed_events=list(observed))
     if live is not None:
-        inventory = inventory.model_copy(update={"coverage": live.coverage})
+        inventory = replace(inventory, coverage=live.coverage)
         if access is None:
             access = live.access_snapshot()
     settings = RunSettings(

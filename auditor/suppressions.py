@@ -21,13 +21,14 @@ import datetime as dt
 import fnmatch
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
 from auditor.findings import Finding, Location, Suppression
 from auditor.model import InlineSuppression
+from auditor.records import record
 from auditor.selection import matches, matches_any
 
 BASELINE_VERSION = 1
@@ -37,7 +38,7 @@ class BaselineError(Exception):
     """A baseline file that cannot be used."""
 
 
-@dataclass(frozen=True)
+@record()
 class ConfiguredSuppression:
     """A configuration suppression with where it was declared."""
 
@@ -49,7 +50,7 @@ class ConfiguredSuppression:
     location: Location  # the config file and line, for SUP findings
 
 
-@dataclass(frozen=True)
+@record()
 class BaselineEntry:
     """One accepted finding."""
 
@@ -61,7 +62,7 @@ class BaselineEntry:
     location: Location
 
 
-@dataclass
+@record(frozen=False)
 class SuppressionOutcome:
     """What the SUP rules report."""
 

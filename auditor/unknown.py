@@ -19,11 +19,12 @@ role assignment to the managed identity of a Logic App in the same template.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from auditor.records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record(slots=True)
 class Unknown:
     """A value only Azure knows at deployment time.
 
@@ -42,7 +43,7 @@ class Unknown:
         return f"<unknown: {self.reason}>"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class CallbackUrl(Unknown):
     """The result of ``listCallbackUrl(target, apiVersion)`` (and of ``.value`` on it).
 
@@ -55,7 +56,7 @@ class CallbackUrl(Unknown):
     api_version: Any = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ResourceReference(Unknown):
     """The result of ``reference(target, apiVersion, 'full')`` and of properties read from it.
 
@@ -99,7 +100,7 @@ def contains_unknown(value: object) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class AmbiguousLink(Unknown):
     """A reference that several resources of the scan could satisfy (:meth:`auditor.link.Links.logic_app`).
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -82,6 +81,8 @@ def open_output(path: Path) -> Iterator[TextIO]:
             yield out
         return
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # here: printing to stdout, the common case, must not pay for it (issue 14)
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask()

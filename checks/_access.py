@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from auditor.checks._util import display_name, foreign_target, logic_app_actions, trigger_connector
+from auditor.records import record
 from auditor.resource_ids import MANAGEMENT_GROUP_PREFIX, normalize, parent_scope, role_guid
 from auditor.unknown import CallbackUrl, Unknown
 
@@ -93,7 +93,7 @@ def contains(outer: str, inner: str) -> bool | None:
 # ---------------------------------------------------------------- steps
 
 
-@dataclass(frozen=True)
+@record()
 class Step:
     """One thing a declared principal must be able to do."""
 

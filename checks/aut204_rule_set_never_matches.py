@@ -56,10 +56,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from auditor.findings import Finding, Rule, Severity
+from auditor.records import record
 
 if TYPE_CHECKING:
     from auditor.checking import CheckContext
@@ -83,7 +83,7 @@ RULE = Rule(
 _NUMERIC = ("integer", "number")
 
 
-@dataclass(frozen=True)
+@record()
 class _Cond:
     """A fully known rule, normalised."""
 

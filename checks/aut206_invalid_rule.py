@@ -55,11 +55,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from auditor.checks._util import edit_distance
 from auditor.findings import Finding, Rule, Severity
+from auditor.records import record
 from auditor.unknown import Unknown
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ EXTRA_FIRST_SEGMENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
+@record()
 class Payload:
     """What the bundled data knows about one event source's payload."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def with_fixture_events(inventory: Inventory, paths: Iterable[Path]) -> Inventor
         if (Path(p) / "events.json").is_file()
         for e in read_observed(Path(p) / "events.json")
     ]
-    return inventory.model_copy(update={"observed_events": events}) if events else inventory
+    return dataclasses.replace(inventory, observed_events=events) if events else inventory
 
 
 @pytest.fixture

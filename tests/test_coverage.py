@@ -4,6 +4,7 @@ the HTML chart in headless Chromium."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,7 @@ def report_of(path: Path, events: list[Any]) -> Any:
 
 
 def cov001(path: Path, events: list[Any], min_severity: str = "high") -> list[Any]:
-    inventory = FileScan({}).scan([path]).model_copy(update={"observed_events": events})
+    inventory = dataclasses.replace(FileScan({}).scan([path]), observed_events=events)
     checks = [c for c in all_checks() if c.rule.id in ("COV001", "SRC003")]
     result = run(inventory, checks, settings=RunSettings(coverage_min_severity=min_severity))
     return list(result.findings)

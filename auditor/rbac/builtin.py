@@ -28,10 +28,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from auditor.data import read_text
 from auditor.rbac.loader import parse_role_definition
 from auditor.rbac.snapshot import RoleDefinition, pattern_matches
 from auditor.resource_ids import role_guid
@@ -186,7 +186,7 @@ def _retired(role: RoleDefinition) -> bool:
 
 
 def _read_data() -> dict[str, Any]:
-    text = resources.files("auditor.data").joinpath(DATA_FILE).read_text(encoding="utf-8")
+    text = read_text(DATA_FILE)
     data: dict[str, Any] = json.loads(text)
     return data
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from auditor import model as m
+from auditor import records
 from auditor.budget import Budget, use
 from auditor.files import display_path, read_regular
 from auditor.sources.core.builder import InventoryBuilder
@@ -41,7 +42,7 @@ _USING = re.compile(r"(?m)^[ \t]*using[ \t]+'([^'\n]*)'")
 _PARAM_ASSIGNMENT = re.compile(rb"(?m)^([ \t]*)param(?=[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*=)")
 
 
-@dataclass
+@records.record(frozen=False)
 class _Translated:
     """One Bicep file read and translated (cached: a module may be used by several templates)."""
 

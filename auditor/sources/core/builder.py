@@ -14,12 +14,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from auditor import model as m
 from auditor.budget import Budget, use
+from auditor.records import record
 from auditor.resource_ids import last_segment_key
 from auditor.sources.core import extract, policy
 from auditor.sources.core.cursor import LIVE_SOURCE, Context, Cursor, SourceFile
@@ -36,7 +37,7 @@ from auditor.sources.core.secrets import Provenance
 from auditor.unknown import Unknown
 
 
-@dataclass(frozen=True)
+@record()
 class PendingPolicy:
     """A policy definition waiting for :meth:`InventoryBuilder.finish` (``stem``: its file's name)."""
 
@@ -101,8 +102,8 @@ class InventoryBuilder:
                 for i in range(start, len(elements)):
                     element = elements[i]
                     if element.origin.unit is None:
-                        origin = element.origin.model_copy(update={"unit": name})
-                        elements[i] = element.model_copy(update={"origin": origin})
+                        origin = replace(element.origin, unit=name)
+                        elements[i] = replace(element, origin=origin)
 
     # ------------------------------------------------------------ records
 
@@ -217,7 +218,7 @@ class InventoryBuilder:
             m.InlineSuppression(
                 rules=tuple(str(r).strip().upper() for r in rules if isinstance(r, str)),
                 reason=reason if isinstance(reason, str) and reason.strip() else None,
-                origin=block.origin().model_copy(update={"json_path": cur.path}),
+                origin=replace(block.origin(), json_path=cur.path),
             )
         )
 
@@ -312,7 +313,7 @@ class InventoryBuilder:
         if a.assigned is not None and not (a.assigned.builtin and id(a) in self._assigned):
             return a
         assigned = self._assigned.get(id(a)) or policy.assigned_builtin(a)
-        return a if assigned is None else a.model_copy(update={"assigned": assigned})
+        return a if assigned is None else replace(a, assigned=assigned)
 
     @staticmethod
     def _policy_aliases(p: PendingPolicy) -> set[str]:

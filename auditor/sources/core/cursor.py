@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from auditor.model import Origin, Problem, ProblemCode
+from auditor.records import record
 from auditor.sources.core.jsonpos import LineIndex, PDict, PList
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class SourceFile:
     """A file's text and identity; positions in PDict/PList refer to it via ``src``.
 
@@ -80,7 +81,7 @@ def child_path(path: str, key: str | int) -> str:
     return f"{path}['{quoted}']"
 
 
-@dataclass(frozen=True)
+@record()
 class Context:
     """What every origin made under one resource shares."""
 
@@ -89,7 +90,7 @@ class Context:
     deployment: str | None = None
 
 
-@dataclass(frozen=True)
+@record()
 class Cursor:
     """A value in an evaluated tree, with its symbolic path and best-known offset."""
 

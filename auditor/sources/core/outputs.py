@@ -5,6 +5,7 @@ Shared by the sources that evaluate templates with nested deployments (ARM JSON,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from auditor import model as m
@@ -21,7 +22,7 @@ def follow_outputs(assignments: list[m.RoleAssignment], first: int, outputs: dic
         if ra.principal_of is None:
             owner = extract.identity_owner(through_outputs(ra.principal_id, outputs))
             if owner is not None:
-                assignments[i] = ra.model_copy(update={"principal_of": owner})
+                assignments[i] = replace(ra, principal_of=owner)
 
 
 def through_outputs(value: Any, outputs: dict[str, Any]) -> Any:

@@ -5,18 +5,18 @@ Shared by the sources whose templates take ARM parameters files (ARM JSON, Bicep
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.files import read_regular
+from auditor.records import record
 from auditor.sources.core import extract
 from auditor.sources.core.jsonpos import DecodeError, JsonSyntaxError, LineIndex, PDict, decode, loads
 from auditor.sources.core.reading import MAX_FILE_BYTES
 from auditor.unknown import Unknown
 
 
-@dataclass(frozen=True)
+@record()
 class ParametersProblem:
     """Why a parameters file cannot be used (``code`` is a :data:`auditor.model.ProblemCode`)."""
 

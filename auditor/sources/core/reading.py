@@ -9,11 +9,11 @@ problem with file, line and column.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from auditor.files import display_path, read_regular
+from auditor.records import record
 from auditor.sources.core.builder import InventoryBuilder
 from auditor.sources.core.cursor import Context, Cursor, SourceFile
 from auditor.sources.core.jsonpos import DecodeError, JsonSyntaxError, decode, loads
@@ -39,7 +39,7 @@ _JSONC_NAME = re.compile(
 )
 
 
-@dataclass
+@record(frozen=False)
 class ParsedJson:
     """A JSON file read and parsed: its path, how it is shown, its text and its document."""
 

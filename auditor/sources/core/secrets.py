@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
 from auditor import model as m
+from auditor.records import record
 from auditor.sources.core.cursor import Cursor
 from auditor.unknown import Unknown, is_unknown
 
@@ -34,7 +34,7 @@ _NESTED = (("actions",), ("else", "actions"), ("default", "actions"))
 _SHARED_KEY = "sharedaccesskey="
 
 
-@dataclass(frozen=True)
+@record()
 class Provenance:
     """A template resource as written, and the parameters its template declares (lower-case names)."""
 

@@ -675,7 +675,7 @@ class LiveScanner:
         elements = part.finish()
         lists = {
             name: value
-            for name in m.Inventory.model_fields
+            for name in m.INVENTORY_FIELDS
             if isinstance(value := getattr(elements, name), list) and value
         }
         if lists:
@@ -688,7 +688,7 @@ class LiveScanner:
             for name, value in part.items():
                 lists.setdefault(name, []).extend(value)
         self.parts = []
-        return m.Inventory.model_validate(lists)
+        return m.Inventory(**lists)
 
     def _access_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -37,15 +37,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from auditor.sources.core.cursor import SourceFile
-from auditor.sources.terraform.result import (
-    ResourceInstance,
-    TerraformKind,
-    TerraformProblem,
-    TerraformResult,
-)
+if TYPE_CHECKING:
+    from auditor.sources.core.cursor import SourceFile
+    from auditor.sources.terraform.result import (
+        ResourceInstance,
+        TerraformKind,
+        TerraformProblem,
+        TerraformResult,
+    )
 
 __all__ = [
     "ResourceInstance",
@@ -58,7 +59,18 @@ __all__ = [
 ]
 
 # The readers are imported when first used: importing this package (the dispatcher does, to
-# know the suffixes it claims) must not load Lark and the HCL grammar.
+# know the suffixes it claims) must not load Lark and the HCL grammar. The result types too: the
+# dispatcher asks every JSON document whether it is a plan, and a scan without Terraform must not pay
+# for defining them (issue 14).
+_RESULT_TYPES = frozenset({"ResourceInstance", "TerraformKind", "TerraformProblem", "TerraformResult"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RESULT_TYPES:
+        from auditor.sources.terraform import result
+
+        return getattr(result, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def scan_terraform_file(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from auditor import model as m
@@ -98,7 +99,7 @@ class Mapper:
         for index, (inst, a) in enumerate(assignments):
             builtin = policy.assigned_builtin(a) if a.assigned is None else None
             if builtin is not None:
-                assignments[index] = (inst, a.model_copy(update={"assigned": builtin}))
+                assignments[index] = (inst, replace(a, assigned=builtin))
         for out, inst in emitted:
             out.policy_assignments.extend(a for i, a in assignments if i is inst)
 
@@ -510,7 +511,7 @@ class Mapper:
         for index, (inst, a) in enumerate(assignments):
             if a.assigned is None and id(a) in mine:
                 assigned = policy.assigned_definition(facts, effect_cur, params_decl, origin_cur, a)
-                assignments[index] = (inst, a.model_copy(update={"assigned": assigned}))
+                assignments[index] = (inst, replace(a, assigned=assigned))
         deployment = details.get("deployment") if details is not None else None
         if deployment is None or not isinstance(name, str):
             return
@@ -608,7 +609,7 @@ class Mapper:
         if isinstance(element, m.LogicApp) and element.identity is None:
             identity = self._identity(inst.cursor)
             if identity is not None:
-                out.logic_apps[-1] = element.model_copy(update={"identity": identity})
+                out.logic_apps[-1] = replace(element, identity=identity)
 
     def _arm_resource(
         self,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, NamedTuple
 
 from auditor import model as m
+from auditor.records import record
 from auditor.sources.core.cursor import Cursor, SourceFile
 
 
@@ -22,7 +23,7 @@ class TerraformProblem(NamedTuple):
 TerraformKind = Literal["terraform", "not-ours", "invalid", "unreadable"]
 
 
-@dataclass
+@record(frozen=False)
 class TerraformResult:
     """What one ``.tf``/``.tfvars`` file or one plan contributes to the inventory.
 
@@ -55,7 +56,7 @@ class TerraformResult:
 # ---------------------------------------------------------------- resource instances
 
 
-@dataclass
+@record(frozen=False)
 class ResourceInstance:
     """One resource instance, as the readers give it to the mapping.
 

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from auditor.budget import Budget, BudgetExceeded, current, reraise_bugs
+from auditor.records import record
 from auditor.sources.core.evaluation.functions import (
     DEEP,
     LAZY,
@@ -152,14 +153,14 @@ class Node:
     __slots__ = ()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Literal(Node):
     """A string or integer literal."""
 
     value: str | int
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Call(Node):
     """``name(args...)``; ``key`` is the lower-cased name used for dispatch (ARM names are case-insensitive)."""
 
@@ -168,7 +169,7 @@ class Call(Node):
     args: tuple[Node, ...]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Property(Node):
     """``target.name``."""
 
@@ -176,7 +177,7 @@ class Property(Node):
     name: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Index(Node):
     """``target[index]``."""
 

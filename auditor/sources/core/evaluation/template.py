@@ -15,11 +15,12 @@ plus a :class:`~auditor.sources.core.cursor.Cursor` that still knows the lines.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 from auditor.budget import LIMITS, Budget, BudgetExceeded, current
 from auditor.model import TemplateParameter
+from auditor.records import record
 from auditor.sources.core.cursor import Context, Cursor, SourceFile, child_path, in_own_file
 from auditor.sources.core.evaluation import expressions
 from auditor.sources.core.evaluation.values import weigh
@@ -40,7 +41,7 @@ PLACEHOLDER_LOCATION = "{location}"
 PLACEHOLDER_TENANT = "{tenantId}"
 
 
-@dataclass
+@record(frozen=False)
 class ExpressionProblem:
     """A problem met while evaluating: by ``code``, an expression that is not valid ARM syntax
     (``invalid-expression``, SRC004: ARM would reject the deployment) or a budget the file
@@ -92,7 +93,7 @@ def quoted(expression: str) -> str:
     return f" in '{shown}'"
 
 
-@dataclass
+@record(frozen=False)
 class EvaluatedResource:
     """A resource after evaluation: full type and name, id, and its evaluated body."""
 
@@ -111,7 +112,7 @@ class EvaluatedResource:
     parameters: dict[str, TemplateParameter] | None = None
 
 
-@dataclass
+@record(frozen=False)
 class Scope:
     """The deployment scope a template runs in (placeholders unless known)."""
 
@@ -135,7 +136,7 @@ def scope_level_from_schema(schema: object) -> str:
     return "resourceGroup"
 
 
-@dataclass
+@record(frozen=False)
 class _Loop:
     name: str | None
     index: Any  # int, or Unknown when the loop's count is unknown
@@ -932,7 +933,7 @@ def _lower_keys(node: Any) -> dict[str, tuple[str, Any]]:
     return {k.lower(): (k, v) for k, v in node.items() if isinstance(k, str) and k != "copy"}
 
 
-@dataclass
+@record(frozen=False)
 class LiteralEvaluator:
     """For exported resources and REST bodies: nothing is an expression there."""
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from auditor.budget import Budget
+from auditor.records import record
 from auditor.sources.core.evaluation.functions.registry import LAZY, template_function
 from auditor.sources.core.evaluation.values import (
     EvalError,
@@ -40,7 +40,7 @@ class _Abort(Exception):
 # --------------------------------------------------------------------------- lambdas
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class _Lambda:
     """A ``lambda('x', body)`` argument: parameter names, body node, and the enclosing scope."""
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from auditor.records import record
 from auditor.unknown import Unknown
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ ACCEPT: Final = "accept"
 LAZY: Final = "lazy"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class FunctionSpec:
     """One template function: display name, implementation, arity and Unknown policy."""
 
