@@ -354,7 +354,7 @@ class _Deferred(types.ModuleType):
     """
 
     def __getattr__(self, name: str) -> Any:
-        self.__class__ = types.ModuleType  # the same object becomes the real module, for every holder
+        self.__class__ = types.ModuleType  # type: ignore[assignment]  # the same object becomes the real module, for every holder
         spec = self.__spec__
         assert spec is not None and spec.loader is not None
         spec.loader.exec_module(self)
