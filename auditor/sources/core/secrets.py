@@ -18,13 +18,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
+from auditor import lazyre
 from auditor import model as m
 from auditor.records import record
 from auditor.sources.core.cursor import Cursor
 from auditor.unknown import Unknown, is_unknown
 
 # ``[parameters('x')]`` or, as Bicep writes ``'${x}'``, ``[string(parameters('x'))]``.
-_DIRECT_PARAMETER = re.compile(
+_DIRECT_PARAMETER = lazyre.compile(
     r"^\[\s*(string\(\s*)?parameters\(\s*'([^']+)'\s*\)\s*(?(1)\)\s*)\]$", re.IGNORECASE
 )
 _HTTP_TYPES = frozenset({"http", "httpwebhook"})
