@@ -74,8 +74,9 @@ def _imported(args: list[str], cwd: Path) -> tuple[int, list[str]]:
 
 
 # What dataclasses' ``import inspect`` would load: the CLI defers inspect (auditor.cli._defer_inspect) and
-# the check discovery lists modules without pkgutil's inspect.getmodulename (~5 ms, issue 14).
-INSPECT = ("ast", "dis", "tokenize")
+# the check discovery lists modules without pkgutil's inspect.getmodulename (~5 ms, issue 14); and shutil,
+# which argparse imports for the terminal width (cli._terminal_columns reads it itself, ~2 ms).
+INSPECT = ("ast", "dis", "tokenize", "shutil")
 
 
 def _heavy(modules: list[str]) -> list[str]:
@@ -186,3 +187,16 @@ def test_check_modules_are_listed_as_pkgutil_lists_them(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("", encoding="utf-8")
     paths = [str(tmp_path), str(REPO / "checks")]
     assert sorted(registry._submodules(paths)) == sorted(m.name for m in pkgutil.iter_modules(paths))
+
+
+@pytest.mark.parametrize("columns", [None, "40", "200", "0", "-3", "wide"])
+def test_the_help_width_is_the_one_shutil_gives(columns: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from auditor.cli import _terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert _terminal_columns() == shutil.get_terminal_size().columns
