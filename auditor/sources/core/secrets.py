@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 from auditor import lazyre
@@ -254,9 +254,9 @@ def _holds_shared_key(value: Any, depth_limit: int) -> bool:
             if _SHARED_KEY in item.lower():
                 return True
         elif depth < depth_limit and isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
+            stack.extend(zip(item.values(), repeat(depth + 1)))
         elif depth < depth_limit and isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
+            stack.extend(zip(item, repeat(depth + 1)))
     return False
 
 
