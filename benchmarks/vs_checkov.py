@@ -14,8 +14,9 @@ close auditor is to the cost of starting Python and reading the JSON at all.
 Checkov (pinned: 3.3.30, the version the targets were set against) is installed once into
 ``benchmarks/.venv-checkov/`` (reused afterwards) unless ``--checkov PATH`` names an existing executable.
 Each tool runs as a cold process per measurement; wall time is measured around ``Popen`` .. ``os.wait4``
-and peak RSS is the ``ru_maxrss`` that ``wait4`` returns for that child (the largest resident set of any
-process in its tree that was waited for).
+and peak RSS is GNU time's ``%M`` for the command (its largest process), or, without GNU time, the
+``ru_maxrss`` that ``wait4`` returns, which Linux never lets fall below this script's own RSS (see
+``GNU_TIME``).
 
 The script reports; it is not a test: it exits 0 whether targets are met or
 not, and 2 when a tool fails (crash, bad output, timeout) or cannot be set up.
@@ -121,6 +122,41 @@ class Sample:
     stderr: Path
 
 
+# Where peak RSS comes from. Linux carries a process's RSS high-water mark across fork and exec, so the
+# ru_maxrss os.wait4 returns for a child is at least this benchmark's own RSS when it forked (~20-30 MB,
+# more than a bare Python's ~13 MB): for a small process it is the parent's figure, not the child's.
+# GNU time forks the command from its own ~1.5 MB image and reports the command's peak (%M, KiB); it
+# adds ~1 ms to every run, to every command alike (the bare start included). Without it (or with
+# --rss-from wait4) the wait4 figure is used and the table marks what it cannot tell apart.
+GNU_TIME = Path("/usr/bin/time")
+
+
+def gnu_time() -> Path | None:
+    """``/usr/bin/time`` when it is GNU time (``-f``/``-o``), else None."""
+    if not os.access(GNU_TIME, os.X_OK):
+        return None
+    try:
+        done = subprocess.run(
+            [str(GNU_TIME), "--version"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return GNU_TIME if "GNU" in (done.stdout + done.stderr) else None
+
+
+_RSS_TOOL: list[Path | None] = [None]  # set by main(): GNU time, or None for os.wait4's figure
+
+
+def _peak_kib(rss_file: Path) -> int | None:
+    """The last line of GNU time's ``-o`` file (it writes 'Command exited with non-zero status N' first
+    when the command fails)."""
+    try:
+        lines = rss_file.read_text(encoding="utf-8", errors="replace").split()
+    except OSError:
+        return None
+    return int(lines[-1]) if lines and lines[-1].isdigit() else None
+
+
 def run_measured(
     cmd: Sequence[str],
     *,
@@ -130,15 +166,19 @@ def run_measured(
     env: dict[str, str] | None = None,
     cwd: Path = REPO,
 ) -> Sample:
-    """Run ``cmd`` as a new process group; time it; get its rusage from ``os.wait4``.
+    """Run ``cmd`` as a new process group; time it; get its peak RSS from GNU time (see ``GNU_TIME``)
+    or from the rusage of ``os.wait4``.
 
     On timeout (or Ctrl-C) the whole process group is killed, so Checkov's worker
     processes do not outlive the measurement.
     """
+    rss_tool = _RSS_TOOL[0]
+    rss_file = stdout.with_suffix(".rss")
+    argv = [str(rss_tool), "-f", "%M", "-o", str(rss_file), *cmd] if rss_tool else list(cmd)
     with stdout.open("wb") as out, stderr.open("wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            list(cmd),
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
@@ -171,7 +211,15 @@ def run_measured(
     # Grandchildren left behind in the group (daemonised workers) go too.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    return Sample(elapsed, int(usage.ru_maxrss), proc.returncode, timed_out.is_set(), stdout, stderr)
+    peak = _peak_kib(rss_file) if rss_tool else None
+    return Sample(
+        elapsed,
+        int(usage.ru_maxrss) if peak is None else peak,
+        proc.returncode,
+        timed_out.is_set(),
+        stdout,
+        stderr,
+    )
 
 
 def tail(path: Path, lines: int = 15) -> str:
@@ -834,6 +882,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=COPIES,
         help=f"the corpus this many times over, auditor only (default: {COPIES}; 0: skip)",
     )
+    parser.add_argument(
+        "--rss-from",
+        choices=("time", "wait4"),
+        default="time",
+        help="peak RSS from GNU time (/usr/bin/time, exact per command; the default when it is installed) "
+        "or from os.wait4 (at least this script's own RSS)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON to FILE")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.startup_runs < 1 or args.timeout <= 0:
@@ -930,6 +985,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"error: --small {small}: no such file")
         return 2
 
+    _RSS_TOOL[0] = gnu_time() if args.rss_from == "time" else None
+    if args.rss_from == "time" and _RSS_TOOL[0] is None:
+        log("note: no GNU time at /usr/bin/time; peak RSS from os.wait4 (at least this script's own RSS)")
     try:
         auditor = find_auditor(args.auditor)
         log(f"auditor: {shlex.join(auditor)}")
@@ -979,7 +1037,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cpu_count": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "rss_note": "peak RSS = max over runs of ru_maxrss from os.wait4 (largest process of the tree), MB = 1e6 B",
+        "rss_source": "GNU time %M" if _RSS_TOOL[0] else "os.wait4 ru_maxrss",
+        "rss_note": (
+            "peak RSS = max over runs of GNU time's %M (the command's largest process), MB = 1e6 B"
+            if _RSS_TOOL[0]
+            else "peak RSS = max over runs of ru_maxrss from os.wait4 (at least this script's RSS), MB = 1e6 B"
+        ),
     }
     print_report(inputs, startup, python, targets, meta)
 
