@@ -1043,6 +1043,34 @@ def _rule_set_verdict(
     return results, verdict
 
 
+def _result(
+    c: _Compiled,
+    fires: bool,
+    delivers: bool | None,
+    reason: str | None,
+    covered: bool,
+    resource: str | None,
+    rule_sets: list[list[RuleResult]],
+    matched: list[bool | None],
+    assumptions: list[str],
+) -> AutomationResult:
+    return AutomationResult(
+        c.name,
+        c.resource,
+        c.path,
+        c.line,
+        fires,
+        delivers,
+        reason,
+        c.scope_shown,
+        covered,
+        resource,
+        rule_sets,
+        matched,
+        assumptions,
+    )
+
+
 def _evaluate(c: _Compiled, p: _Prepared, links: Links) -> AutomationResult:
     covered, scope_notes = _scope_verdict(c, p)
     resource = p.event.resource
@@ -1089,55 +1117,13 @@ def _evaluate(c: _Compiled, p: _Prepared, links: Links) -> AutomationResult:
             if not rule_sets:
                 reason = "assumption: the source's rule sets are not known statically"
             else:  # the rule sets decided: the reason is written from them when read
-                return AutomationResult(
-                    c.name,
-                    c.resource,
-                    c.path,
-                    c.line,
-                    False,
-                    False,
-                    None,
-                    c.scope_shown,
-                    covered,
-                    resource,
-                    rule_sets,
-                    matched,
-                    assumptions,
-                )
+                return _result(c, False, False, None, covered, resource, rule_sets, matched, assumptions)
     if reason:
-        return AutomationResult(
-            c.name,
-            c.resource,
-            c.path,
-            c.line,
-            False,
-            False,
-            reason,
-            c.scope_shown,
-            covered,
-            resource,
-            rule_sets,
-            matched,
-            assumptions,
-        )
+        return _result(c, False, False, reason, covered, resource, rule_sets, matched, assumptions)
     delivers, why, assumed = _cached_delivers(c, links, p.event.kind)
     if assumed is not None:
         assumptions.append(assumed)
-    return AutomationResult(
-        c.name,
-        c.resource,
-        c.path,
-        c.line,
-        True,
-        delivers,
-        why,
-        c.scope_shown,
-        covered,
-        resource,
-        rule_sets,
-        matched,
-        assumptions,
-    )
+    return _result(c, True, delivers, why, covered, resource, rule_sets, matched, assumptions)
 
 
 _RECENT: dict[int, _Prepared] = {}
