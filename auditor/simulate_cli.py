@@ -99,7 +99,7 @@ def add_commands(sub: Any) -> None:
 def _add_simulate(sub: Any) -> None:
     sim = sub.add_parser(
         "simulate",
-        help="evaluate saved Defender for Cloud alerts against the automations under PATH (or --live)",
+        help="evaluate saved Defender for Cloud events (alerts, assessments, compliance) against the automations under PATH (or --live)",
         description=(
             "Decide for every automation under PATH whether it would fire for each event (enabled, scope, "
             "event source, rule sets) and whether its Logic App trigger receives it. With --live the "
@@ -116,7 +116,7 @@ def _add_simulate(sub: Any) -> None:
         required=True,
         type=Path,
         metavar="FILE",
-        help="JSON file with one event or a list (repeatable)",
+        help="JSON file: one event, a list or a REST page; an alert, an assessment or a regulatory-compliance assessment, as the Logic App trigger gets it or as ARM returns it (repeatable)",
     )
     sim.add_argument("--format", choices=("text", "json"), default="text", help="output (default: text)")
     add_offline_target_options(sim)
