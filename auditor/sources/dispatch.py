@@ -214,15 +214,21 @@ def _fragments(task: FileTask, paths: list[Path], jobs: int) -> Iterator[Fragmen
     return fragments_in_workers(task, _by_folder(paths), jobs)
 
 
+#: Files a worker reads per task at least: each task is a round trip between processes.
+TASK_MIN_FILES = 32
+
+
 def _by_folder(paths: list[Path]) -> list[list[Path]]:
-    """``paths`` cut into runs of files of one folder (a Terraform module is read once per worker)."""
-    runs: list[list[Path]] = []
+    """``paths`` cut into tasks of at least :data:`TASK_MIN_FILES` files, each ending where a folder
+    does (the files of a folder are found together, so a Terraform module is read once per worker)."""
+    tasks: list[list[Path]] = []
     for path in paths:
-        if runs and runs[-1][-1].parent == path.parent:
-            runs[-1].append(path)
+        last = tasks[-1] if tasks else None
+        if last is not None and (len(last) < TASK_MIN_FILES or last[-1].parent == path.parent):
+            last.append(path)
         else:
-            runs.append([path])
-    return runs
+            tasks.append([path])
+    return tasks
 
 
 def _unlistable(builder: InventoryBuilder, exc: OSError) -> None:
