@@ -27,7 +27,17 @@ EXAMPLES = REPO / "examples"
 
 def _report(paths: list[Path], jobs: int, out: Path) -> tuple[int, bytes]:
     code = main(
-        ["scan", *map(str, paths), "--no-config", "--format", "json", "--output", str(out), "--jobs", str(jobs)]
+        [
+            "scan",
+            *map(str, paths),
+            "--no-config",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            "--jobs",
+            str(jobs),
+        ]
     )
     return code, out.read_bytes()
 
