@@ -320,6 +320,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_scan_options(scan, outputs=True)
+    # --jobs (issue 14, scale): worker processes reading the files; checked in scanning.prepare
+    scan.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="processes reading files (default: the number of CPUs; 1: all in this process)",
+    )
 
     sub.add_parser(
         "rules", help="list every check", description="List every check with id, severity and title."

@@ -3,7 +3,7 @@
 "Which of last month's high-severity alerts reached no automation at all?" is :func:`simulate`'s question
 asked of every saved event at once. :func:`coverage` is a pure function of (automations, links, observed
 events) → :class:`CoverageReport`; the CLI reads the ``--events`` files
-(:func:`auditor.simulate_cli.read_observed`, which reuses :func:`auditor.simulate.read_events`) and renders, and COV001 (checks/cov001_alert_not_delivered.py)
+(:func:`auditor.simulate_cli.read_observed`, which reuses :func:`auditor.events.read_events`) and renders, and COV001 (checks/cov001_alert_not_delivered.py)
 reads the same report from the inventory.
 
 Each event has one of three outcomes:
@@ -30,13 +30,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from auditor.events import Event
 from auditor.findings import Severity
 from auditor.link import Links
 from auditor.model import Automation, ObservedEvent, Origin
 from auditor.simulate import (
     LIVE_TRIGGER_ASSUMPTION,
     AutomationResult,
-    Event,
     evaluate_event,
     lookup,
     without_cyclic_gc,
@@ -67,7 +67,7 @@ _SEVERITY_PATHS = ("severity", "properties.metadata.severity", "metadata.severit
 
 
 def observed(event: Event, origin: Origin) -> ObservedEvent:
-    """An :class:`~auditor.simulate.Event` as the inventory holds it, with its group key read once."""
+    """An :class:`~auditor.events.Event` as the inventory holds it, with its group key read once."""
     return ObservedEvent(
         label=event.label,
         kind=event.kind,

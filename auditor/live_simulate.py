@@ -60,9 +60,9 @@ def read_live_events(options: LiveOptions, since: str | None) -> tuple[LiveResul
     subscriptions (:mod:`auditor.sources.live.events`), each event as the inventory holds it (its origin is
     its ARM id: no file); an exit code (2) after printing why when it cannot start."""
     from auditor.coverage import observed
+    from auditor.events import events_from_bodies
     from auditor.model import Origin
     from auditor.neutral import terminal
-    from auditor.simulate import events_from_bodies
     from auditor.sources.live import LiveError
     from auditor.sources.live.events import DEFAULT_SINCE, parse_since, read_events
     from auditor.sources.live.progress import make_progress

@@ -82,6 +82,7 @@ class ScanOptions:
     subscription: str | None = None
     resource_group: str | None = None
     coverage_min_severity: str = "high"  # auditor coverage (COV001): --min-severity / coverage-min-severity
+    jobs: int = 1  # processes reading files (--jobs; see auditor.sources.dispatch._fragments)
 
 
 @record()
@@ -301,6 +302,7 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
     else:
         access = None
     return ScanOptions(
+        jobs=_jobs(args),
         paths=list(args.paths),
         checks=selected,
         parameters=parameters,
@@ -316,6 +318,31 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
         live=live,
         coverage_min_severity=coverage_min_severity,
     )
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    """``--jobs N`` (N >= 1); by default the CPUs this process may run on that are not already busy.
+
+    Workers only start when a scan has enough files for them to pay (see
+    :data:`auditor.sources.dispatch.PARALLEL_MIN_FILES`), so the default costs a small scan nothing.
+    They read files with cold caches and send what they read back, ~20 % more CPU than one process
+    (benchmarks/scale.py), which pays only on CPUs that are free: the default counts a CPU as free
+    when the one-minute load average leaves room for it (on a CI runner or a laptop, all of them;
+    on a build machine other jobs load, fewer, down to 1). The report does not depend on it."""
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None:
+        if jobs < 1:
+            raise UsageError(f"--jobs must be at least 1, got {jobs}")
+        return int(jobs)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on Unix
+        busy = 0.0
+    return max(1, min(cpus, round(cpus - busy)))
 
 
 def _live(args: argparse.Namespace, subscriptions: list[str]) -> Any:
@@ -446,6 +473,8 @@ def file_source(options: ScanOptions) -> Any:
         exclude=options.exclude,
         subscription=options.subscription,
         resource_group=options.resource_group,
+        # a live scan's HTTP threads may still exist: no fork next to them
+        jobs=options.jobs if options.live is None else 1,
     )
 
 
@@ -466,7 +495,7 @@ def execute(
     if options.live is not None:  # live resources join the files' inventory before policies are evaluated
         live = live_result if live_result is not None else _read_live(options.live)
         source.include(live.inventory)
-    inventory = source.scan(options.paths)
+    inventory = _scanned(source, options.paths)
     if options.paths and source.excluded and all(f.kind == "not-ours" for f in inventory.files):
         where = f" in {options.settings.source}" if options.settings.source else ""
         raise UsageError(
@@ -492,6 +521,17 @@ def execute(
     if options.live is not None:
         result = _coverage_unsilenced(result, inventory, options)
     return _read_failures_unsilenced(result, inventory, options)
+
+
+def _scanned(source: Any, paths: list[Path]) -> Inventory:
+    """``source.scan(paths)``; a worker process of ``--jobs`` that died is an error (exit 2), never a
+    partial inventory that would pass the gate."""
+    from auditor.sources.dispatch import WorkerError
+
+    try:
+        return source.scan(paths)
+    except WorkerError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _with_event_coverage(result: ScanResult, inventory: Inventory, options: ScanOptions) -> ScanResult:

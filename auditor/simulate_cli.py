@@ -99,7 +99,7 @@ def add_commands(sub: Any) -> None:
 def _add_simulate(sub: Any) -> None:
     sim = sub.add_parser(
         "simulate",
-        help="evaluate saved Defender for Cloud alerts against the automations under PATH (or --live)",
+        help="evaluate saved Defender for Cloud events (alerts, assessments, compliance) against the automations under PATH (or --live)",
         description=(
             "Decide for every automation under PATH whether it would fire for each event (enabled, scope, "
             "event source, rule sets) and whether its Logic App trigger receives it. With --live the "
@@ -116,7 +116,7 @@ def _add_simulate(sub: Any) -> None:
         required=True,
         type=Path,
         metavar="FILE",
-        help="JSON file with one event or a list (repeatable)",
+        help="JSON file: one event, a list or a REST page; an alert, an assessment or a regulatory-compliance assessment, as the Logic App trigger gets it or as ARM returns it (repeatable)",
     )
     sim.add_argument("--format", choices=("text", "json"), default="text", help="output (default: text)")
     add_offline_target_options(sim)
@@ -214,9 +214,10 @@ def offline_options(args: argparse.Namespace, rules: tuple[str, ...] = COVERAGE_
 def simulate_command(args: argparse.Namespace) -> int:
     """``auditor simulate``."""
 
+    from auditor.events import EventError, read_events
     from auditor.link import Links
     from auditor.scanning import UsageError, file_source
-    from auditor.simulate import EventError, delivered_every_event, read_events, simulate, to_text, write_json
+    from auditor.simulate import delivered_every_event, simulate, to_text, write_json
 
     try:
         options = offline_options(args)
@@ -263,9 +264,9 @@ def simulate_command(args: argparse.Namespace) -> int:
 def coverage_command(args: argparse.Namespace) -> int:
     """``auditor coverage``: read, evaluate (auditor.scanning.execute with the observed events), render."""
     from auditor.cli import _write_report
+    from auditor.events import EventError
     from auditor.neutral import terminal
     from auditor.scanning import UsageError, execute, fails, parse_outputs
-    from auditor.simulate import EventError
     from auditor.writing import refusal
 
     if not args.events and not getattr(args, "live", False):
@@ -315,11 +316,11 @@ def coverage_command(args: argparse.Namespace) -> int:
 def read_observed(path: Path) -> list[ObservedEvent]:
     """The events of one ``--events`` file, each with the file and line it starts on.
 
-    Events are read by :func:`auditor.simulate.read_events` (its errors, :class:`~auditor.simulate.EventError`,
+    Events are read by :func:`auditor.events.read_events` (its errors, :class:`~auditor.events.EventError`,
     propagate); the lines come from a second, position-keeping parse of the same text."""
     from auditor.coverage import observed
+    from auditor.events import read_events
     from auditor.model import Origin
-    from auditor.simulate import read_events
 
     events = read_events(path)
     starts = _item_lines(path, len(events))
@@ -333,8 +334,8 @@ def read_observed(path: Path) -> list[ObservedEvent]:
 
 def _item_lines(path: Path, count: int) -> list[tuple[int, int, str]]:
     """(line, column, JSON path) of each event in the file: list items, or the one top-level object."""
+    from auditor.events import MAX_EVENT_BYTES
     from auditor.files import read_regular
-    from auditor.simulate import MAX_EVENT_BYTES
     from auditor.sources.core.jsonpos import LineIndex, PDict, PList, decode, loads
 
     try:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from auditor.events import Event
 from auditor.link import Links
 from auditor.model import (
     Automation,
@@ -37,7 +38,7 @@ from auditor.model import (
     Origin,
     RuleSet,
 )
-from auditor.simulate import Event, evaluate, simulate
+from auditor.simulate import evaluate, simulate
 
 ORIGIN = Origin(file="bench.json", line=1)
 SEVERITIES = ("Informational", "Low", "Medium", "High")

@@ -42,8 +42,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from auditor.events import read_events
 from auditor.link import Links
-from auditor.simulate import read_events, simulate
+from auditor.simulate import simulate
 from auditor.sources.dispatch import FileScan
 
 SUBSCRIPTIONS = [f"{i:08x}-4e5f-4a6b-8c7d-{i:012x}" for i in range(0x1A2B3C01, 0x1A2B3C06)]

@@ -15,9 +15,9 @@ from auditor.checking import RunSettings
 from auditor.cli import main
 from auditor.coverage import coverage, event_severity, observed
 from auditor.engine import run
+from auditor.events import Event
 from auditor.link import Links
 from auditor.model import Inventory, Origin
-from auditor.simulate import Event
 from auditor.sources.dispatch import FileScan
 from conftest import CORPUS, REPO, all_checks, scan_paths
 from tests.reports import test_html

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from auditor.cli import main
+from auditor.events import Event, EventError, read_events
 from auditor.link import Links
 from auditor.model import (
     Automation,
@@ -19,7 +20,7 @@ from auditor.model import (
     Origin,
     RuleSet,
 )
-from auditor.simulate import Event, EventError, evaluate, evaluate_rule, read_events, scope_covers
+from auditor.simulate import evaluate, evaluate_rule, scope_covers
 from auditor.unknown import Unknown
 
 ORIGIN = Origin(file="t.json", line=1)

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO / "examples" / "clean" / "azuredeploy.json"
 # Modules a one-file scan with text output does not need: the old inventory/config validation, entry-point
 # metadata (and the email parser it pulls), the renderers' and the live scan's libraries, the Bicep and
-# Terraform parsers.
+# Terraform parsers, the worker processes of --jobs.
 HEAVY = (
     "pydantic",
     "pydantic_core",
@@ -35,6 +35,10 @@ HEAVY = (
     "lark",
     "tree_sitter",
     "azure",
+    # --jobs: worker processes only when a scan has files enough to pay for them (issue 14)
+    "multiprocessing",
+    "concurrent",
+    "auditor.sources.parallel",
 )
 PROBE = """\
 import json, sys

@@ -14,16 +14,18 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from auditor import model as m
 from auditor.files import display_path, file_kind, is_within, resolved_roots
+from auditor.records import record
 from auditor.sources.arm.loader import JSON_SUFFIXES, ArmSource
 from auditor.sources.bicep.source import BICEP_SUFFIXES, BicepSource
 from auditor.sources.core.builder import InventoryBuilder
+from auditor.sources.core.parameters import ParametersProblem
 from auditor.sources.core.reading import read_json
-from auditor.sources.core.source import FileSource
 from auditor.sources.terraform.source import TERRAFORM_SUFFIXES, TerraformSource
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", ".tox"})
@@ -41,11 +43,14 @@ class FileScan:
         exclude: list[str] | None = None,
         subscription: str | None = None,
         resource_group: str | None = None,
+        jobs: int = 1,
     ) -> None:
         self.parameters = parameters or {}
         self.exclude = exclude or []
         self.subscription = subscription
         self.resource_group = resource_group
+        #: worker processes reading JSON and Terraform files (1: all in this process; see _fragments)
+        self.jobs = jobs
         self.builder = InventoryBuilder()
 
     def include(self, inventory: m.Inventory) -> None:
@@ -64,8 +69,6 @@ class FileScan:
         builder = self.builder
         arm = ArmSource(self.parameters, self.subscription, self.resource_group, roots=roots)
         bicep = BicepSource(self.parameters, self.subscription, self.resource_group, roots=roots)
-        sources: Sequence[FileSource] = (TerraformSource(roots=roots), bicep, arm)  # the first that claims it
-        by_suffix = {suffix: s for s in sources for suffix in s.text_suffixes}
         self.excluded = 0
         explicit = set(paths)
         found = []
@@ -76,44 +79,156 @@ class FileScan:
             found.append(path)
         scanned_bicep = {p for p in found if p.suffix.lower() == ".bicep"}
         added_twins: set[Path] = set()
+        work: list[Path] = []  # read by a FileTask (here or in a worker), in the order found
+        plan: list[tuple[Path, str | None]] = []  # every file, with what the loop below does with it
         for path in found:
-            display = display_path(path)
             suffix = path.suffix.lower()
             refusal = _refusal(path, roots, path in explicit or suffix in _READ_SUFFIXES)
+            if refusal is None and (suffix in JSON_SUFFIXES or suffix in TERRAFORM_SUFFIXES):
+                work.append(path)
+            plan.append((path, refusal))
+        task = FileTask(self.parameters, self.exclude, self.subscription, self.resource_group, roots)
+        fragments = _fragments(task, work, self.jobs)
+        for path, refusal in plan:
+            display = display_path(path)
+            suffix = path.suffix.lower()
             if refusal == "skip":
                 continue
             if refusal is not None:
                 builder.unreadable(display, refusal)
                 continue
-            if suffix in by_suffix:
-                by_suffix[suffix].add_file(path, display, builder)
+            if suffix in bicep.text_suffixes:
+                bicep.add_file(path, display, builder)
                 continue
-            if suffix not in JSON_SUFFIXES:
+            if suffix not in JSON_SUFFIXES and suffix not in TERRAFORM_SUFFIXES:
                 builder.file(display, "not-ours", _skip_reason(path))
                 continue
-            parsed = read_json(path, builder, roots)
+            fragment = next(fragments)
+            builder.absorb(fragment.builder)
+            for key, problem in fragment.parameter_problems.items():
+                arm.parameter_problems.setdefault(key, problem)
+            twin = fragment.twin
+            if twin is not None and twin not in scanned_bicep and twin not in added_twins:
+                added_twins.add(twin)
+                bicep.add_file(twin, display_path(twin), builder)
+        for source in (arm, bicep):
+            source.finish(builder)
+        return builder.finish()
+
+
+class WorkerError(RuntimeError):
+    """A worker process of ``--jobs`` died while reading files: the scan cannot be complete (exit 2)."""
+
+
+@record(frozen=False)
+class Fragment:
+    """What reading one JSON or Terraform file added: its own builder's elements (detached from the
+    parse, see :mod:`auditor.sources.core.detach`), the parameters-file problems it met first, and the
+    Bicep file it was compiled from when that is scanned instead (the dispatcher adds it, once)."""
+
+    builder: InventoryBuilder
+    parameter_problems: dict[str, ParametersProblem]
+    twin: Path | None = None
+
+
+class FileTask:
+    """Reads JSON and Terraform files one by one, each into a builder of its own (a :class:`Fragment`).
+
+    The same code runs in the scanning process (``--jobs 1``, small scans) and in worker processes, so
+    the inventory does not depend on where a file was read: a file's fragment is a function of the file
+    and the scan's options, never of what else the process read before (the ARM source's parameters
+    cache and the Terraform module cache only save work). The dispatcher absorbs the fragments in the
+    order the files were found, so elements, file records and findings come in the same order either way.
+    """
+
+    def __init__(
+        self,
+        parameters: dict[str | None, Path],
+        exclude: list[str],
+        subscription: str | None,
+        resource_group: str | None,
+        roots: tuple[Path, ...],
+    ) -> None:
+        self.parameters = parameters
+        self.exclude = exclude
+        self.subscription = subscription
+        self.resource_group = resource_group
+        self.roots = roots
+        self._sources: tuple[TerraformSource, ArmSource] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_sources": None}  # a worker makes its own sources
+
+    def chunk(self, paths: list[Path]) -> list[Fragment]:
+        """The fragments of ``paths`` (a worker's unit of work: the files of one folder)."""
+        return [self.one(p) for p in paths]
+
+    def one(self, path: Path) -> Fragment:
+        """The fragment of one file."""
+        if self._sources is None:
+            arm = ArmSource(self.parameters, self.subscription, self.resource_group, roots=self.roots)
+            self._sources = (TerraformSource(roots=self.roots), arm)
+        terraform, arm = self._sources
+        builder = InventoryBuilder()
+        known = set(arm.parameter_problems)
+        twin = None
+        display = display_path(path)
+        if path.suffix.lower() in terraform.text_suffixes:
+            terraform.add_file(path, display, builder)
+        else:
+            parsed = read_json(path, builder, self.roots)
             twin = _bicep_twin(path, parsed.doc) if parsed is not None else None
-            if twin is not None and self._readable_twin(twin, roots):
+            if twin is not None and self._readable_twin(twin):
                 # the same verdict whether the folder or only the JSON is scanned: the Bicep file is read
                 builder.file(
                     display, "not-ours", f"compiled from {twin.name} beside it, which is scanned instead"
                 )
-                if twin not in scanned_bicep and twin not in added_twins:
-                    added_twins.add(twin)
-                    bicep.add_file(twin, display_path(twin), builder)
-                continue
-            if parsed is not None:
-                next(s for s in sources if s.claims_document(parsed.doc)).add_document(parsed, builder)
-        for source in sources:
-            source.finish(builder)
-        return builder.finish()
+            else:
+                twin = None
+                if parsed is not None:
+                    source = terraform if terraform.claims_document(parsed.doc) else arm
+                    source.add_document(parsed, builder)
+        builder.detach()
+        problems = {k: v for k, v in arm.parameter_problems.items() if k not in known}
+        return Fragment(builder, problems, twin)
 
-    def _readable_twin(self, twin: Path, roots: tuple[Path, ...]) -> bool:
+    def _readable_twin(self, twin: Path) -> bool:
         """Whether the Bicep twin of a compiled JSON can be scanned in its place: inside the scanned roots,
         not excluded, a regular file auditor may read (else the JSON is scanned as it is)."""
         if self.exclude and _excluded(display_path(twin), self.exclude):
             return False
-        return _refusal(twin, roots, True) is None
+        return _refusal(twin, self.roots, True) is None
+
+
+#: Below this many JSON and Terraform files a scan reads them in its own process: starting workers
+#: (fork, and the pickling of every fragment back) costs more than it saves (benchmarks/scale.py).
+PARALLEL_MIN_FILES = 500
+
+
+def _fragments(task: FileTask, paths: list[Path], jobs: int) -> Iterator[Fragment]:
+    """The fragments of ``paths`` in order: read here, or by ``jobs`` worker processes when it pays."""
+    if jobs <= 1 or len(paths) < PARALLEL_MIN_FILES:
+        return (task.one(p) for p in paths)
+    from auditor.sources.parallel import fragments_in_workers
+
+    return fragments_in_workers(task, _by_folder(paths), jobs)
+
+
+#: Files a worker reads per task at least: each task is a round trip between processes.
+TASK_MIN_FILES = 32
+
+
+def _by_folder(paths: list[Path]) -> list[list[Path]]:
+    """``paths`` cut into tasks of at least :data:`TASK_MIN_FILES` files, each ending where a folder
+    does (the files of a folder are found together, so a Terraform module is read once per worker)."""
+    tasks: list[list[Path]] = []
+    for path in paths:
+        last = tasks[-1] if tasks else None
+        if last is not None and (len(last) < TASK_MIN_FILES or last[-1].parent == path.parent):
+            last.append(path)
+        else:
+            tasks.append([path])
+    return tasks
 
 
 def _unlistable(builder: InventoryBuilder, exc: OSError) -> None:

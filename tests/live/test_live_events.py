@@ -22,7 +22,7 @@ from tests.live.emulator import Emulator, make_subscriptions, running_emulator
 
 pytest.importorskip("azure.identity", reason="the 'live' extra is not installed (pip install -e '.[test]')")
 
-from auditor.simulate import events_from_bodies
+from auditor.events import events_from_bodies
 from auditor.sources.live.events import (
     ALERTS_TYPE,
     ASSESSMENTS_TYPE,

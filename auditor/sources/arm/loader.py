@@ -63,7 +63,7 @@ class ArmSource:
         # The resolved scanned folders: a parameters file found beside a template must lie inside them.
         self.roots = roots
         self._param_cache: dict[Path, dict[str, Any] | None] = {}
-        self._param_problems: dict[str, ParametersProblem] = {}
+        self.parameter_problems: dict[str, ParametersProblem] = {}
 
     def claims_document(self, doc: object) -> bool:
         """Every JSON document (classification says later what it is, or that it is not ours)."""
@@ -113,14 +113,14 @@ class ArmSource:
         """The values of a parameters file; what is wrong with it is kept for :meth:`finish` to report."""
         values, problem = read_parameters(path, roots)
         if problem is not None:
-            self._param_problems.setdefault(display_path(path), problem)
+            self.parameter_problems.setdefault(display_path(path), problem)
         return values
 
     def finish(self, builder: InventoryBuilder) -> None:
         """A parameters file used for a template that could not be used is a finding on that file, once:
         not again when the file was scanned itself and already reported."""
         reported = {(p.origin.file, p.code) for p in builder.problems}
-        for display, problem in self._param_problems.items():
+        for display, problem in self.parameter_problems.items():
             if (display, problem.code) in reported or (
                 problem.code != "invalid-template-shape"
                 and {(display, "unreadable"), (display, "invalid-json")} & reported

@@ -138,6 +138,22 @@ class InventoryBuilder:
             if isinstance(value, list) and isinstance(other, list):
                 value.extend(other)
 
+    def absorb(self, other: InventoryBuilder) -> None:
+        """Add what another builder collected (one file read on its own, see
+        :class:`auditor.sources.dispatch.FileTask`), its policy definitions still to evaluate included."""
+        for name in _ELEMENT_LISTS:
+            getattr(self, name).extend(getattr(other, name))
+        self._policies.extend(other._policies)
+
+    def detach(self) -> None:
+        """Every element collected so far without the parse trees it was read from (see
+        :mod:`auditor.sources.core.detach`): what links and checks need, not the files' texts."""
+        from auditor.sources.core.detach import detached
+
+        for name in _ELEMENT_LISTS:
+            elements = getattr(self, name)
+            elements[:] = [detached(e) for e in elements]
+
     def add_policy_definition(self, stem: str, src: SourceFile, root: Cursor) -> None:
         """A policy definition document; evaluated by :meth:`finish`, when every assignment is known."""
         self._policies.append(PendingPolicy(stem, src, root, self._current_unit))
@@ -148,6 +164,7 @@ class InventoryBuilder:
         for pending in self._policies:
             self.problems.extend(pending.src.take_problems())
         self._policies = []
+        self.detach()
         return m.Inventory(**{k: v for k, v in self.__dict__.items() if not k.startswith("_")})
 
     # ------------------------------------------------------------ resources
@@ -402,6 +419,9 @@ class InventoryBuilder:
             self.add_resource(res, from_policy=name, from_assignment=from_assignment)
         self.add_problems(problems)
 
+
+#: The builder's lists that become the inventory's (everything a source adds to).
+_ELEMENT_LISTS = tuple(name for name in m.INVENTORY_FIELDS if name not in ("coverage", "observed_events"))
 
 # A template deploying one of these (or a DINE policy that deploys automations) is about workflow
 # automation: its parameter declarations are recorded (Inventory.template_parameters).

@@ -26,7 +26,7 @@ the read recorded as failed with the reason. At most :data:`MAX_EVENTS_PER_READ`
 subscription and read (more is a failed read: the rest was not read). Kept bodies go through
 :func:`~auditor.sources.live.sanitizing.sanitize` like every body of a live scan.
 
-The bodies are returned raw; :func:`auditor.simulate.events_from_bodies` turns them into events, with the
+The bodies are returned raw; :func:`auditor.events.events_from_bodies` turns them into events, with the
 same per-object logic as an event file.
 """
 
@@ -45,7 +45,7 @@ from auditor.sources.live.sanitizing import as_object, as_text, sanitize
 from auditor.sources.live.scanner import LiveScanner
 
 if TYPE_CHECKING:
-    from auditor.simulate import Event
+    from auditor.events import Event
     from auditor.sources.live.options import LiveOptions
     from auditor.sources.live.progress import Progress
     from auditor.sources.live.results import LiveResult
@@ -289,12 +289,12 @@ class LiveCollection(NamedTuple):
 def collect_live(
     options: LiveOptions, since: datetime | str = DEFAULT_SINCE, progress: Progress | None = None
 ) -> LiveCollection:
-    """The deployed inventory, the recent events as :class:`auditor.simulate.Event` (labelled with their ARM
+    """The deployed inventory, the recent events as :class:`auditor.events.Event` (labelled with their ARM
     id) and the coverage record,
     for ``auditor coverage --live`` (the engine then evaluates the events against the inventory's
     automations exactly as offline). A body that is not an event auditor understands is left out and its
     read's coverage record says so."""
-    from auditor.simulate import events_from_bodies
+    from auditor.events import events_from_bodies
 
     moment = parse_since(since) if isinstance(since, str) else since
     found = read_events(options, moment, progress)

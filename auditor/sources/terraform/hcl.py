@@ -59,7 +59,10 @@ from auditor.sources.terraform.config import load_file
 from auditor.sources.terraform.module import Module, sibling_display
 from auditor.sources.terraform.result import TerraformProblem, TerraformResult
 
-MAX_CACHED_MODULES = 64
+#: Modules kept parsed, the most recently used: the files of one folder are scanned one after another
+#: (files of its subfolders may come between), and each module holds its files' parse trees, so the
+#: cache is small, or a tenant-sized repository keeps 64 modules' trees alive (issue 14).
+MAX_CACHED_MODULES = 8
 _TERRAFORM_BLOCKS = frozenset(
     {
         "resource",
@@ -109,6 +112,7 @@ def _module_for(
     signature = _signature(directory, var_files)
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == signature:
+        _CACHE[key] = _CACHE.pop(key)  # the most recently used is evicted last
         return cached[1]
 
     def display_of(p: Path) -> str:

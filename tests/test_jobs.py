@@ -1,0 +1,132 @@
+"""``auditor scan --jobs N``: files read in worker processes give the report ``--jobs 1`` gives, byte for byte.
+
+Workers start only from :data:`auditor.sources.dispatch.PARALLEL_MIN_FILES` files, more than the shared
+corpus has, so these tests lower the threshold to 0 to send every JSON and Terraform file through the
+workers. The workers are forked from the test process and inherit the patched threshold and budgets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import auditor.sources.parallel as parallel
+from auditor import budget
+from auditor.cli import main
+from auditor.sources import dispatch
+from conftest import CORPUS
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "checks" / "fixtures"
+EXAMPLES = REPO / "examples"
+
+
+def _report(paths: list[Path], jobs: int, out: Path) -> tuple[int, bytes]:
+    code = main(
+        [
+            "scan",
+            *map(str, paths),
+            "--no-config",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            "--jobs",
+            str(jobs),
+        ]
+    )
+    return code, out.read_bytes()
+
+
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every scan with --jobs > 1 reads its files in workers; the list counts the scans that did."""
+    calls: list[int] = []
+    real = parallel.fragments_in_workers
+
+    def counted(task: Any, runs: Any, jobs: int) -> Any:
+        calls.append(jobs)
+        return real(task, runs, jobs)
+
+    monkeypatch.setattr(dispatch, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(parallel, "fragments_in_workers", counted)
+    return calls
+
+
+def test_the_corpus_fixtures_and_examples_give_the_same_report_with_one_and_two_jobs(
+    tmp_path: Path, workers: list[int]
+) -> None:
+    paths = [FIXTURES, EXAMPLES] + ([CORPUS] if CORPUS.is_dir() else [])
+    one = _report(paths, 1, tmp_path / "one.json")
+    two = _report(paths, 2, tmp_path / "two.json")
+    assert workers == [2]
+    assert one[0] == two[0] == 1
+    assert one[1] == two[1]
+    findings = json.loads(two[1])["findings"]
+    assert len(findings) > 500  # every rule's positives, the corpus's findings: a real comparison
+
+
+def test_a_file_over_its_budget_in_a_worker_is_src005_as_in_process(
+    tmp_path: Path, workers: list[int]
+) -> None:
+    # each variable doubles the one before: 2**12 x 1,000 characters, beyond the 1,000,000 of a value
+    variables: dict[str, str] = {"v0": "x" * 1000}
+    for i in range(1, 13):
+        variables[f"v{i}"] = f"[concat(variables('v{i - 1}'), variables('v{i - 1}'))]"
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "variables": variables,
+        "resources": [
+            {
+                "type": "Microsoft.Logic/workflows",
+                "apiVersion": "2019-05-01",
+                "name": "[variables('v12')]",
+                "location": "westeurope",
+                "properties": {"definition": {"triggers": {}, "actions": {}}},
+            }
+        ],
+    }
+    scanned = tmp_path / "repo"
+    scanned.mkdir()
+    (scanned / "bomb.json").write_text(json.dumps(template, indent=2), encoding="utf-8")
+    one = _report([scanned], 1, tmp_path / "one.json")
+    two = _report([scanned], 2, tmp_path / "two.json")
+    assert workers == [2]
+    assert one == two
+    assert "SRC005" in {f["rule"] for f in json.loads(two[1])["findings"]}
+    assert budget.LIMITS.max_value_size == 1_000_000
+
+
+def test_a_worker_that_dies_is_an_error_naming_the_way_out(
+    tmp_path: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def dies(self: dispatch.FileTask, paths: list[Path]) -> list[dispatch.Fragment]:
+        os._exit(70)  # what the out-of-memory killer or a crash in C leaves behind
+
+    monkeypatch.setattr(dispatch.FileTask, "chunk", dies)
+    code = main(["scan", str(EXAMPLES), "--no-config", "--jobs", "2"])
+    assert code == 2
+    assert workers == [2]
+    err = capsys.readouterr().err
+    assert "a worker process reading files died" in err and "--jobs 1" in err
+
+
+def test_jobs_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(EXAMPLES), "--no-config", "--jobs", "0"]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
+
+
+def test_a_small_scan_reads_its_files_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below the threshold no worker starts, whatever --jobs says (their start-up would cost more)."""
+
+    def refuse(*_: Any) -> Any:
+        raise AssertionError("workers started for a small scan")
+
+    monkeypatch.setattr(parallel, "fragments_in_workers", refuse)
+    code, report = _report([EXAMPLES], 8, tmp_path / "r.json")
+    assert code == 1 and json.loads(report)["findings"]
