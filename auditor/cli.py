@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import types
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
 
@@ -99,8 +100,31 @@ keys ([tool.auditor] in pyproject.toml, or top level in auditor.toml):
 """
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, without importing shutil: ``COLUMNS`` when it is a positive
+    number, else the width of the terminal on ``sys.__stdout__``, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        size = os.get_terminal_size(sys.__stdout__.fileno())  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+    return size.columns or 80
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that exits with 2 and a hint, as documented."""
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        """argparse's own formatter with the width argparse would give it (``shutil.get_terminal_size``
+        less 2), found without importing shutil and the bz2/lzma/zlib it pulls (~2 ms of a one-file scan,
+        issue 14: argparse makes a formatter for every ``add_argument``, and shutil is needed for nothing
+        else)."""
+        return self.formatter_class(prog=self.prog, width=_terminal_columns() - 2)  # type: ignore[call-arg]
 
     def error(self, message: str) -> None:  # type: ignore[override]
         from auditor.neutral import terminal
@@ -186,7 +210,7 @@ def _add_scan_options(p: argparse.ArgumentParser, *, outputs: bool) -> None:
     add_live_arguments(p)
 
 
-def _add_access_command(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_access_command(sub: Any) -> None:
     """``auditor access explain``: Azure RBAC decisions from an access snapshot (issue 5)."""
     access = sub.add_parser(
         "access",
@@ -233,8 +257,50 @@ def _access(args: argparse.Namespace) -> int:
     return run(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (also used to document the CLI in the README)."""
+# The subcommands build_parser() registers, in order; main() builds only the one argv names.
+COMMANDS = ("scan", "rules", "rule", "config", "baseline", "access", "simulate", "coverage")
+
+
+class _Unused:
+    """Stands for a subcommand's parser that this run never reads: every call is accepted and ignored.
+
+    Building the parser of all commands costs ~9 ms of a ~90 ms one-file scan (each ``add_argument``
+    makes a help formatter, which asks the terminal its size; each parser translates its help strings
+    through gettext), and only the command on the command line is ever parsed (issue 14).
+    """
+
+    def __getattr__(self, _name: str) -> Any:
+        return self._ignore
+
+    def _ignore(self, *_args: Any, **_kwargs: Any) -> _Unused:
+        return self
+
+
+class _Only:
+    """The subcommands action, building the parser of ``command`` only (``None``: of every command)."""
+
+    def __init__(self, sub: Any, command: str | None) -> None:
+        self._sub, self._command = sub, command
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if self._command is None or name == self._command:
+            return self._sub.add_parser(name, **kwargs)
+        return _Unused()
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand whose parser alone decides ``argv``, ``""`` for ``--version`` alone (no subcommand
+    is needed), ``None`` when argparse may need them all (``--help``, no or an unknown command: those
+    print the list of commands)."""
+    if argv and argv[0] in COMMANDS:
+        return argv[0]
+    return "" if list(argv) == ["--version"] else None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser (also used to document the CLI in the README); ``command``: build only that
+    subcommand's parser (what :func:`main` does when the first argument names it; the others are not
+    registered, which no parse of such an argv can tell, as the top-level usage names no command)."""
     parser = _Parser(
         prog="auditor",
         description=(
@@ -244,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'auditor COMMAND --help' for a command's options; 'auditor rules' lists every check.",
     )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub: Any = _Only(parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser), command)
 
     scan = sub.add_parser(
         "scan",
@@ -310,9 +376,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Deferred(types.ModuleType):
+    """A module whose code runs when an attribute it lacks is first read (see :func:`_defer_inspect`).
+
+    Unlike :class:`importlib.util.LazyLoader`, whose module loads on any attribute read, the attributes
+    the import system reads itself (``__spec__``, ``__name__``) are plain ones here: on Python 3.11 a
+    second ``import inspect`` reads ``__spec__`` and would load a LazyLoader module at once.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        self.__class__ = types.ModuleType  # type: ignore[assignment]  # the same object becomes the real module, for every holder
+        spec = self.__spec__
+        assert spec is not None and spec.loader is not None
+        spec.loader.exec_module(self)
+        return getattr(self, name)
+
+
+def _defer_inspect() -> None:
+    """Make ``import inspect`` lazy for this process: its code runs when one of its names is first read.
+
+    ``dataclasses`` imports ``inspect`` (and with it ``ast``, ``dis``, ``tokenize``, ``linecache``: ~5 ms
+    of a ~90 ms one-file scan, issue 14) only to compute a signature for a class without a docstring,
+    which :func:`auditor.records.record` never leaves; so a scan that reads no name of it never runs
+    it. Left alone when something already imported it (a test run).
+    """
+    if "inspect" in sys.modules:
+        return
+    import importlib.util
+
+    spec = importlib.util.find_spec("inspect")
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    module.__class__ = _Deferred
+    sys.modules["inspect"] = module
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``auditor`` console script."""
-    parser = build_parser()
+    _defer_inspect()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(_command_of(argv))
     args = parser.parse_args(argv)
     try:
         if args.command == "scan":

@@ -34,9 +34,10 @@ become "not evaluated", so ``..`` on a huge event costs bounded time and never a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from auditor.records import record
 
 MAX_PATH_CHARS = 512
 MAX_STEPS = 32
@@ -55,7 +56,7 @@ class PathBudgetExceeded(RuntimeError):
     """Selecting the path touched too many nodes, went too deep or produced too many values."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Step:
     """One step: ``name`` (one or more keys), ``index`` (one or more positions), ``wildcard``, or
     ``recursive`` (``..``: the keys, or every value when ``keys`` is empty, at any depth)."""
@@ -65,7 +66,7 @@ class Step:
     indexes: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Selection:
     """What a path selects: ``values`` with Json.NET's case-sensitive keys; ``loose`` with a
     case-insensitive fallback, or None when that selects the same (no key matched only in another case)."""

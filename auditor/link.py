@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from typing import TypeVar
 
+from auditor import lazyre
 from auditor.model import Connection, ConnectionBinding, Inventory, LogicApp, Origin, Trigger
 from auditor.records import record
 from auditor.resource_ids import last_segment_key, normalize, scopes_may_be_equal
@@ -29,10 +30,10 @@ from auditor.unknown import AmbiguousLink, Unknown, is_unknown
 
 _Element = TypeVar("_Element", LogicApp, Connection)
 
-_TRIGGER_IN_ID = re.compile(
+_TRIGGER_IN_ID = lazyre.compile(
     r"/providers/microsoft\.logic/workflows/([^/]+)/triggers/([^/]+)/?$", re.IGNORECASE
 )
-_WORKFLOW_IN_ID = re.compile(r"/providers/microsoft\.logic/workflows/([^/]+)/?$", re.IGNORECASE)
+_WORKFLOW_IN_ID = lazyre.compile(r"/providers/microsoft\.logic/workflows/([^/]+)/?$", re.IGNORECASE)
 
 
 def _type_and_name(resource_id: str) -> str | None:
@@ -50,7 +51,7 @@ class CallbackTarget:
     trigger_name: str
 
 
-_WORKFLOW_NAME = re.compile(r"/providers/microsoft\.logic/workflows/([^/]+)", re.IGNORECASE)
+_WORKFLOW_NAME = lazyre.compile(r"/providers/microsoft\.logic/workflows/([^/]+)", re.IGNORECASE)
 
 
 def workflow_name(resource_id: object) -> str | None:

@@ -37,6 +37,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from auditor import lazyre
+
 __all__ = [
     "azure_value",
     "markdown_code",
@@ -56,13 +58,13 @@ _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 # the rest (variation selectors, the combining grapheme joiner, Hangul fillers…) are "printable" but
 # invisible, and .NET's culture-sensitive StartsWith/IndexOf (which the runners' command parsers have
 # used) skip them: "\ufe0f::error::x" could still start with "::" for such a parser.
-_IGNORABLE = re.compile(
+_IGNORABLE = lazyre.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
     "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0000-\U000e0fff]"
 )
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_CI_MARKER = re.compile(r"##(?=vso\[|\[)", re.IGNORECASE)
+_SURROGATE = lazyre.compile("[\ud800-\udfff]")
+_CI_MARKER = lazyre.compile(r"##(?=vso\[|\[)", re.IGNORECASE)
 
 
 def _escape(char: str) -> str:
@@ -122,7 +124,7 @@ def terminal(text: str) -> str:
 # e-mail addresses, #123 / owner/repo#123 / GH-123 issue references. The scheme and the e-mail local
 # part start only where their character run starts (the look-behinds): without them each position of
 # a long run of letters would rescan the rest of it, quadratic in a 100 kB name from a pull request.
-_MD_LIVE = re.compile(
+_MD_LIVE = lazyre.compile(
     r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*:/{2}[^\s<>`|]*"
     r"|(?<![\w.])www\.[^\s<>`|]*"
     r"|(?<!\w)(?:mailto|xmpp):[^\s<>`|]+"
@@ -133,9 +135,9 @@ _MD_LIVE = re.compile(
 )
 # Backslash escapes (CommonMark: any ASCII punctuation may be escaped): code spans, emphasis,
 # strikethrough, link and image brackets, table pipes, math. <, > and & become entities.
-_MD_SPECIAL = re.compile(r"[\\`*_~\[\]|$<>&]")
+_MD_SPECIAL = lazyre.compile(r"[\\`*_~\[\]|$<>&]")
 _MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
-_BACKTICKS = re.compile("`+")
+_BACKTICKS = lazyre.compile("`+")
 
 
 def _md_escape(text: str) -> str:
@@ -187,7 +189,7 @@ def markdown_text(text: str) -> str:
 
 # ---------------------------------------------------------------- SARIF
 
-_SARIF_BRACKET = re.compile(r"(\\*)([\[\]])")
+_SARIF_BRACKET = lazyre.compile(r"(\\*)([\[\]])")
 
 
 def sarif_text(text: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from auditor import lazyre
+
 SECURE_TYPES = frozenset({"securestring", "secureobject"})
 
 # The word that must end a parameter name for it to hold a secret (compared on word boundaries).
@@ -88,7 +90,7 @@ NOT_SECRET_BEFORE = {
     "token": frozenset({"continuation", "next", "page", "skip", "cancellation", "resume"}),
 }
 
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_WORD = lazyre.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
 def words(name: str) -> list[str]:
@@ -117,11 +119,11 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization"})
 
 # An Event Hub / Service Bus connection string with its key: the key is base64 (a real one is 44
 # characters); at least 16 such characters, so placeholders ('<key>', '{key}', '...') are not keys.
-_SAS_CONNECTION_STRING = re.compile(
+_SAS_CONNECTION_STRING = lazyre.compile(
     r"Endpoint\s*=\s*sb://[^;]*;(?:[^;]*;)*?\s*SharedAccessKey\s*=\s*([A-Za-z0-9+/]{16,}={0,2})\s*(?:;|$)",
     re.IGNORECASE,
 )
-_WORKFLOW_PARAMETER = re.compile(r"parameters\(\s*'([^']+)'\s*\)", re.IGNORECASE)
+_WORKFLOW_PARAMETER = lazyre.compile(r"parameters\(\s*'([^']+)'\s*\)", re.IGNORECASE)
 
 
 def is_secret_header(name: str) -> bool:

@@ -48,6 +48,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from auditor import lazyre
 from auditor.findings import Finding, Rule, Severity
 from auditor.unknown import Unknown
 
@@ -68,7 +69,7 @@ RULE = Rule(
     remediation="Filter on the replacement recommendation or alert type, or drop the rule when there is none.",
 )
 
-_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_GUID = lazyre.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 _EXCLUDING_OPERATORS = frozenset({"notequals"})
 
 

@@ -39,6 +39,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from auditor import lazyre
 from auditor.checks._util import logic_app_actions
 from auditor.findings import Finding, Rule, Severity
 from auditor.unknown import CallbackUrl, Unknown
@@ -63,7 +64,7 @@ RULE = Rule(
     ),
 )
 
-_SIG = re.compile(r"(sig=)[^&]*", re.IGNORECASE)
+_SIG = lazyre.compile(r"(sig=)[^&]*", re.IGNORECASE)
 
 
 def redact(url: str) -> str:

@@ -77,8 +77,14 @@ def _imported(args: list[str], cwd: Path) -> tuple[int, list[str]]:
     return result["code"], result["modules"]
 
 
+# What dataclasses' ``import inspect`` would load: the CLI defers inspect (auditor.cli._defer_inspect) and
+# the check discovery lists modules without pkgutil's inspect.getmodulename (~5 ms, issue 14); and shutil,
+# which argparse imports for the terminal width (cli._terminal_columns reads it itself, ~2 ms).
+INSPECT = ("ast", "dis", "tokenize", "shutil")
+
+
 def _heavy(modules: list[str]) -> list[str]:
-    return [m for m in modules if m in HEAVY or m.startswith(tuple(h + "." for h in HEAVY))]
+    return [m for m in modules if m in HEAVY or m in INSPECT or m.startswith(tuple(h + "." for h in HEAVY))]
 
 
 def test_a_one_file_scan_without_configuration_imports_nothing_heavy() -> None:
@@ -143,3 +149,58 @@ def test_what_the_quick_look_cannot_read_is_a_maybe(tmp_path: Path, monkeypatch:
         z.writestr("acme-1.0.dist-info/entry_points.txt", "[auditor.checks]\nacme = acme\n")
     monkeypatch.syspath_prepend(str(archive))
     assert registry._packs_may_be_installed() is True
+
+
+def test_the_deferred_inspect_is_the_real_module_once_used() -> None:
+    """A name read from the deferred module runs it: the same object, now the real inspect."""
+    probe = (
+        "import sys\nfrom auditor.cli import _defer_inspect\n_defer_inspect()\nimport inspect, dataclasses\n"
+        "held = sys.modules['inspect']\nassert 'ast' not in sys.modules\n"
+        "@dataclasses.dataclass\nclass X:\n    a: int\n"  # no docstring: dataclasses asks inspect
+        "assert X.__doc__ == 'X(a: int)' and held is sys.modules['inspect'] is inspect\n"
+        "assert type(inspect).__name__ == 'module' and callable(inspect.getsource) and 'ast' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+def test_lazy_patterns_behave_as_compiled_ones() -> None:
+    import re
+
+    from auditor import lazyre
+
+    lazy = lazyre.compile(r"(a+)(b)?", re.IGNORECASE)
+    real = re.compile(r"(a+)(b)?", re.IGNORECASE)
+    assert lazy.pattern == real.pattern and lazy.flags == real.flags and lazy.groups == real.groups
+    m = lazy.match("AAb")
+    assert m is not None and m.groups() == ("AA", "b")
+    assert lazy.sub("x", "caab") == real.sub("x", "caab")
+    assert lazy.findall("a ab") == real.findall("a ab")
+
+
+def test_check_modules_are_listed_as_pkgutil_lists_them(tmp_path: Path) -> None:
+    """registry._submodules is pkgutil.iter_modules without inspect: same names for a folder."""
+    import pkgutil
+
+    (tmp_path / "a.py").write_text("", encoding="utf-8")
+    (tmp_path / "b.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "not_a_pkg").mkdir()
+    (tmp_path / "dotted.name.py").write_text("", encoding="utf-8")
+    (tmp_path / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    paths = [str(tmp_path), str(REPO / "checks")]
+    assert sorted(registry._submodules(paths)) == sorted(m.name for m in pkgutil.iter_modules(paths))
+
+
+@pytest.mark.parametrize("columns", [None, "40", "200", "0", "-3", "wide"])
+def test_the_help_width_is_the_one_shutil_gives(columns: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from auditor.cli import _terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert _terminal_columns() == shutil.get_terminal_size().columns

@@ -20,8 +20,8 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from auditor import lazyre, records
 from auditor import model as m
-from auditor import records
 from auditor.budget import Budget, use
 from auditor.files import display_path, read_regular
 from auditor.sources.core.builder import InventoryBuilder
@@ -35,10 +35,10 @@ from auditor.sources.core.reading import MAX_FILE_BYTES, ParsedJson
 BICEP_SUFFIXES = frozenset({".bicep", ".bicepparam"})
 #: How many local modules deep a template may go (each is a nested deployment; ARM allows 64 levels).
 MAX_MODULE_DEPTH = 16
-_REGISTRY = re.compile(r"^(br:|br/|ts:|ts/)", re.IGNORECASE)
+_REGISTRY = lazyre.compile(r"^(br:|br/|ts:|ts/)", re.IGNORECASE)
 #: ``param name =`` of a ``.bicepparam`` file: the grammar knows ``var name =``, which has the same
 #: meaning for a translation (a named value) and is written in the same number of bytes, so positions hold.
-_USING = re.compile(r"(?m)^[ \t]*using[ \t]+'([^'\n]*)'")
+_USING = lazyre.compile(r"(?m)^[ \t]*using[ \t]+'([^'\n]*)'")
 _PARAM_ASSIGNMENT = re.compile(rb"(?m)^([ \t]*)param(?=[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*=)")
 
 

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import Any
 
-from auditor import budget
+from auditor import budget, lazyre
 from auditor import model as m
 from auditor.sources.core.cursor import Cursor
 from auditor.sources.core.jsonpos import PDict, PList
@@ -36,8 +36,8 @@ from auditor.sources.core.secrets import (
 )
 from auditor.unknown import ResourceReference, Unknown, is_unknown
 
-_CONNECTION_KEY = re.compile(r"\$connections'\s*\)?\s*\[\s*'([^']+)'\s*\]", re.IGNORECASE)
-_CONNECTION_KEY_DQ = re.compile(r'\$connections"\s*\)?\s*\[\s*"([^"]+)"\s*\]', re.IGNORECASE)
+_CONNECTION_KEY = lazyre.compile(r"\$connections'\s*\)?\s*\[\s*'([^']+)'\s*\]", re.IGNORECASE)
+_CONNECTION_KEY_DQ = lazyre.compile(r'\$connections"\s*\)?\s*\[\s*"([^"]+)"\s*\]', re.IGNORECASE)
 
 
 def _unknown_or_none(value: Any) -> Unknown | None:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from auditor import lazyre
 from auditor.files import display_path, read_regular
 from auditor.records import record
 from auditor.sources.core.builder import InventoryBuilder
@@ -25,16 +26,16 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 # parse. Deliberately broad: a broken template must never pass silently, so any one of these is enough
 # for a file that fails to parse to be SRC002. Key names are matched as written (ARM's own spelling;
 # a CloudFormation template's "Resources"/"Properties" are capitalised), URLs and type names in any case.
-_AZURE_KEYS = re.compile(
+_AZURE_KEYS = lazyre.compile(
     r'"(?:resources|contentVersion|parameters|properties|definition|triggers|\$connections|policyRule'
     r'|assignableScopes|AssignableScopes|terraform_version|planned_values|resource_changes)"\s*:'
 )
-_AZURE_TEXT = re.compile(
+_AZURE_TEXT = lazyre.compile(
     r'schema\.management\.azure\.com|"type"\s*:\s*"microsoft\.|/providers/microsoft\.', re.IGNORECASE
 )
 # JSON with comments and trailing commas (JSONC) read by editors and tools, never by Azure.
 _JSONC_FOLDERS = frozenset({".vscode", ".devcontainer"})
-_JSONC_NAME = re.compile(
+_JSONC_NAME = lazyre.compile(
     r"(?:tsconfig.*|jsconfig.*|\.?devcontainer|\.eslintrc|\.babelrc)\.json", re.IGNORECASE
 )
 

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
+from auditor import lazyre
 from auditor import model as m
 from auditor.records import record
 from auditor.sources.core.cursor import Cursor
 from auditor.unknown import Unknown, is_unknown
 
 # ``[parameters('x')]`` or, as Bicep writes ``'${x}'``, ``[string(parameters('x'))]``.
-_DIRECT_PARAMETER = re.compile(
+_DIRECT_PARAMETER = lazyre.compile(
     r"^\[\s*(string\(\s*)?parameters\(\s*'([^']+)'\s*\)\s*(?(1)\)\s*)\]$", re.IGNORECASE
 )
 _HTTP_TYPES = frozenset({"http", "httpwebhook"})
@@ -239,8 +240,30 @@ def _secure_parameter_values(
             yield _input("secure-parameter", "value", given, keys, prov, f"workflow parameter '{name}'")
 
 
+def _holds_shared_key(value: Any, depth_limit: int) -> bool:
+    """Whether :func:`_shared_key_strings` finds anything: the same walk over the plain values.
+
+    A Cursor's children are exactly its value's items, so this answers without making a Cursor (and its
+    path) for every node of a workflow definition; nearly every definition holds no such string, and the
+    Cursor walk was ~15 % of scanning the largest MDC templates (issue 14, benchmarks/vs_checkov.py).
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SHARED_KEY in item.lower():
+                return True
+        elif depth < depth_limit and isinstance(item, dict):
+            stack.extend(zip(item.values(), repeat(depth + 1)))
+        elif depth < depth_limit and isinstance(item, list):
+            stack.extend(zip(item, repeat(depth + 1)))
+    return False
+
+
 def _shared_key_strings(root: Cursor, depth_limit: int) -> Iterator[m.SecretInput]:
     """Strings under ``root`` that hold ``SharedAccessKey=`` (iterative, at most ``depth_limit`` deep)."""
+    if not _holds_shared_key(root.value, depth_limit):
+        return
     stack: list[tuple[Cursor, int]] = [(root, 0)]
     while stack:
         cur, depth = stack.pop()

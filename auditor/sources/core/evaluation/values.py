@@ -14,6 +14,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from auditor import lazyre
 from auditor.budget import Budget
 from auditor.unknown import CallbackUrl, ResourceReference, Unknown
 
@@ -361,7 +362,7 @@ def id_segment(fn: str, value: Any, i: int) -> str:
     raise EvalError(f"{fn}() expects strings, got {describe(value)} as {ordinal(i)}")
 
 
-_RELAXED_TOKEN = re.compile(
+_RELAXED_TOKEN = lazyre.compile(
     r"""
       (?P<dq>"(?:[^"\\]|\\.)*")
     | (?P<sq>'(?:[^'\\]|\\.)*')

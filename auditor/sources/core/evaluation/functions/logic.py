@@ -4,10 +4,10 @@ semantics, ``coalesce``, ``equals`` and ordering, ``int``/``float`` and int64 ar
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from auditor import lazyre
 from auditor.sources.core.evaluation.functions.registry import LAZY, template_function
 from auditor.sources.core.evaluation.values import (
     EvalError,
@@ -26,8 +26,8 @@ from auditor.unknown import Unknown
 if TYPE_CHECKING:
     from auditor.sources.core.evaluation.expressions import Evaluator, Node
 
-_INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
-_FLOAT_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+_INT_TEXT = lazyre.compile(r"\s*[+-]?[0-9]+\s*")
+_FLOAT_TEXT = lazyre.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
 
 
 # --------------------------------------------------------------------------- logic and comparison

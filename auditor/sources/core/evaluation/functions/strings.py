@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+from auditor import lazyre
 from auditor.budget import Budget
 from auditor.sources.core.evaluation.functions.registry import SHALLOW, template_function
 from auditor.sources.core.evaluation.values import (
@@ -62,7 +63,7 @@ def _concat(ev: Evaluator, args: list[Any]) -> Any:
     return "".join(parts)
 
 
-_FORMAT_ITEM = re.compile(r"\s*([0-9]+)\s*(?:,\s*(-?[0-9]+)\s*)?(?::(.*))?", re.DOTALL)
+_FORMAT_ITEM = lazyre.compile(r"\s*([0-9]+)\s*(?:,\s*(-?[0-9]+)\s*)?(?::(.*))?", re.DOTALL)
 
 
 def _format_value(value: Any, spec: str | None, budget: Budget) -> str:
@@ -322,7 +323,7 @@ def _uri_component_to_string(ev: Evaluator, args: list[Any]) -> str:
         raise EvalError("uriComponentToString(): the percent-encoded bytes are not valid UTF-8") from None
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = lazyre.compile("[\ud800-\udfff]")
 
 
 def _utf8(text: str) -> bytes:
