@@ -504,8 +504,7 @@ def _execute(options: ScanOptions) -> ScanResult | int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from auditor.neutral import terminal
-    from auditor.scanning import fails, parse_outputs
+    from auditor.scanning import parse_outputs
     from auditor.writing import refusal
 
     options = _prepare(args)
@@ -521,15 +520,23 @@ def _scan(args: argparse.Namespace) -> int:
     result = _execute(options)
     if isinstance(result, int):
         return result
+    return report_and_gate(result, outputs, args, options.fail_on)
+
+
+def report_and_gate(result: ScanResult, outputs: list[Any], args: argparse.Namespace, fail_on: str) -> int:
+    """Write every report, name the checks that crashed, and give the gate's exit code (scan, coverage)."""
+    from auditor.neutral import terminal
+    from auditor.scanning import fails
+
     for spec in outputs:
-        code = _write_report(spec, result, args, options.fail_on)
+        code = _write_report(spec, result, args, fail_on)
         if code != EXIT_OK:
             return code
     for error in result.errors:
         print(f"auditor: error: check {error.rule_id} crashed: {terminal(error.message)}", file=sys.stderr)
     if result.errors:
         return EXIT_ERROR
-    return EXIT_FINDINGS if fails(result, options.fail_on) else EXIT_OK
+    return EXIT_FINDINGS if fails(result, fail_on) else EXIT_OK
 
 
 def _write_report(spec: object, result: ScanResult, args: argparse.Namespace, fail_on: str) -> int:

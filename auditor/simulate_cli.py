@@ -263,10 +263,9 @@ def simulate_command(args: argparse.Namespace) -> int:
 
 def coverage_command(args: argparse.Namespace) -> int:
     """``auditor coverage``: read, evaluate (auditor.scanning.execute with the observed events), render."""
-    from auditor.cli import _write_report
+    from auditor.cli import report_and_gate
     from auditor.events import EventError
-    from auditor.neutral import terminal
-    from auditor.scanning import UsageError, execute, fails, parse_outputs
+    from auditor.scanning import UsageError, execute, parse_outputs
     from auditor.writing import refusal
 
     if not args.events and not getattr(args, "live", False):
@@ -302,15 +301,7 @@ def coverage_command(args: argparse.Namespace) -> int:
         result = execute(options, observed=observed, live_result=live)
     except UsageError as exc:
         return usage_error(str(exc))
-    for spec in outputs:
-        code = _write_report(spec, result, args, options.fail_on)
-        if code != EXIT_OK:
-            return code
-    for error in result.errors:
-        print(f"auditor: error: check {error.rule_id} crashed: {terminal(error.message)}", file=sys.stderr)
-    if result.errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if fails(result, options.fail_on) else EXIT_OK
+    return report_and_gate(result, outputs, args, options.fail_on)
 
 
 def read_observed(path: Path) -> list[ObservedEvent]:
