@@ -305,41 +305,17 @@ def coverage_command(args: argparse.Namespace) -> int:
 
 
 def read_observed(path: Path) -> list[ObservedEvent]:
-    """The events of one ``--events`` file, each with the file and line it starts on.
-
-    Events are read by :func:`auditor.events.read_events` (its errors, :class:`~auditor.events.EventError`,
-    propagate); the lines come from a second, position-keeping parse of the same text."""
+    """The events of one ``--events`` file, each with the file and line it starts on (one read, one parse:
+    :func:`auditor.events.read_located`; its EventError propagates)."""
     from auditor.coverage import observed
-    from auditor.events import read_events
+    from auditor.events import read_located
     from auditor.model import Origin
 
-    events = read_events(path)
-    starts = _item_lines(path, len(events))
     out = []
-    for i, event in enumerate(events):
-        line, column, json_path = starts[i] if i < len(starts) else (1, 1, "")
+    for event, (line, column, json_path) in read_located(path):
         file = event.label.rsplit("#", 1)[0]
         out.append(observed(event, Origin(file=file, line=line, column=column, json_path=json_path)))
     return out
-
-
-def _item_lines(path: Path, count: int) -> list[tuple[int, int, str]]:
-    """(line, column, JSON path) of each event in the file: list items, or the one top-level object."""
-    from auditor.events import MAX_EVENT_BYTES
-    from auditor.files import read_regular
-    from auditor.sources.core.jsonpos import LineIndex, PDict, PList, decode, loads
-
-    try:
-        text = decode(read_regular(path, max_bytes=MAX_EVENT_BYTES))
-        doc = loads(text)
-    except (OSError, ValueError):
-        return []
-    index = LineIndex(text)
-    if isinstance(doc, PList) and len(doc.item_pos) == count:
-        return [(*index.position(pos), f"[{i}]") for i, pos in enumerate(doc.item_pos)]
-    if isinstance(doc, PDict) and count == 1:
-        return [(*index.position(max(doc.start, 0)), "")]
-    return []
 
 
 def usage_error(message: str) -> int:

@@ -932,3 +932,12 @@ def test_streamed_json_is_the_document(count: int) -> None:
         **to_json(events, results),
         "live": {"complete": True, "gaps": ["a\nb"]},
     }
+
+
+def test_an_events_file_in_utf16_is_read_like_a_template(tmp_path: Path) -> None:
+    """PowerShell 5 writes `az security alert list > alerts.json` as UTF-16 with a BOM: read, not refused."""
+    original = EXAMPLES / "events" / "high-alert.json"
+    path = tmp_path / "alerts.json"
+    path.write_text(original.read_text(encoding="utf-8"), encoding="utf-16")
+    [wide], [narrow] = read_events(path), read_events(original)
+    assert (wide.kind, wide.resource, wide.body) == (narrow.kind, narrow.resource, narrow.body)
