@@ -245,13 +245,16 @@ class CoverageReport:
         }
 
 
-def cover_event(automations: Sequence[Automation], links: Links, obs: ObservedEvent) -> EventCoverage:
+def cover_event(
+    automations: Sequence[Automation], links: Links, obs: ObservedEvent, gates: Sequence[Gates] | None = None
+) -> EventCoverage:
     """Every automation against one event."""
     event = as_event(obs)
     delivered: list[str] = []
     unknown: list[tuple[str, str]] = []
     not_delivering: list[AutomationResult] = []
-    gates = _gates_cache(automations)
+    if gates is None:
+        gates = [gates_of(a) for a in automations]
     for automation, g, result in zip(
         automations, gates, evaluate_event(automations, event, links), strict=True
     ):
@@ -265,18 +268,6 @@ def cover_event(automations: Sequence[Automation], links: Links, obs: ObservedEv
     state: Outcome = "delivered" if delivered else ("unknown" if unknown else "undelivered")
     reasons = tuple((r.name, r.reason) for r in not_delivering) if state == "undelivered" else ()
     return EventCoverage(obs, state, tuple(delivered), tuple(unknown), reasons)
-
-
-_GATES: list[tuple[Sequence[Automation], list[Gates]]] = []
-
-
-def _gates_cache(automations: Sequence[Automation]) -> list[Gates]:
-    """The automations' gates, read once for a run of events over the same list."""
-    if _GATES and _GATES[0][0] is automations:
-        return _GATES[0][1]
-    gates = [gates_of(a) for a in automations]
-    _GATES[:] = [(automations, gates)]
-    return gates
 
 
 # The last report and what it was computed from (strong references, so an identity cannot be reused):
@@ -305,10 +296,11 @@ def _coverage(
     automations: Sequence[Automation], links: Links, events: Sequence[ObservedEvent], min_severity: str
 ) -> CoverageReport:
     grouped: dict[tuple[str, str, str], list[EventCoverage]] = {}
+    gates = [gates_of(a) for a in automations]  # read once for all the events
     with without_cyclic_gc():
         for obs in events:
             key = (obs.kind, obs.event_type, obs.severity.casefold())
-            grouped.setdefault(key, []).append(cover_event(automations, links, obs))
+            grouped.setdefault(key, []).append(cover_event(automations, links, obs, gates))
     groups = [
         CoverageGroup(kind, items[0].event.event_type, items[0].event.severity, tuple(items))
         for (kind, _type, _sev), items in grouped.items()
