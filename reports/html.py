@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -122,6 +123,21 @@ def _split_resource(resource: str) -> tuple[str, str]:
     return ("", resource)
 
 
+def _stack(
+    counts: Mapping[str, Any], keys: Sequence[str], scale: float, name: str
+) -> tuple[list[dict[str, Any]], float]:
+    """One stacked bar's segments (``name`` = the key, its x, width and count), left to right in ``keys``
+    order from the label column, and where the bar ends."""
+    x = float(CHART_LABEL)
+    segments = []
+    for key in keys:
+        if counts[key]:
+            w = counts[key] * scale
+            segments.append({name: key, "x": round(x, 2), "w": round(w, 2), "n": counts[key]})
+            x += w
+    return segments, x
+
+
 def _clip(text: str, *, keep_end: bool, width: int = CHART_CHARS) -> str:
     """Shorten a chart label: a path keeps its end (the file name), a rule label its start (the id)."""
     if len(text) <= width:
@@ -190,13 +206,7 @@ def _chart(
     bars = []
     for n, (key, counts) in enumerate(ordered):
         y = CHART_PAD + n * CHART_ROW
-        x = float(CHART_LABEL)
-        segments = []
-        for sev in SEVERITIES:
-            if counts[sev]:
-                w = counts[sev] * scale
-                segments.append({"sev": sev, "x": round(x, 2), "w": round(w, 2), "n": counts[sev]})
-                x += w
+        segments, x = _stack(counts, SEVERITIES, scale, "sev")
         total = sum(counts.values())
         breakdown = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
         bars.append(
@@ -414,13 +424,7 @@ def _event_coverage(result: ScanResult) -> dict[str, Any] | None:
     bars = []
     for n, row in enumerate(shown):
         y = CHART_PAD + n * CHART_ROW
-        x = float(CHART_LABEL)
-        segments = []
-        for outcome in _OUTCOMES:
-            if row[outcome]:
-                w = row[outcome] * scale
-                segments.append({"outcome": outcome, "x": round(x, 2), "w": round(w, 2), "n": row[outcome]})
-                x += w
+        segments, x = _stack(row, _OUTCOMES, scale, "outcome")
         label = f"{row['severity']} {row['type']}"
         bars.append(
             {
