@@ -3,7 +3,7 @@
 "Which of last month's high-severity alerts reached no automation at all?" is :func:`simulate`'s question
 asked of every saved event at once. :func:`coverage` is a pure function of (automations, links, observed
 events) → :class:`CoverageReport`; the CLI reads the ``--events`` files
-(:func:`auditor.simulate_cli.read_observed`, which reuses :func:`auditor.events.read_events`) and renders, and COV001 (checks/cov001_alert_not_delivered.py)
+(:func:`auditor.simulate_cli.read_observed`, which reuses :func:`auditor.event_files.read_events`) and renders, and COV001 (checks/cov001_alert_not_delivered.py)
 reads the same report from the inventory.
 
 Each event has one of three outcomes:

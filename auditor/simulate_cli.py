@@ -214,7 +214,8 @@ def offline_options(args: argparse.Namespace, rules: tuple[str, ...] = COVERAGE_
 def simulate_command(args: argparse.Namespace) -> int:
     """``auditor simulate``."""
 
-    from auditor.events import EventError, read_events
+    from auditor.event_files import read_events
+    from auditor.events import EventError
     from auditor.link import Links
     from auditor.scanning import UsageError, file_source
     from auditor.simulate import delivered_every_event, simulate, to_text, write_json
@@ -306,9 +307,9 @@ def coverage_command(args: argparse.Namespace) -> int:
 
 def read_observed(path: Path) -> list[ObservedEvent]:
     """The events of one ``--events`` file, each with the file and line it starts on (one read, one parse:
-    :func:`auditor.events.read_located`; its EventError propagates)."""
+    :func:`auditor.event_files.read_located`; its EventError propagates)."""
     from auditor.coverage import observed
-    from auditor.events import read_located
+    from auditor.event_files import read_located
     from auditor.model import Origin
 
     out = []

@@ -42,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from auditor.events import read_events
+from auditor.event_files import read_events
 from auditor.link import Links
 from auditor.simulate import simulate
 from auditor.sources.dispatch import FileScan

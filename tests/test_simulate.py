@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from auditor.cli import main
-from auditor.events import Event, EventError, read_events
+from auditor.event_files import read_events
+from auditor.events import Event, EventError
 from auditor.link import Links
 from auditor.model import (
     Automation,
