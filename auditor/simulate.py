@@ -774,6 +774,10 @@ def _scope_verdict(c: _Compiled, p: _Prepared) -> tuple[bool, list[str]]:
 
 
 _NO_NOTES: list[str] = []  # shared, never appended to
+# The rule sets of a result whose scopes miss the event (most results of a tenant-sized run): shared by all
+# of them, as is the automation's own list of notes; results are read, never changed.
+_NO_RULE_SETS: list[list[RuleResult]] = []
+_NO_VERDICTS: list[bool | None] = []
 
 
 def _rule_set_verdict(
@@ -933,9 +937,9 @@ def _evaluate_all(compiled: list[_Compiled], p: _Prepared, links: Links) -> list
                         c.scope_shown,
                         False,
                         resource,
-                        [],
-                        [],
-                        c.notes.copy(),
+                        _NO_RULE_SETS,
+                        _NO_VERDICTS,
+                        c.notes,
                     )
                 )
                 continue
@@ -982,7 +986,21 @@ def without_cyclic_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            gc.enable()
+            _enable_without_rescan()
+
+
+def _enable_without_rescan() -> None:
+    """Turn the collector back on without its first collection rescanning everything allocated while it was
+    off: those objects all sit in the youngest generation, and the next allocation would walk every one of
+    them (half a second for a million results). Freezing and unfreezing moves them to the oldest
+    generation, where they wait for the next full collection like any long-lived data. Skipped when the
+    process froze objects itself (``gc.unfreeze`` would release them too)."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.enable()
+        gc.unfreeze()
+    else:
+        gc.enable()
 
 
 # ---------------------------------------------------------------- rendering

@@ -942,3 +942,34 @@ def test_an_events_file_in_utf16_is_read_like_a_template(tmp_path: Path) -> None
     path.write_text(original.read_text(encoding="utf-8"), encoding="utf-16")
     [wide], [narrow] = read_events(path), read_events(original)
     assert (wide.kind, wide.resource, wide.body) == (narrow.kind, narrow.resource, narrow.body)
+
+
+def test_collector_state_is_restored_after_a_run() -> None:
+    """simulate() turns the cyclic collector off for its run and back on without a rescan (freeze and
+    unfreeze); the caller's own frozen objects stay frozen, and a collector that was off stays off."""
+    import gc
+
+    from auditor.simulate import without_cyclic_gc
+
+    assert gc.isenabled()
+    with without_cyclic_gc():
+        assert not gc.isenabled()
+        kept = [[] for _ in range(1000)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0 and all(gc.is_tracked(k) for k in kept)
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with without_cyclic_gc():
+            pass
+        assert gc.isenabled() and gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+    gc.disable()
+    try:
+        with without_cyclic_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
