@@ -326,7 +326,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "-j",
         type=int,
         metavar="N",
-        help="processes reading files (default: the number of CPUs; 1: all in this process)",
+        help=(
+            "processes reading files, this one included, when sharing them is estimated to pay "
+            "(default: one per CPU; 1: all in this process)"
+        ),
     )
 
     sub.add_parser(

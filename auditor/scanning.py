@@ -321,28 +321,23 @@ def prepare(args: argparse.Namespace, checks: list[LoadedCheck]) -> ScanOptions:
 
 
 def _jobs(args: argparse.Namespace) -> int:
-    """``--jobs N`` (N >= 1); by default the CPUs this process may run on that are not already busy.
+    """``--jobs N`` (N >= 1); by default the CPUs this process may run on.
 
-    Workers only start when a scan has enough files for them to pay (see
-    :data:`auditor.sources.dispatch.PARALLEL_MIN_FILES`), so the default costs a small scan nothing.
-    They read files with cold caches and send what they read back, ~20 % more CPU than one process
-    (benchmarks/scale.py), which pays only on CPUs that are free: the default counts a CPU as free
-    when the one-minute load average leaves room for it (on a CI runner or a laptop, all of them;
-    on a build machine other jobs load, fewer, down to 1). The report does not depend on it."""
+    Workers only start when the work plan estimates that they pay (see
+    :func:`auditor.sources.work_plan.plan`), so the default costs a small scan nothing. The default
+    does not look at the load average: it lags a minute behind, so back-to-back scans (a pre-commit
+    hook over several commits, a benchmark) would see their own earlier runs as "busy" and turn their
+    workers off; on a machine that is really busy the extra process costs a little and the report does
+    not depend on it."""
     jobs = getattr(args, "jobs", None)
     if jobs is not None:
         if jobs < 1:
             raise UsageError(f"--jobs must be at least 1, got {jobs}")
         return int(jobs)
     try:
-        cpus = len(os.sched_getaffinity(0))
+        return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # not on Linux
-        cpus = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):  # not on Unix
-        busy = 0.0
-    return max(1, min(cpus, round(cpus - busy)))
+        return os.cpu_count() or 1
 
 
 def _live(args: argparse.Namespace, subscriptions: list[str]) -> Any:

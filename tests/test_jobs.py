@@ -1,8 +1,9 @@
 """``auditor scan --jobs N``: files read in worker processes give the report ``--jobs 1`` gives, byte for byte.
 
-Workers start only from :data:`auditor.sources.dispatch.PARALLEL_MIN_FILES` files, more than the shared
-corpus has, so these tests lower the threshold to 0 to send every JSON and Terraform file through the
-workers. The workers are forked from the test process and inherit the patched threshold and budgets.
+Workers start only when :func:`auditor.sources.work_plan.plan` estimates that they save time; these tests
+make every plan with a second process pay (``MIN_SAVING`` below zero, workers free to start), so the files are shared between the
+scanning process and a worker. The workers are forked from the test process and inherit the patched
+threshold and budgets.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 import auditor.sources.parallel as parallel
 from auditor import budget
 from auditor.cli import main
-from auditor.sources import dispatch
+from auditor.sources import dispatch, work_plan
 from conftest import CORPUS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,11 +49,13 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = parallel.fragments_in_workers
 
-    def counted(task: Any, runs: Any, jobs: int) -> Any:
-        calls.append(jobs)
-        return real(task, runs, jobs)
+    def counted(task: Any, paths: Any, plan: work_plan.Plan) -> Any:
+        assert plan.local and plan.tasks  # both processes read files
+        calls.append(plan.workers + 1)
+        return real(task, paths, plan)
 
-    monkeypatch.setattr(dispatch, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(work_plan, "MIN_SAVING", -1e9)
+    monkeypatch.setattr(work_plan, "WORKER_START_SECONDS", 0.0)
     monkeypatch.setattr(parallel, "fragments_in_workers", counted)
     return calls
 
@@ -92,13 +95,15 @@ def test_a_file_over_its_budget_in_a_worker_is_src005_as_in_process(
         ],
     }
     scanned = tmp_path / "repo"
-    scanned.mkdir()
-    (scanned / "bomb.json").write_text(json.dumps(template, indent=2), encoding="utf-8")
+    for folder in ("a", "b"):  # two folders: one read here, one by the worker
+        (scanned / folder).mkdir(parents=True)
+        (scanned / folder / "bomb.json").write_text(json.dumps(template, indent=2), encoding="utf-8")
     one = _report([scanned], 1, tmp_path / "one.json")
     two = _report([scanned], 2, tmp_path / "two.json")
     assert workers == [2]
     assert one == two
-    assert "SRC005" in {f["rule"] for f in json.loads(two[1])["findings"]}
+    bombs = {f["path"] for f in json.loads(two[1])["findings"] if f["rule"] == "SRC005"}
+    assert len(bombs) == 2
     assert budget.LIMITS.max_value_size == 1_000_000
 
 
@@ -122,7 +127,7 @@ def test_jobs_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_a_small_scan_reads_its_files_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Below the threshold no worker starts, whatever --jobs says (their start-up would cost more)."""
+    """When workers would not pay no worker starts, whatever --jobs says (their start-up would cost more)."""
 
     def refuse(*_: Any) -> Any:
         raise AssertionError("workers started for a small scan")
@@ -130,3 +135,13 @@ def test_a_small_scan_reads_its_files_in_process(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(parallel, "fragments_in_workers", refuse)
     code, report = _report([EXAMPLES], 8, tmp_path / "r.json")
     assert code == 1 and json.loads(report)["findings"]
+
+
+def test_a_file_named_twice_is_read_twice_in_the_same_order_with_workers(
+    tmp_path: Path, workers: list[int]
+) -> None:
+    twice = [EXAMPLES, EXAMPLES / "clean" / "azuredeploy.json", EXAMPLES]
+    one = _report(twice, 1, tmp_path / "one.json")
+    two = _report(twice, 2, tmp_path / "two.json")
+    assert workers == [2]
+    assert one == two

@@ -88,7 +88,8 @@ class FileScan:
                 work.append(path)
             plan.append((path, refusal))
         task = FileTask(self.parameters, self.exclude, self.subscription, self.resource_group, roots)
-        fragments = _fragments(task, work, self.jobs)
+        here = _bicep_seconds(plan, bicep.text_suffixes) if self.jobs > 1 else 0.0
+        fragments = _fragments(task, work, self.jobs, here)
         for path, refusal in plan:
             display = display_path(path)
             suffix = path.suffix.lower()
@@ -114,6 +115,16 @@ class FileScan:
         for source in (arm, bicep):
             source.finish(builder)
         return builder.finish()
+
+
+def _bicep_seconds(plan: list[tuple[Path, str | None]], suffixes: frozenset[str]) -> float:
+    """What translating the scan's Bicep files will cost this process (it reads them itself meanwhile),
+    for the work plan."""
+    from auditor.sources.work_plan import BICEP_SECONDS_PER_BYTE, size_of
+
+    return sum(size_of(p) for p, refusal in plan if refusal is None and p.suffix.lower() in suffixes) * (
+        BICEP_SECONDS_PER_BYTE
+    )
 
 
 class WorkerError(RuntimeError):
@@ -200,35 +211,18 @@ class FileTask:
         return _refusal(twin, self.roots, True) is None
 
 
-#: Below this many JSON and Terraform files a scan reads them in its own process: starting workers
-#: (fork, and the pickling of every fragment back) costs more than it saves (benchmarks/scale.py).
-PARALLEL_MIN_FILES = 500
+def _fragments(task: FileTask, paths: list[Path], jobs: int, local_seconds: float) -> Iterator[Fragment]:
+    """The fragments of ``paths`` in order: read here, or shared with ``jobs - 1`` worker processes when the
+    work plan (:mod:`auditor.sources.work_plan`) estimates that they pay."""
+    if jobs > 1 and len(paths) > 1:
+        from auditor.sources.work_plan import plan
 
+        shared = plan(paths, jobs, local_seconds)
+        if shared is not None:
+            from auditor.sources.parallel import fragments_in_workers
 
-def _fragments(task: FileTask, paths: list[Path], jobs: int) -> Iterator[Fragment]:
-    """The fragments of ``paths`` in order: read here, or by ``jobs`` worker processes when it pays."""
-    if jobs <= 1 or len(paths) < PARALLEL_MIN_FILES:
-        return (task.one(p) for p in paths)
-    from auditor.sources.parallel import fragments_in_workers
-
-    return fragments_in_workers(task, _by_folder(paths), jobs)
-
-
-#: Files a worker reads per task at least: each task is a round trip between processes.
-TASK_MIN_FILES = 32
-
-
-def _by_folder(paths: list[Path]) -> list[list[Path]]:
-    """``paths`` cut into tasks of at least :data:`TASK_MIN_FILES` files, each ending where a folder
-    does (the files of a folder are found together, so a Terraform module is read once per worker)."""
-    tasks: list[list[Path]] = []
-    for path in paths:
-        last = tasks[-1] if tasks else None
-        if last is not None and (len(last) < TASK_MIN_FILES or last[-1].parent == path.parent):
-            last.append(path)
-        else:
-            tasks.append([path])
-    return tasks
+            return fragments_in_workers(task, paths, shared)
+    return (task.one(p) for p in paths)
 
 
 def _unlistable(builder: InventoryBuilder, exc: OSError) -> None:

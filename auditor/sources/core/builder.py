@@ -68,6 +68,9 @@ class InventoryBuilder:
         self._policies: list[PendingPolicy] = []
         self._assigned: dict[int, m.AssignedPolicy] = {}  # id(assignment) → its scanned definition evaluated
         self._current_unit: str | None = None
+        # Per element list, the list and how many of its leading elements are detached already (see
+        # detach): the scan's builder absorbs detached fragments and need not copy them again.
+        self._detached: dict[str, tuple[list[Any], int]] = {}
 
     # ------------------------------------------------------------ deployment units
 
@@ -142,8 +145,18 @@ class InventoryBuilder:
         """Add what another builder collected (one file read on its own, see
         :class:`auditor.sources.dispatch.FileTask`), its policy definitions still to evaluate included."""
         for name in _ELEMENT_LISTS:
-            getattr(self, name).extend(getattr(other, name))
+            mine, theirs = getattr(self, name), getattr(other, name)
+            clean = self._detached_count(name) == len(mine) and other._detached_count(name) == len(theirs)
+            mine.extend(theirs)
+            if clean:  # both detached (a fragment is): the whole list still is, nothing to copy again
+                self._detached[name] = (mine, len(mine))
         self._policies.extend(other._policies)
+
+    def _detached_count(self, name: str) -> int:
+        """How many leading elements of the list ``name`` :meth:`detach` has done (0 once the list is
+        replaced: a mark counts for the very list it was made on)."""
+        mark = self._detached.get(name)
+        return mark[1] if mark is not None and mark[0] is getattr(self, name) else 0
 
     def detach(self) -> None:
         """Every element collected so far without the parse trees it was read from (see
@@ -152,7 +165,9 @@ class InventoryBuilder:
 
         for name in _ELEMENT_LISTS:
             elements = getattr(self, name)
-            elements[:] = [detached(e) for e in elements]
+            done = self._detached_count(name)
+            elements[done:] = [detached(e) for e in elements[done:]]
+            self._detached[name] = (elements, len(elements))
 
     def add_policy_definition(self, stem: str, src: SourceFile, root: Cursor) -> None:
         """A policy definition document; evaluated by :meth:`finish`, when every assignment is known."""
