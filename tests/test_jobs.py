@@ -50,8 +50,8 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     real = parallel.fragments_in_workers
 
     def counted(task: Any, paths: Any, plan: work_plan.Plan) -> Any:
-        assert plan.local and plan.tasks  # both processes read files
-        calls.append(plan.workers + 1)
+        assert plan.local and plan.workers  # both processes read files
+        calls.append(len(plan.workers) + 1)
         return real(task, paths, plan)
 
     monkeypatch.setattr(work_plan, "MIN_SAVING", -1e9)
@@ -110,15 +110,38 @@ def test_a_file_over_its_budget_in_a_worker_is_src005_as_in_process(
 def test_a_worker_that_dies_is_an_error_naming_the_way_out(
     tmp_path: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def dies(self: dispatch.FileTask, paths: list[Path]) -> list[dispatch.Fragment]:
-        os._exit(70)  # what the out-of-memory killer or a crash in C leaves behind
+    real = dispatch.FileTask.one
+    scanner = os.getpid()
 
-    monkeypatch.setattr(dispatch.FileTask, "chunk", dies)
+    def dies(self: dispatch.FileTask, path: Path) -> dispatch.Fragment:
+        if os.getpid() != scanner:
+            os.kill(os.getpid(), 9)  # what the out-of-memory killer or a crash in C leaves behind
+        return real(self, path)
+
+    monkeypatch.setattr(dispatch.FileTask, "one", dies)
     code = main(["scan", str(EXAMPLES), "--no-config", "--jobs", "2"])
     assert code == 2
     assert workers == [2]
     err = capsys.readouterr().err
-    assert "a worker process reading files died" in err and "--jobs 1" in err
+    assert "a worker process reading files died (it was killed by signal 9)" in err and "--jobs 1" in err
+
+
+def test_a_worker_that_fails_is_an_error_with_its_traceback(
+    tmp_path: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = dispatch.FileTask.one
+    scanner = os.getpid()
+
+    def fails(self: dispatch.FileTask, path: Path) -> dispatch.Fragment:
+        if os.getpid() != scanner:
+            raise RuntimeError(f"cannot read {path.name}")
+        return real(self, path)
+
+    monkeypatch.setattr(dispatch.FileTask, "one", fails)
+    code = main(["scan", str(EXAMPLES), "--no-config", "--jobs", "2"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "a worker process reading files failed" in err and "RuntimeError: cannot read" in err
 
 
 def test_jobs_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

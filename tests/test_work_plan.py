@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from auditor.sources import work_plan
 from auditor.sources.work_plan import plan
 
@@ -26,16 +28,23 @@ def test_one_process_or_one_file_is_never_shared(tmp_path: Path) -> None:
 
 
 def test_a_few_small_templates_are_read_in_process(tmp_path: Path) -> None:
-    """Twelve templates of 100 KB: a worker's start costs more than it would save."""
-    paths = _files(tmp_path, {f"d{i}/azuredeploy.json": 100_000 for i in range(12)})
+    """Twelve templates of 20 KB: a worker's start costs more than it would save."""
+    paths = _files(tmp_path, {f"d{i}/azuredeploy.json": 20_000 for i in range(12)})
+    assert plan(paths, 2) is None
+
+
+def test_without_fork_every_file_is_read_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = _files(tmp_path, {f"d{i}/azuredeploy.json": 2_000_000 for i in range(8)})
+    assert plan(paths, 2) is not None
+    monkeypatch.setattr(work_plan.sys, "platform", "win32")
     assert plan(paths, 2) is None
 
 
 def test_large_json_is_shared_evenly_and_every_file_is_planned_once(tmp_path: Path) -> None:
     paths = _files(tmp_path, {f"d{i}/azuredeploy.json": 1_000_000 + i for i in range(20)})
     shared = plan(paths, 2)
-    assert shared is not None and shared.workers == 1
-    remote = [i for task in shared.tasks for i in task]
+    assert shared is not None and len(shared.workers) == 1
+    remote = [i for share in shared.workers for i in share]
     assert sorted([*shared.local, *remote]) == list(range(20))
     assert abs(len(shared.local) - len(remote)) <= 2
     assert shared.parallel_seconds < shared.serial_seconds
@@ -43,17 +52,16 @@ def test_large_json_is_shared_evenly_and_every_file_is_planned_once(tmp_path: Pa
 
 def test_terraform_gathers_in_one_process_and_the_other_reads_json(tmp_path: Path) -> None:
     """A process pays for the HCL grammar before its first Terraform file: a little Terraform is read by
-    one process (in tasks of its own when that is a worker) and the templates fill the other one."""
+    one process, and templates fill the other one."""
     layout = {f"tf{i}/main.tf": 8_000 for i in range(6)}
     layout |= {f"arm{i}/azuredeploy.json": 300_000 for i in range(20)}
     paths = _files(tmp_path, layout)
     shared = plan(paths, 2)
     assert shared is not None
     terraform = {i for i, p in enumerate(paths) if p.suffix == ".tf"}
-    remote = {i for t in shared.tasks for i in t}
+    remote = {i for share in shared.workers for i in share}
     assert terraform <= shared.local or terraform <= remote
-    assert all(set(task) <= terraform or not set(task) & terraform for task in shared.tasks)
-    assert shared.local - terraform and remote - terraform  # JSON on both sides
+    assert remote - terraform or shared.local - terraform  # the other process reads templates
 
 
 def test_the_files_of_one_folder_are_read_by_one_process(tmp_path: Path) -> None:
@@ -63,7 +71,7 @@ def test_the_files_of_one_folder_are_read_by_one_process(tmp_path: Path) -> None
     paths = _files(tmp_path, layout)
     shared = plan(paths, 3)
     assert shared is not None
-    owner = {i: "here" for i in shared.local} | {i: n for n, t in enumerate(shared.tasks) for i in t}
+    owner = {i: "here" for i in shared.local} | {i: n for n, t in enumerate(shared.workers) for i in t}
     by_folder: dict[Path, set[object]] = {}
     for i, path in enumerate(paths):
         by_folder.setdefault(path.parent, set()).add(owner[i])
@@ -82,5 +90,5 @@ def test_a_file_that_cannot_be_sized_costs_nothing_and_is_still_planned(tmp_path
     paths.insert(3, tmp_path / "gone" / "missing.json")
     shared = plan(paths, 2)
     assert shared is not None
-    assert sorted([*shared.local, *(i for t in shared.tasks for i in t)]) == list(range(11))
+    assert sorted([*shared.local, *(i for t in shared.workers for i in t)]) == list(range(11))
     assert work_plan.size_of(paths[3]) == 0

@@ -88,7 +88,7 @@ class FileScan:
                 work.append(path)
             plan.append((path, refusal))
         task = FileTask(self.parameters, self.exclude, self.subscription, self.resource_group, roots)
-        here = _bicep_seconds(plan, bicep.text_suffixes) if self.jobs > 1 else 0.0
+        here = _bicep_seconds(plan, bicep.text_suffixes) if self.jobs > 1 and len(work) > 1 else 0.0
         fragments = _fragments(task, work, self.jobs, here)
         for path, refusal in plan:
             display = display_path(path)

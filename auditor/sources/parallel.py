@@ -1,26 +1,36 @@
-"""Reading files in worker processes (``auditor scan --jobs N``), imported only when a scan uses them.
+"""Reading files in forked worker processes (``auditor scan --jobs N``), imported only when a scan uses them.
 
-A one-file scan must not pay for ``concurrent.futures`` and ``multiprocessing`` (issue 14, the start-up
-budget of benchmarks/startup.py), so :mod:`auditor.sources.dispatch` imports this module only when
-:func:`auditor.sources.work_plan.plan` estimates that workers pay. The scanning process reads its own
-share of the files in place while ``N - 1`` forked workers run :class:`~auditor.sources.dispatch.FileTask`
-on theirs and send back the fragments; the dispatcher absorbs every fragment in the order the files were
-found, so the report is byte for byte the one ``--jobs 1`` writes (tests/test_jobs.py). The budgets of
-:mod:`auditor.budget` are per file and enforced by the same code in the worker. A worker that dies (a
-signal, the out-of-memory killer) is a :class:`WorkerError` naming the folder, never a hang:
-``concurrent.futures`` notices a dead worker, where ``multiprocessing.Pool`` would wait for it forever.
+:func:`auditor.sources.work_plan.plan` decides that workers pay and gives each process its share. The
+scanning process forks the workers, reads its own share in place meanwhile, and then hands out every
+fragment in the order the files were found, whoever read it, so the report is byte for byte the one
+``--jobs 1`` writes (tests/test_jobs.py). The budgets of :mod:`auditor.budget` are per file and enforced
+by the same code in the worker.
+
+Why a bare ``os.fork`` and not ``concurrent.futures``: a worker here has one job, known before it starts,
+so a pool's queues, manager thread and per-task round trips buy nothing, and importing
+``multiprocessing`` and ``concurrent.futures`` alone costs ~15 ms, a tenth of what sharing a dozen large
+templates saves. A worker inherits the scanning process (auditor imported, one template already read, see
+:func:`fragments_in_workers`), pickles each fragment into an unnamed temporary file as it goes and leaves
+with ``os._exit``. The scanning process reads those frames one at a time when it needs them, after the
+worker has exited: a worker that dies (a signal, the out-of-memory killer, an exception) is a
+:class:`~auditor.sources.dispatch.WorkerError` naming its first folder, never a hang and never a partial
+inventory. Where there is no ``fork`` (Windows; macOS, where system libraries may not survive it) the
+work plan keeps every file in the scanning process (:func:`auditor.sources.work_plan.can_fork`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
-import multiprocessing
+import os
+import pickle
+import signal
+import struct
 import sys
+import traceback
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from auditor.sources.dispatch import WorkerError
 from auditor.sources.work_plan import TERRAFORM_SUFFIXES
@@ -29,62 +39,132 @@ if TYPE_CHECKING:
     from auditor.sources.dispatch import FileTask, Fragment
     from auditor.sources.work_plan import Plan
 
-
-def _context() -> multiprocessing.context.BaseContext:
-    """``fork`` where there is one (workers start with auditor already imported, in milliseconds), else
-    ``spawn``; ``fork`` is not used on macOS, where system libraries may not survive it."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
+_FRAME = struct.Struct("<Q")  # a frame: its length, then a pickle of ("ok", fragment) or ("error", text)
+_ERROR_EXIT = 70  # a worker that met an exception (EX_SOFTWARE); its frame says which
 
 
 def fragments_in_workers(task: FileTask, paths: list[Path], plan: Plan) -> Iterator[Fragment]:
     """The fragment of every one of ``paths``, in order: the plan's local share read in this process while
-    ``plan.workers`` worker processes read its tasks."""
-    context = _context()
-    forked = context.get_start_method() == "fork"
+    one forked worker per share of ``plan.workers`` reads that share."""
     local: dict[int, Fragment] = {}
     mine = sorted(plan.local)
     warm = next((i for i in mine if paths[i].suffix.lower() not in TERRAFORM_SUFFIXES), None)
-    if forked:
-        if warm is not None:
-            # One template read before the fork: the workers inherit what reading it loaded on first use
-            # (evaluation modules, the ARM function table, compiled patterns) instead of loading it again.
-            local[warm] = task.one(paths[warm])
-        gc.freeze()  # what the workers inherit is never collected there: no copy-on-write of its pages
-    executor = ProcessPoolExecutor(max_workers=plan.workers, mp_context=context)
+    if warm is not None:
+        # One template read before the fork: the workers inherit what reading it loaded on first use
+        # (evaluation modules, the ARM function table, compiled patterns) instead of loading it again.
+        local[warm] = task.one(paths[warm])
+    workers: list[_Worker] = []
     try:
+        gc.freeze()  # what the workers inherit is never collected there: no copy-on-write of its pages
         try:
-            futures = [executor.submit(task.chunk, [paths[i] for i in t]) for t in plan.tasks]
+            for share in plan.workers:
+                workers.append(_Worker.start(task, paths, share))
         finally:
-            if forked:
-                gc.unfreeze()  # the pool forks its workers on the first submit
-        # This process's share, while the workers read theirs; then every fragment in the order the files
-        # were found, whoever read it.
+            gc.unfreeze()
         for i in mine:
             if i not in local:
                 local[i] = task.one(paths[i])
-        task_of = {i: n for n, t in enumerate(plan.tasks) for i in t}
-        received: dict[int, Fragment] = {}
+        owner = {i: w for w in workers for i in w.share}
+        for w in workers:
+            w.wait()
         for i in range(len(paths)):
-            if i in local:
-                yield local.pop(i)
-                continue
-            if i not in received:
-                n = task_of[i]
-                received.update(zip(plan.tasks[n], _result(futures[n], paths[plan.tasks[n][0]]), strict=True))
-            yield received.pop(i)
+            yield local.pop(i) if i in local else owner[i].next_fragment()
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        for w in workers:
+            w.stop()
 
 
-def _result(future: Future[list[Fragment]], first: Path) -> list[Fragment]:
-    """A task's fragments; a worker's death is a :class:`WorkerError` naming where it happened."""
+class _Worker:
+    """One forked worker: its share, its process and the file its fragments are written to."""
+
+    def __init__(self, share: tuple[int, ...], pid: int, out: IO[bytes], first: Path) -> None:
+        self.share = share
+        self.pid = pid
+        self.out = out
+        self.first = first
+        self.status: int | None = None
+
+    @classmethod
+    def start(cls, task: FileTask, paths: list[Path], share: tuple[int, ...]) -> _Worker:
+        out = _unnamed_file()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns
+            _work(task, [paths[i] for i in share], out)
+        return cls(share, pid, out, paths[share[0]])
+
+    def wait(self) -> None:
+        """Wait for the worker to exit; a worker that did not finish its share is a WorkerError."""
+        _, status = os.waitpid(self.pid, 0)
+        self.status = status
+        code = os.waitstatus_to_exitcode(status)
+        self.out.seek(0)
+        if code == _ERROR_EXIT:
+            return  # its frames hold the error, at the fragment it happened in
+        if code != 0:
+            how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+            raise WorkerError(
+                f"a worker process reading files died (it {how}); the files of {self.first.parent} and "
+                "after were not read: run again with --jobs 1 to scan in one process"
+            )
+
+    def next_fragment(self) -> Fragment:
+        header = self.out.read(_FRAME.size)
+        if len(header) != _FRAME.size:
+            raise WorkerError(
+                f"a worker process reading files stopped early; the files of {self.first.parent} and after "
+                "were not all read: run again with --jobs 1 to scan in one process"
+            )
+        (size,) = _FRAME.unpack(header)
+        kind, value = pickle.loads(self.out.read(size))
+        if kind != "ok":
+            raise WorkerError(f"a worker process reading files failed:\n{value}")
+        fragment: Fragment = value
+        return fragment
+
+    def stop(self) -> None:
+        """Reap the worker (killing it first if the scan is leaving early) and close its file."""
+        if self.status is None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(self.pid, 0)
+            self.status = -1
+        self.out.close()
+
+
+def _unnamed_file() -> IO[bytes]:
+    """A file with no name for a worker's frames: in memory where Linux offers it (``memfd_create``: no
+    disk, nothing left behind, not counted in either process's resident memory), else a temporary file."""
+    create = getattr(os, "memfd_create", None)
+    if create is not None:
+        with contextlib.suppress(OSError):
+            return open(create("auditor-worker", 0), "w+b")  # closed by _Worker.stop
+    import tempfile
+
+    return tempfile.TemporaryFile(prefix="auditor-worker-")
+
+
+def _work(task: FileTask, paths: list[Path], out: IO[bytes]) -> None:
+    """The worker's life: read ``paths`` in order, one frame per fragment, and leave without running
+    the scanning process's exit handlers or flushing its buffers (``os._exit``)."""
+    code = 0
     try:
-        return future.result()
-    except BrokenProcessPool as exc:
-        raise WorkerError(
-            f"a worker process reading files died ({exc}); the files of {first.parent} (or a folder read "
-            "at the same time) were not read: run again with --jobs 1 to scan in one process"
-        ) from None
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops the scanning process, which reaps us
+        for path in paths:
+            _write(out, ("ok", task.one(path)))
+    except BaseException:
+        code = _ERROR_EXIT
+        with contextlib.suppress(BaseException):
+            _write(out, ("error", traceback.format_exc()))
+    finally:
+        with contextlib.suppress(BaseException):
+            out.flush()
+        os._exit(code)
+
+
+def _write(out: IO[bytes], frame: tuple[str, object]) -> None:
+    data = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(_FRAME.pack(len(data)))
+    out.write(data)

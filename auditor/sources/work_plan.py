@@ -2,26 +2,27 @@
 
 Why a cost model rather than a file count: what a file costs depends on its kind far more than on how many
 there are. A process that meets its first Terraform file pays ~0.12 s to import lark and load the HCL
-grammar, then ~2 µs a byte; JSON costs ~0.07 µs a byte and nothing up front. Thirteen Terraform files beside
-136 templates (the shared corpus) are half its reading time; twelve large templates (1.4 MB) are 0.1 s.
-A file count cannot tell these apart, so the plan estimates each folder's cost from its files' sizes and
-kinds and deals the folders out by longest-processing-time-first: the largest folder to the least loaded
-process, the scanning process included. That process reads its own share (no pickling) while the workers
-read theirs, and a worker's first Terraform folder is charged the grammar, so Terraform gathers in one
-worker unless there is enough of it to split.
+grammar, then ~2 µs a byte; JSON costs ~0.03 µs a byte and ~1 ms a file. Thirteen Terraform files beside
+136 templates (the shared corpus) are a third of its reading time; twelve large templates (1.4 MB) are
+0.06 s. A file count cannot tell these apart, so the plan estimates each folder's cost from its files'
+sizes and kinds and deals the folders out longest first, each to the process that would finish it
+soonest, the scanning process included. That process reads its own share in place (nothing to send
+back) while the workers read theirs. Terraform folders are dealt in bundles (:func:`_bundled`), so a
+little Terraform is read by one process and the grammar is loaded once.
 
-Workers start only when the estimated time saved exceeds :data:`MIN_SAVING`: the fork, the pool and the
-fragments sent back cost about that much. The figures are this machine's (benchmarks/scale.py and
-benchmarks/vs_checkov.py print the measurements that set them); they decide only where files are read,
-never what the report says: every file's fragment is the same in any process (tests/test_jobs.py).
+Workers start only when the estimated time saved exceeds :data:`MIN_SAVING`. The figures were measured on
+the development machine (benchmarks/vs_checkov.py and benchmarks/scale.py print what they lead to); they
+decide only where files are read, never what the report says: every file's fragment is the same in any
+process (tests/test_jobs.py).
 
 This module imports nothing heavy, so a scan that decides against workers never loads
-``concurrent.futures`` or ``multiprocessing`` (:mod:`auditor.sources.parallel` does).
+:mod:`auditor.sources.parallel`.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from auditor.records import record
@@ -38,15 +39,12 @@ TERRAFORM_FIRST_SECONDS = 0.12
 BICEP_SECONDS_PER_BYTE = 1 / 1e6
 #: Terraform folders are dealt out in bundles of at least this much work (see _bundled).
 TERRAFORM_BUNDLE_SECONDS = 2 * TERRAFORM_FIRST_SECONDS
-#: A worker's start (importing multiprocessing, the fork, the pool's queues, its exit) and, per byte
-#: read there, sending its fragments back.
-WORKER_START_SECONDS = 0.03
+#: A worker's start (the fork, its exit) and, per byte read there, sending its fragments back (pickled
+#: into a file by the worker, unpickled by the scanning process).
+WORKER_START_SECONDS = 0.008
 RESULT_SECONDS_PER_BYTE = 1 / 80e6
 #: Workers start only when they are estimated to save at least this much wall time.
 MIN_SAVING = 0.03
-#: A worker's share is sent in about this many tasks per worker (each a round trip between processes; a
-#: few let a worker that finishes early take the next task instead of waiting on a slow neighbour).
-TASKS_PER_WORKER = 4
 
 TERRAFORM_SUFFIXES = frozenset({".tf", ".tfvars"})
 
@@ -64,14 +62,18 @@ class Folder:
 
 @record()
 class Plan:
-    """The scanning process's share (read in place) and the workers' tasks (each a run of files), as
-    positions in the list of files planned (a file named twice on the command line is read twice)."""
+    """The scanning process's share (read in place) and each worker's share, as positions in the list of
+    files planned, in the order found (a file named twice on the command line is read twice)."""
 
     local: frozenset[int]
-    tasks: tuple[tuple[int, ...], ...]
-    workers: int
+    workers: tuple[tuple[int, ...], ...]
     serial_seconds: float
     parallel_seconds: float
+
+
+def can_fork() -> bool:
+    """Whether workers can be forked here (Linux); elsewhere every file is read in the scanning process."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
 
 
 def size_of(path: Path) -> int:
@@ -109,7 +111,7 @@ def plan(paths: list[Path], jobs: int, local_seconds: float = 0.0) -> Plan | Non
     """Where each of ``paths`` is read by ``jobs`` processes (this one and ``jobs - 1`` workers), or None
     when one process is estimated to be as fast. ``local_seconds``: what this process does meanwhile
     anyway (Bicep files are translated here)."""
-    if jobs <= 1 or len(paths) < 2:
+    if jobs <= 1 or len(paths) < 2 or not can_fork():
         return None
     runs = _bundled(folders(paths))
     any_terraform = any(f.terraform for f in runs)
@@ -136,16 +138,14 @@ def plan(paths: list[Path], jobs: int, local_seconds: float = 0.0) -> Plan | Non
     if serial + local_seconds - parallel < MIN_SAVING:
         return None
     local = frozenset(k for i, f in enumerate(runs) if owner[i] == 0 for k in f.indexes)
-    remote = [f for i, f in enumerate(runs) if owner[i] != 0]
-    if not remote:
-        return None
-    return Plan(
-        local=local,
-        tasks=_tasks(remote, jobs - 1),
-        workers=jobs - 1,
-        serial_seconds=serial + local_seconds,
-        parallel_seconds=parallel,
+    shares = tuple(
+        tuple(sorted(k for i, f in enumerate(runs) if owner[i] == p for k in f.indexes))
+        for p in range(1, jobs)
     )
+    shares = tuple(share for share in shares if share)
+    if not shares:
+        return None
+    return Plan(local=local, workers=shares, serial_seconds=serial + local_seconds, parallel_seconds=parallel)
 
 
 def _bundled(runs: list[Folder]) -> list[Folder]:
@@ -175,22 +175,3 @@ def _joined(bundle: list[Folder]) -> Folder:
 
 def _result_seconds(folder: Folder) -> float:
     return folder.size * RESULT_SECONDS_PER_BYTE
-
-
-def _tasks(remote: list[Folder], workers: int) -> tuple[tuple[int, ...], ...]:
-    """The workers' share as tasks: each Terraform bundle one task, first (the worker that loads the
-    grammar starts on it while the others read JSON), then the JSON folders, in the order found, joined
-    into tasks of about equal cost."""
-    tasks = [sorted(f.indexes) for f in remote if f.terraform]
-    json_folders = sorted((f for f in remote if not f.terraform), key=lambda f: f.indexes[0])
-    target = sum(f.seconds for f in json_folders) / (workers * TASKS_PER_WORKER)
-    cost, current = 0.0, list[int]()
-    for folder in json_folders:
-        if current and cost >= target:
-            tasks.append(current)
-            cost, current = 0.0, []
-        current.extend(folder.indexes)
-        cost += folder.seconds
-    if current:
-        tasks.append(current)
-    return tuple(tuple(t) for t in tasks)
