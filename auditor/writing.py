@@ -55,6 +55,21 @@ def refusal(path: Path) -> str | None:
     return f"it is {file_kind(mode)}"
 
 
+def _create_beside(path: Path) -> tuple[int, str]:
+    """A new file beside ``path`` (``.NAME.RANDOM.tmp``), opened for writing, created exclusively
+    (``O_EXCL``: never an existing file, never through a link), readable by its owner only until the
+    report's mode is set: what :func:`tempfile.mkstemp` does, without importing :mod:`tempfile` (and
+    :mod:`shutil` and :mod:`random` with it) on every run that writes a report file (issue 14)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -81,9 +96,7 @@ def open_output(path: Path) -> Iterator[TextIO]:
             yield out
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    import tempfile  # here: printing to stdout, the common case, must not pay for it (issue 14)
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_beside(path)
     try:
         mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask()
         if hasattr(os, "fchmod"):

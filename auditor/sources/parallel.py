@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from auditor.sources.dispatch import WorkerError
-from auditor.sources.work_plan import TERRAFORM_SUFFIXES
+from auditor.sources.work_plan import TERRAFORM_SUFFIXES, size_of
 
 if TYPE_CHECKING:
     from auditor.sources.dispatch import FileTask, Fragment
@@ -48,7 +48,10 @@ def fragments_in_workers(task: FileTask, paths: list[Path], plan: Plan) -> Itera
     one forked worker per share of ``plan.workers`` reads that share."""
     local: dict[int, Fragment] = {}
     mine = sorted(plan.local)
-    warm = next((i for i in mine if paths[i].suffix.lower() not in TERRAFORM_SUFFIXES), None)
+    templates = [i for i in mine if paths[i].suffix.lower() not in TERRAFORM_SUFFIXES]
+    warm = (
+        min(templates, key=lambda i: size_of(paths[i])) if templates else None
+    )  # the smallest: forks soonest
     if warm is not None:
         # One template read before the fork: the workers inherit what reading it loaded on first use
         # (evaluation modules, the ARM function table, compiled patterns) instead of loading it again.

@@ -44,7 +44,7 @@ TERRAFORM_BUNDLE_SECONDS = 2 * TERRAFORM_FIRST_SECONDS
 WORKER_START_SECONDS = 0.008
 RESULT_SECONDS_PER_BYTE = 1 / 80e6
 #: Workers start only when they are estimated to save at least this much wall time.
-MIN_SAVING = 0.03
+MIN_SAVING = 0.015
 
 TERRAFORM_SUFFIXES = frozenset({".tf", ".tfvars"})
 

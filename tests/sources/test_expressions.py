@@ -756,6 +756,13 @@ def test_guid_is_deterministic_and_guid_shaped() -> None:
     assert str(uuid.UUID(first)) == first and len(first) == 36
 
 
+@pytest.mark.parametrize("name", ["", "a", "/subscriptions/x-role", "ünïcødé \ufffd", "x" * 1000])
+def test_uuid5_is_the_standard_librarys(name: str) -> None:
+    from auditor.sources.core.evaluation.functions.strings import _GUID_NAMESPACE, uuid5
+
+    assert uuid5(_GUID_NAMESPACE, name) == str(uuid.uuid5(uuid.UUID(_GUID_NAMESPACE), name))
+
+
 def test_unique_string_is_deterministic_13_lower_case_characters() -> None:
     ctx = FakeContext()
     value = evaluate("[uniqueString(resourceGroup().id)]", ctx)

@@ -399,10 +399,22 @@ def _hash_input(fn: str, args: list[Any]) -> str:
 @template_function("guid", 1, None)
 def _guid(ev: Evaluator, args: list[Any]) -> str:
     """Deterministic placeholder: uuid5 over the '-'-joined arguments (stable, not Azure's value)."""
-    import uuid
+    return uuid5(_GUID_NAMESPACE, _LONE_SURROGATE.sub("\ufffd", _hash_input("guid", args)))
 
-    namespace = uuid.UUID(_GUID_NAMESPACE)
-    return str(uuid.uuid5(namespace, _LONE_SURROGATE.sub("\ufffd", _hash_input("guid", args))))
+
+def uuid5(namespace: str, name: str) -> str:
+    """``str(uuid.uuid5(uuid.UUID(namespace), name))`` (RFC 4122 §4.3: SHA-1 of the namespace's bytes and
+    the name's UTF-8, version 5, RFC variant), without importing :mod:`uuid`, which loads
+    :mod:`platform` for its node id: a one-file scan's start-up budget (issue 14)."""
+    import hashlib
+
+    digest = bytearray(
+        hashlib.sha1(bytes.fromhex(namespace.replace("-", "")) + name.encode("utf-8")).digest()
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @template_function("uniqueString", 1, None)
