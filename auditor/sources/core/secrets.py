@@ -247,6 +247,9 @@ def _holds_shared_key(value: Any, depth_limit: int) -> bool:
     path) for every node of a workflow definition; nearly every definition holds no such string, and the
     Cursor walk was ~15 % of scanning the largest MDC templates (issue 14, benchmarks/vs_checkov.py).
     """
+    text = _dumped(value)
+    if text is not None and _SHARED_KEY not in text.lower():
+        return False  # no string anywhere below holds it (keys and deeper levels only add candidates)
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
@@ -258,6 +261,28 @@ def _holds_shared_key(value: Any, depth_limit: int) -> bool:
         elif depth < depth_limit and isinstance(item, list):
             stack.extend(zip(item, repeat(depth + 1)))
     return False
+
+
+def _dumped(value: Any) -> str | None:
+    """``value`` as compact JSON text written by ``orjson`` (C), for a substring test that answers for
+    every string in it at once; None when it cannot be written so (a lone surrogate, a huge integer, a
+    key that is not text, nesting beyond orjson's 254 levels, orjson missing): then the walk decides.
+
+    Every string value appears in the text with only ``"``, ``\\`` and control characters escaped,
+    none of which is in ``sharedaccesskey=``, so the test never misses one; values that are not JSON
+    (an unknown) are written as ``null``."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        return None
+    try:
+        return orjson.dumps(value, default=_null).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+
+
+def _null(_: object) -> None:
+    return None
 
 
 def _shared_key_strings(root: Cursor, depth_limit: int) -> Iterator[m.SecretInput]:
