@@ -394,6 +394,41 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+# What a pyproject.toml must hold to have a ``tool.auditor`` entry, in every way TOML can write one, matched
+# on the bytes before paying for the TOML parser (issue 14). A false match only costs the parse; a key
+# spelled with escapes (``"audit\u006fr"``) is not matched, so a file holding ``\u`` is parsed anyway.
+_Q = r"""["']?"""
+_TOOL_AUDITOR_SHAPES = (
+    # [tool.auditor], [[tool.auditor.suppressions]], [ tool . "auditor" ]
+    rb"(?m)^[ \t]*\[\[?[ \t]*"
+    + _Q.encode()
+    + rb"tool"
+    + _Q.encode()
+    + rb"[ \t]*\.[ \t]*"
+    + _Q.encode()
+    + rb"auditor",
+    # tool.auditor.fail-on = "high" at the top level
+    rb"(?m)^[ \t]*" + _Q.encode() + rb"tool" + _Q.encode() + rb"[ \t]*\.[ \t]*" + _Q.encode() + rb"auditor",
+    # tool = { auditor = { ... } }
+    rb"(?m)^[ \t]*" + _Q.encode() + rb"tool" + _Q.encode() + rb"[ \t]*=",
+)
+_TOOL_TABLE = rb"(?m)^[ \t]*\[[ \t]*" + _Q.encode() + rb"tool" + _Q.encode() + rb"[ \t]*\]"
+_AUDITOR_KEY_LINE = rb"(?m)^[ \t]*" + _Q.encode() + rb"auditor" + _Q.encode() + rb"[ \t]*[.=]"
+
+
+def _may_configure_auditor(data: bytes) -> bool:
+    """Whether a pyproject.toml's bytes may hold a ``tool.auditor`` entry (see _TOOL_AUDITOR_SHAPES); an
+    ``auditor`` key line anywhere after a ``[tool]`` header counts, whatever lies between."""
+    if b"\\u" in data or b"\\U" in data:
+        return True
+    if b"auditor" not in data:
+        return False
+    if any(re.search(shape, data) for shape in _TOOL_AUDITOR_SHAPES):
+        return True
+    table = re.search(_TOOL_TABLE, data)
+    return table is not None and re.search(_AUDITOR_KEY_LINE, data[table.end() :]) is not None
+
+
 def _has_tool_auditor(path: Path, within: Path) -> bool:
     """Whether a pyproject.toml configures auditor: a ``tool.auditor`` entry of any type (``[tool]
     auditor = 5`` included, so that it is reported rather than ignored). A file that is not UTF-8 or not
@@ -405,8 +440,8 @@ def _has_tool_auditor(path: Path, within: Path) -> bool:
         data = read_regular(path, max_bytes=MAX_CONFIG_BYTES, roots=(within,))
     except OSError:
         return False
-    if b"auditor" not in data:
-        return False
+    if not _may_configure_auditor(data):
+        return False  # "auditor" only in values or other tables (a project named mdc-auditor): no parse
     try:
         doc = _parse(path, data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ConfigError):

@@ -39,7 +39,7 @@ def _walk_deeper(value: Any, limit: int) -> bool:
 @pytest.mark.parametrize("limit", [8, 253, 254, 256])
 def test_deeper_than_agrees_with_the_walk(levels: int, limit: int) -> None:
     value = _nested(levels)
-    assert extract._deeper_than(value, limit) is _walk_deeper(value, limit)
+    assert extract._deeper_than(value, limit, 10**6) is _walk_deeper(value, limit)
 
 
 @pytest.mark.parametrize("odd", [Unknown("a parameter"), "\ud800", 2**70, {1: "integer key"}, ("a", "tuple")])
@@ -47,7 +47,7 @@ def test_deeper_than_with_values_orjson_writes_differently_or_not_at_all(odd: An
     for levels in (3, 300):
         value = _nested(levels)
         value.append({"odd": odd})
-        assert extract._deeper_than(value, 256) is _walk_deeper(value, 256)
+        assert extract._deeper_than(value, 256, 10**6) is _walk_deeper(value, 256)
 
 
 @pytest.mark.parametrize(

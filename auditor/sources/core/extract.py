@@ -26,6 +26,7 @@ from typing import Any
 
 from auditor import budget, lazyre
 from auditor import model as m
+from auditor.sources.core import fastjson
 from auditor.sources.core.cursor import Cursor
 from auditor.sources.core.jsonpos import PDict, PList
 from auditor.sources.core.secrets import (
@@ -145,7 +146,7 @@ def bound_depth(cur: Cursor) -> Cursor:
     body is returned as it is, without a copy.
     """
     limit = walk_depth_limit()
-    if not _deeper_than(cur.value, limit):
+    if not _deeper_than(cur.value, limit, len(cur.ctx.src.text)):
         return cur
     exceeded = budget.BudgetExceeded("walk depth", f"a resource body is nested more than {limit} levels deep")
     unknown = Unknown(exceeded.reason)
@@ -170,15 +171,16 @@ def _short(path: str, keep: int = 60) -> str:
     return path if len(path) <= 2 * keep + 1 else f"{path[:keep]}…{path[-keep:]}"
 
 
-#: orjson refuses to write containers nested deeper than this (its recursion limit).
-_ORJSON_DEPTH = 254
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
+def _deeper_than(value: Any, limit: int, file_chars: int = 0) -> bool:
     """Whether a container in ``value`` sits more than ``limit`` levels below it. With the default
-    limit (256) orjson answers for nearly every body: writing it succeeds only when nothing is nested
-    more than 254 deep (C, ~10x faster than the walk, which was 8 % of reading large templates)."""
-    if limit >= _ORJSON_DEPTH and isinstance(value, dict | list) and _writes_as_json(value):
+    limit (256) orjson answers for nearly every body of a large file: writing it succeeds only when
+    nothing is nested more than 254 deep (see :mod:`auditor.sources.core.fastjson`)."""
+    if (
+        limit >= fastjson.MAX_DEPTH
+        and isinstance(value, dict | list)
+        and fastjson.worth_it(file_chars)
+        and fastjson.dumped(value) is not None
+    ):
         return False
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
@@ -188,22 +190,6 @@ def _deeper_than(value: Any, limit: int) -> bool:
         children = node.values() if isinstance(node, dict) else node
         stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
     return False
-
-
-def _writes_as_json(value: Any) -> bool:
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - orjson is a dependency
-        return False
-    try:
-        orjson.dumps(value, default=_null)
-    except (TypeError, orjson.JSONEncodeError):  # too deep, or a value orjson will not write
-        return False
-    return True
-
-
-def _null(_: object) -> None:
-    return None
 
 
 def _shell(node: Any) -> Any:

@@ -21,6 +21,7 @@ from typing import Any
 from auditor import lazyre
 from auditor import model as m
 from auditor.records import record
+from auditor.sources.core import fastjson
 from auditor.sources.core.cursor import Cursor
 from auditor.unknown import Unknown, is_unknown
 
@@ -240,14 +241,14 @@ def _secure_parameter_values(
             yield _input("secure-parameter", "value", given, keys, prov, f"workflow parameter '{name}'")
 
 
-def _holds_shared_key(value: Any, depth_limit: int) -> bool:
+def _holds_shared_key(value: Any, depth_limit: int, file_chars: int = fastjson.WORTH_IT_BYTES) -> bool:
     """Whether :func:`_shared_key_strings` finds anything: the same walk over the plain values.
 
     A Cursor's children are exactly its value's items, so this answers without making a Cursor (and its
     path) for every node of a workflow definition; nearly every definition holds no such string, and the
     Cursor walk was ~15 % of scanning the largest MDC templates (issue 14, benchmarks/vs_checkov.py).
     """
-    text = _dumped(value)
+    text = fastjson.dumped(value) if fastjson.worth_it(file_chars) else None
     if text is not None and _SHARED_KEY not in text.lower():
         return False  # no string anywhere below holds it (keys and deeper levels only add candidates)
     stack: list[tuple[Any, int]] = [(value, 0)]
@@ -263,31 +264,9 @@ def _holds_shared_key(value: Any, depth_limit: int) -> bool:
     return False
 
 
-def _dumped(value: Any) -> str | None:
-    """``value`` as compact JSON text written by ``orjson`` (C), for a substring test that answers for
-    every string in it at once; None when it cannot be written so (a lone surrogate, a huge integer, a
-    key that is not text, nesting beyond orjson's 254 levels, orjson missing): then the walk decides.
-
-    Every string value appears in the text with only ``"``, ``\\`` and control characters escaped,
-    none of which is in ``sharedaccesskey=``, so the test never misses one; values that are not JSON
-    (an unknown) are written as ``null``."""
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - orjson is a dependency
-        return None
-    try:
-        return orjson.dumps(value, default=_null).decode("utf-8")
-    except (TypeError, orjson.JSONEncodeError):
-        return None
-
-
-def _null(_: object) -> None:
-    return None
-
-
 def _shared_key_strings(root: Cursor, depth_limit: int) -> Iterator[m.SecretInput]:
     """Strings under ``root`` that hold ``SharedAccessKey=`` (iterative, at most ``depth_limit`` deep)."""
-    if not _holds_shared_key(root.value, depth_limit):
+    if not _holds_shared_key(root.value, depth_limit, len(root.ctx.src.text)):
         return
     stack: list[tuple[Cursor, int]] = [(root, 0)]
     while stack:
