@@ -8,9 +8,9 @@ Run from the repository root::
 Builds, in a temporary folder, ``--copies`` copies of the shared corpus under different folder names
 (``copy0/`` .. ``copy9/``: every file a distinct path, identical contents), then times cold
 ``auditor scan DIR --no-config --format json`` processes on one corpus and on the copies, each with
-``--jobs 1`` (everything in one process), ``--jobs N`` (N = the CPUs, at least 2: workers) and the
-default (the CPUs the load average leaves free). Workers start only from ``PARALLEL_MIN_FILES`` files,
-so one corpus is read in-process in every case. Printed per case: median
+``--jobs 1`` (everything in one process), ``--jobs N`` (N = the CPUs, at least 2) and the default (one
+process per CPU). Workers start when the work plan (auditor/sources/work_plan.py) estimates that they
+pay, which it does for one corpus as for ten. Printed per case: median
 and minimum wall time, median CPU time (user + system of the process and its workers, ``os.wait4``),
 peak RSS (the largest ``ru_maxrss`` over the runs: the largest single process of the tree, MB = 10^6 B)
 and the findings count; then PASS/MISS for the targets:
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         tree = _copies(args.corpus, root, args.copies)
         inputs = {"1x": args.corpus, f"{args.copies}x": tree}
-        workers = str(max(2, os.cpu_count() or 1))  # workers for sure (from PARALLEL_MIN_FILES files)
+        workers = str(max(2, os.cpu_count() or 1))  # workers whenever the plan finds they pay
         cases = [(size, jobs) for size in inputs for jobs in ("1", workers, "default")]
         samples: dict[tuple[str, str], list[tuple[float, float, float, int]]] = {c: [] for c in cases}
         reports: dict[tuple[str, str], bytes] = {}

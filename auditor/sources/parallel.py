@@ -68,10 +68,14 @@ def fragments_in_workers(task: FileTask, paths: list[Path], plan: Plan) -> Itera
             if i not in local:
                 local[i] = task.one(paths[i])
         owner = {i: w for w in workers for i in w.share}
-        for w in workers:
-            w.wait()
         for i in range(len(paths)):
-            yield local.pop(i) if i in local else owner[i].next_fragment()
+            if i in local:
+                yield local.pop(i)
+                continue
+            worker = owner[i]
+            if worker.status is None:
+                worker.wait()  # only now: what comes before (Bicep files among them) is absorbed meanwhile
+            yield worker.next_fragment()
     finally:
         for w in workers:
             w.stop()
