@@ -26,6 +26,7 @@ own sample "Open-JIRA-Ticket" ships this typo.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -54,8 +55,10 @@ RULE = Rule(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def closest_defender_connector(name: str) -> str | None:
-    """The Defender connector ``name`` seems to mean, or None when it is one or is unrelated."""
+    """The Defender connector ``name`` seems to mean, or None when it is one or is unrelated (cached: a
+    repository names the same few APIs hundreds of times, and each answer is three edit distances)."""
     lowered = name.lower()
     if lowered in DEFENDER_CONNECTORS:
         return None
