@@ -741,7 +741,8 @@ def print_report(
     print()
     print(
         f"auditor vs Checkov — {meta['auditor_version']} vs checkov {meta['checkov_version']}, "
-        f"{meta['runs']} cold run{'s' if meta['runs'] != 1 else ''} each, {meta['python']} on {meta['platform']}"
+        f"{meta['auditor_runs']} cold runs of auditor and json.load, {meta['runs']} of Checkov per input, "
+        f"{meta['python']} on {meta['platform']}"
     )
     print()
     rows: list[list[str]] = []
