@@ -25,7 +25,7 @@ from auditor.sources.arm.loader import JSON_SUFFIXES, ArmSource
 from auditor.sources.bicep.source import BICEP_SUFFIXES, BicepSource
 from auditor.sources.core.builder import InventoryBuilder
 from auditor.sources.core.parameters import ParametersProblem
-from auditor.sources.core.reading import read_json
+from auditor.sources.core.reading import SharedParses, read_json
 from auditor.sources.terraform.source import TERRAFORM_SUFFIXES, TerraformSource
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".terraform", ".tox"})
@@ -88,6 +88,8 @@ class FileScan:
                 work.append(path)
             plan.append((path, refusal))
         task = FileTask(self.parameters, self.exclude, self.subscription, self.resource_group, roots)
+        if len(work) > 1:
+            task.shared = SharedParses(json_sizes(work))
         here = _bicep_seconds(plan, bicep.text_suffixes) if self.jobs > 1 and len(work) > 1 else 0.0
         fragments = _fragments(task, work, self.jobs, here)
         for path, refusal in plan:
@@ -115,6 +117,22 @@ class FileScan:
         for source in (arm, bicep):
             source.finish(builder)
         return builder.finish()
+
+
+def json_sizes(paths: list[Path]) -> dict[int, int]:
+    """How many of the JSON files among ``paths`` have each size (a file that cannot be sized counts
+    for nothing): only files that share their size with another may share a parse. Counted for the
+    files one process reads (with ``--jobs``, each its own share), so a kept parse is dropped once that
+    process has read the last file of its size."""
+    sizes: dict[int, int] = {}
+    for path in paths:
+        if path.suffix.lower() in JSON_SUFFIXES:
+            try:
+                size = os.stat(path).st_size
+            except OSError:
+                continue
+            sizes[size] = sizes.get(size, 0) + 1
+    return sizes
 
 
 def _bicep_seconds(plan: list[tuple[Path, str | None]], suffixes: frozenset[str]) -> float:
@@ -166,6 +184,8 @@ class FileTask:
         self.resource_group = resource_group
         self.roots = roots
         self._sources: tuple[TerraformSource, ArmSource] | None = None
+        #: identical JSON files share one parse (set by the scan when it reads several files)
+        self.shared: SharedParses | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_sources": None}  # a worker makes its own sources
@@ -187,7 +207,7 @@ class FileTask:
         if path.suffix.lower() in terraform.text_suffixes:
             terraform.add_file(path, display, builder)
         else:
-            parsed = read_json(path, builder, self.roots)
+            parsed = read_json(path, builder, self.roots, self.shared)
             twin = _bicep_twin(path, parsed.doc) if parsed is not None else None
             if twin is not None and self._readable_twin(twin):
                 # the same verdict whether the folder or only the JSON is scanned: the Bicep file is read

@@ -32,7 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from auditor.sources.dispatch import WorkerError
+from auditor.sources.core.reading import SharedParses
+from auditor.sources.dispatch import WorkerError, json_sizes
 from auditor.sources.work_plan import TERRAFORM_SUFFIXES, size_of
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ def fragments_in_workers(task: FileTask, paths: list[Path], plan: Plan) -> Itera
                 workers.append(_Worker.start(task, paths, share))
         finally:
             gc.unfreeze()
+        if task.shared is not None:  # this process shares parses among the files it reads itself
+            task.shared = SharedParses(json_sizes([paths[i] for i in mine if i not in local]))
         for i in mine:
             if i not in local:
                 local[i] = task.one(paths[i])
@@ -159,6 +162,8 @@ def _work(task: FileTask, paths: list[Path], out: IO[bytes]) -> None:
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops the scanning process, which reaps us
+        if task.shared is not None:  # parses shared among this worker's own files
+            task.shared = SharedParses(json_sizes(paths))
         for path in paths:
             _write(out, ("ok", task.one(path)))
     except BaseException:

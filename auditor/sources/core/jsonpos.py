@@ -607,3 +607,47 @@ def loads(text: str, src: object | None = None) -> object:
                     raise _error(s, comma, "trailing comma before ']' is not allowed")
                 top.item_pos.append(i)
                 break
+
+
+# --------------------------------------------------------------------------- copies
+
+
+def clone(doc: object, src: object | None) -> object:
+    """A parsed document again, for another file with the very same text: every object and array
+    copied with ``src`` as its file, the positions shared (they are offsets into the same text, and
+    nothing changes a position table once parsed), strings and numbers shared (immutable). Equal to
+    what :func:`loads` returns for that text with that ``src``, at a fraction of the cost (no
+    scanning). Iterative, like the parser: a 100,000-deep document is copied as it was parsed."""
+    if not isinstance(doc, PDict | PList):
+        return doc
+    root = _copy_shell(doc, src)
+    stack: list[tuple[Any, Any]] = [(doc, root)]
+    while stack:
+        original, copy = stack.pop()
+        if type(original) is PDict:
+            for key, value in original.items():
+                if isinstance(value, PDict | PList):
+                    child = _copy_shell(value, src)
+                    stack.append((value, child))
+                    value = child
+                copy[key] = value
+        else:
+            for value in original:
+                if isinstance(value, PDict | PList):
+                    child = _copy_shell(value, src)
+                    stack.append((value, child))
+                    value = child
+                copy.append(value)
+    return root
+
+
+def _copy_shell(node: PDict | PList, src: object | None) -> Any:
+    if isinstance(node, PDict):
+        out: Any = _new_dict(PDict)
+        out.key_pos = node.key_pos
+    else:
+        out = _new_list(PList)
+        out.item_pos = node.item_pos
+    out.start = node.start
+    out.src = src
+    return out

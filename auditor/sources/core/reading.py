@@ -17,7 +17,7 @@ from auditor.files import display_path, read_regular
 from auditor.records import record
 from auditor.sources.core.builder import InventoryBuilder
 from auditor.sources.core.cursor import Context, Cursor, SourceFile
-from auditor.sources.core.jsonpos import DecodeError, JsonSyntaxError, decode, loads
+from auditor.sources.core.jsonpos import DecodeError, JsonSyntaxError, clone, decode, loads
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -54,10 +54,66 @@ class ParsedJson:
         return Cursor(self.doc, "", getattr(self.doc, "start", 0), Context(self.src))
 
 
-def read_json(path: Path, builder: InventoryBuilder, roots: tuple[Path, ...] | None) -> ParsedJson | None:
+class SharedParses:
+    """Files with the very same bytes share one parse (issue 14: a repository that vendors a template
+    in several folders, ten copies of the corpus): the first is parsed, the others get a copy of its
+    tree (:func:`~auditor.sources.core.jsonpos.clone`, ~30 % of a parse) pointing at their own file.
+
+    Only files whose size another file of the scan has are kept (``sizes``: how many files of the scan
+    have each size, as the dispatcher counted them); a kept parse is dropped once every file of its size
+    has been read, and nothing more is kept beyond :data:`MAX_KEPT_CHARS` characters of text, so the
+    memory of a scan still follows its largest files, not the repository. What a file's verdict depends
+    on does not change: the copy is equal to the file's own parse, positions and all."""
+
+    MAX_KEPT_CHARS = 4 * 1024 * 1024  # a parse tree is ~5x its text in memory
+
+    def __init__(self, sizes: dict[int, int]) -> None:
+        self._left = {size: n for size, n in sizes.items() if n > 1}
+        self._kept: dict[bytes, tuple[str, Any]] = {}
+        self._kept_by_size: dict[int, list[bytes]] = {}
+        self._chars = 0
+
+    def lookup(self, data: bytes, src: SourceFile) -> Any | None:
+        """A copy of the tree parsed for ``data`` earlier, with ``src`` as its file (its text is the
+        kept one), or None."""
+        hit = self._kept.get(data) if len(data) in self._left else None
+        if hit is None:
+            return None
+        src.text = hit[0]
+        return clone(hit[1], src)
+
+    def read(self, data: bytes) -> None:
+        """``data`` was read (parsed or copied): one file fewer of its size to come."""
+        size = len(data)
+        left = self._left.get(size)
+        if left is None:
+            return
+        if left <= 1:
+            del self._left[size]
+            for key in self._kept_by_size.pop(size, []):
+                self._chars -= len(self._kept.pop(key)[0])
+        else:
+            self._left[size] = left - 1
+
+    def keep(self, data: bytes, text: str, doc: Any) -> None:
+        """Keep a parse for the files of the same size still to come (within the budget)."""
+        size = len(data)
+        if size in self._left and data not in self._kept and self._chars + len(text) <= self.MAX_KEPT_CHARS:
+            self._kept[data] = (text, doc)
+            self._kept_by_size.setdefault(size, []).append(data)
+            self._chars += len(text)
+
+
+def read_json(
+    path: Path,
+    builder: InventoryBuilder,
+    roots: tuple[Path, ...] | None,
+    shared: SharedParses | None = None,
+) -> ParsedJson | None:
     """``path`` parsed, or None after recording why not (unreadable, not decodable, invalid JSON).
 
-    ``roots``: the file must lie inside them (see :func:`auditor.files.read_regular`).
+    ``roots``: the file must lie inside them (see :func:`auditor.files.read_regular`). ``shared``: the
+    parses of files with the same bytes, to copy instead of parsing again.
     """
     display = display_path(path)
     try:
@@ -65,6 +121,12 @@ def read_json(path: Path, builder: InventoryBuilder, roots: tuple[Path, ...] | N
     except OSError as exc:
         builder.unreadable(display, exc.strerror or str(exc))
         return None
+    if shared is not None:
+        src = SourceFile(display, "")  # its text: the kept one, when there is a parse to copy
+        copied = shared.lookup(data, src)
+        shared.read(data)
+        if copied is not None:
+            return ParsedJson(path, display, src, copied)
     try:
         text = decode(data)
     except DecodeError as exc:
@@ -81,6 +143,8 @@ def read_json(path: Path, builder: InventoryBuilder, roots: tuple[Path, ...] | N
         builder.problem("invalid-json", str(exc), display, exc.line, exc.column)
         builder.file(display, "invalid", str(exc))
         return None
+    if shared is not None:
+        shared.keep(data, text, doc)
     return ParsedJson(path, display, src, doc)
 
 
