@@ -90,7 +90,7 @@ CHECKOV_ENV = {
     "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
     "ANSI_COLORS_DISABLED": "True",
 }
-# auditor runs with bytecode caching allowed (see _measure_auditor).
+# auditor runs with bytecode caching allowed (see _measure_rounds).
 AUDITOR_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 # Never let a key in the caller's environment turn the benchmark into a platform upload.
 CHECKOV_ENV_DROP = ("BC_API_KEY", "PRISMA_API_URL")
@@ -919,31 +919,122 @@ def _inputs(corpus: Path, small: Path, copies: int, tmp: Path) -> list[InputResu
     return [InputResult(name, path, *count_files(path), with_checkov=both) for name, path, both in found]
 
 
-def _measure_auditor(
-    inputs: list[InputResult], auditor: list[str], args: argparse.Namespace, workdir: Path
-) -> list[Measurement]:
-    """Every input's scan, then ``--version`` and ``rules`` (quick: a broken CLI shows before Checkov's
-    minutes)."""
+def _shares(total: int, rounds: int) -> list[int]:
+    """``total`` runs spread over ``rounds`` as evenly as possible (11 over 3: 4, 4, 3)."""
+    return [total // rounds + (1 if r < total % rounds else 0) for r in range(rounds)]
+
+
+def _merged(into: Measurement | None, new: Measurement) -> Measurement:
+    """The runs of ``new`` added to those of ``into`` (the same tool on the same input, another round)."""
+    if into is None:
+        return new
+    if into.error is not None:
+        return into
+    into.seconds.extend(new.seconds)
+    into.rss_kib.extend(new.rss_kib)
+    into.exit_codes.extend(new.exit_codes)
+    into.findings = new.findings if new.findings is not None else into.findings
+    into.error = new.error
+    return into
+
+
+def _auditor_scan_command(auditor: list[str], item: InputResult, workdir: Path) -> tuple[list[str], Path]:
+    # The report goes to a file rather than /dev/null so every run's output is validated
+    # (a Python traceback also exits 1) and its findings counted; the cost is the same write.
+    report = workdir / "auditor-report.json"
+    return [*auditor, "scan", str(item.path), "--format", "json", "--output", str(report)], report
+
+
+def _measure_rounds(
+    inputs: list[InputResult],
+    auditor: list[str],
+    checkov: Path | None,
+    help_text: str,
+    args: argparse.Namespace,
+    workdir: Path,
+) -> Measurement:
+    """Every input's runs of auditor, of the ``json.load`` baseline and of Checkov, and the bare
+    ``python -c pass``, in ``--runs`` rounds: each round runs a share of every case, so a slow phase of a
+    shared machine (other sessions' load comes and goes over the minutes Checkov takes) weighs on both
+    tools alike instead of on whichever was measuring then. Returns the ``python -c pass`` figures."""
+    rounds = args.runs
+    auditor_runs = _shares(args.auditor_runs, rounds)
+    python_runs = _shares(args.startup_runs, rounds)
+    python: Measurement | None = None
     for item in inputs:
-        report = workdir / "auditor-report.json"
-        # The report goes to a file rather than /dev/null so every run's output is validated
-        # (a Python traceback also exits 1) and its findings counted; the cost is the same write.
-        cmd = [*auditor, "scan", str(item.path), "--format", "json", "--output", str(report)]
+        cmd, _ = _auditor_scan_command(auditor, item, workdir)
         log(f"auditor scan {item.name} ({item.files} files): {shlex.join(cmd)}")
         # One untimed run first, with bytecode writing allowed: an installed package has its modules
         # compiled (pip does it), and a shell with PYTHONDONTWRITEBYTECODE would otherwise time the
         # compiler of an editable checkout on every run. Checkov's venv was compiled by pip.
         subprocess.run(cmd, env=AUDITOR_ENV, capture_output=True, check=False, timeout=args.timeout)
-        item.auditor = measure(
-            f"auditor scan {item.name}",
-            cmd,
-            runs=args.auditor_runs,
-            timeout=args.timeout,
-            workdir=workdir,
-            check=check_auditor_scan,
-            output_file=report,
-            env=AUDITOR_ENV,
-        )
+    for r in range(rounds):
+        log(f"round {r + 1}/{rounds}")
+        if python_runs[r]:
+            python = _merged(
+                python,
+                measure(
+                    "python -c pass",
+                    [sys.executable, "-c", "pass"],
+                    runs=python_runs[r],
+                    timeout=args.timeout,
+                    workdir=workdir,
+                    check=check_exit_zero,
+                ),
+            )
+        for item in inputs:
+            cmd, report = _auditor_scan_command(auditor, item, workdir)
+            if auditor_runs[r] and (item.auditor is None or item.auditor.error is None):
+                item.auditor = _merged(
+                    item.auditor,
+                    measure(
+                        f"auditor scan {item.name}",
+                        cmd,
+                        runs=auditor_runs[r],
+                        timeout=args.timeout,
+                        workdir=workdir,
+                        check=check_auditor_scan,
+                        output_file=report,
+                        env=AUDITOR_ENV,
+                    ),
+                )
+                item.json_load = _merged(
+                    item.json_load,
+                    measure(
+                        f"json.load {item.name}",
+                        [sys.executable, "-c", JSON_LOAD, str(item.path)],
+                        runs=auditor_runs[r],
+                        timeout=args.timeout,
+                        workdir=workdir,
+                        check=check_exit_zero,
+                    ),
+                )
+            if (
+                checkov is not None
+                and item.with_checkov
+                and (item.checkov is None or item.checkov.error is None)
+            ):
+                ccmd = checkov_command(checkov, item.path, help_text)
+                if r == 0:
+                    log(f"checkov {item.name} ({item.files} files): {shlex.join(ccmd)}")
+                item.checkov = _merged(
+                    item.checkov,
+                    measure(
+                        f"checkov {item.name}",
+                        ccmd,
+                        runs=1,
+                        timeout=args.timeout,
+                        workdir=workdir,
+                        check=check_checkov,
+                        env=checkov_env(),
+                    ),
+                )
+    assert python is not None
+    return python
+
+
+def _measure_startup(auditor: list[str], args: argparse.Namespace, workdir: Path) -> list[Measurement]:
+    """``auditor --version`` and ``auditor rules``."""
     startup: list[Measurement] = []
     for label, extra in (("auditor --version", ["--version"]), ("auditor rules", ["rules"])):
         log(f"{label}: {shlex.join([*auditor, *extra])}")
@@ -959,28 +1050,6 @@ def _measure_auditor(
             )
         )
     return startup
-
-
-def _measure_baselines(inputs: list[InputResult], args: argparse.Namespace, workdir: Path) -> Measurement:
-    """``python -c pass`` and, per input, a process that json-parses its .json files (this Python)."""
-    python = measure(
-        "python -c pass",
-        [sys.executable, "-c", "pass"],
-        runs=args.startup_runs,
-        timeout=args.timeout,
-        workdir=workdir,
-        check=check_exit_zero,
-    )
-    for item in inputs:
-        item.json_load = measure(
-            f"json.load {item.name}",
-            [sys.executable, "-c", JSON_LOAD, str(item.path)],
-            runs=args.auditor_runs,
-            timeout=args.timeout,
-            workdir=workdir,
-            check=check_exit_zero,
-        )
-    return python
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1021,22 +1090,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="vs-checkov-") as tmp:
         workdir = Path(tmp)
         inputs = _inputs(corpus, small, args.copies, workdir)
-        startup = _measure_auditor(inputs, auditor, args, workdir)
-        python = _measure_baselines(inputs, args, workdir)
-        for item in inputs:
-            if not item.with_checkov:
-                continue
-            cmd = checkov_command(checkov, item.path, help_text)
-            log(f"checkov {item.name} ({item.files} files): {shlex.join(cmd)}")
-            item.checkov = measure(
-                f"checkov {item.name}",
-                cmd,
-                runs=args.runs,
-                timeout=args.timeout,
-                workdir=workdir,
-                check=check_checkov,
-                env=checkov_env(),
-            )
+        startup = _measure_startup(auditor, args, workdir)  # quick: a broken CLI shows before Checkov
+        python = _measure_rounds(inputs, auditor, checkov, help_text, args, workdir)
 
     targets = build_targets(inputs, startup[0], python)
     meta: dict[str, Any] = {
