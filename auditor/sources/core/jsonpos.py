@@ -347,6 +347,9 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # attributes the parser overwrites at once): one C call instead of a Python frame.
 _new_dict = PDict.__new__
 _new_list = PList.__new__
+#: The same, for code that copies parsed containers (it sets ``start``, the position table and ``src``).
+new_dict = _new_dict
+new_list = _new_list
 
 
 def _error(text: str, offset: int, message: str) -> JsonSyntaxError:

@@ -25,11 +25,12 @@ from auditor.sources.core.cursor import Context, Cursor, SourceFile, child_path,
 from auditor.sources.core.evaluation import expressions
 from auditor.sources.core.evaluation.values import weigh
 from auditor.sources.core.extract import json_kind, wrong_type
-from auditor.sources.core.jsonpos import PDict, PList
+from auditor.sources.core.jsonpos import PDict, PList, new_dict, new_list
 from auditor.sources.core.outputs import through_outputs
 from auditor.unknown import ResourceReference, Unknown, is_unknown
 
 MAX_COPY = 800  # ARM's own limit on copy count
+_SELF_EVALUATING = frozenset({int, float, bool})  # JSON values an evaluation returns as they are
 #: Nested deployments deeper than this are not followed (SRC005); the file's budget says how deep.
 MAX_NESTING = LIMITS.max_nesting
 #: Longest expression text an SRC005 message quotes.
@@ -493,11 +494,21 @@ class TemplateEvaluator:
             # once, and every copy loop stops), so the resources stay in the inventory.
             self.limit_exceeded(exc, at=self._offset(node))
         depth += 1
+        # Values that evaluate to themselves (text that is no expression, numbers, booleans, null: most
+        # of a template) are placed without a call; the containers are made without running __init__.
         if isinstance(node, dict):
-            out = PDict()
+            out = new_dict(PDict)
             if isinstance(node, PDict):
                 out.start, out.key_pos, out.src = node.start, node.key_pos, node.src
+            else:
+                out.start, out.key_pos, out.src = -1, {}, None
             for key, value in node.items():
+                if type(value) is str:
+                    out[key] = value if not value.startswith("[") else self.evaluate_string(value)
+                    continue
+                if value is None or type(value) in _SELF_EVALUATING:
+                    out[key] = value
+                    continue
                 if key == "copy" and isinstance(value, list) and _is_property_copy(value):
                     for spec in value:
                         out[spec["name"]] = self._expand_copy(spec, spec["name"], depth)
@@ -506,11 +517,19 @@ class TemplateEvaluator:
                     continue
                 out[key] = self._node(value, depth)
             return out
-        items = PList()
-        for v in node:
-            items.append(self._node(v, depth))
+        items = new_list(PList)
         if isinstance(node, PList):
             items.start, items.item_pos, items.src = node.start, node.item_pos, node.src
+        else:
+            items.start, items.item_pos, items.src = -1, [], None
+        append = items.append
+        for v in node:
+            if type(v) is str:
+                append(v if not v.startswith("[") else self.evaluate_string(v))
+            elif v is None or type(v) in _SELF_EVALUATING:
+                append(v)
+            else:
+                append(self._node(v, depth))
         return items
 
     def _copy_count(self, copy: dict[str, Any], name: Any) -> Any:
