@@ -397,23 +397,18 @@ def find_config(start: Path) -> Path | None:
 # What a pyproject.toml must hold to have a ``tool.auditor`` entry, in every way TOML can write one, matched
 # on the bytes before paying for the TOML parser (issue 14). A false match only costs the parse; a key
 # spelled with escapes (``"audit\u006fr"``) is not matched, so a file holding ``\u`` is parsed anyway.
-_Q = r"""["']?"""
+_TOOL = rb"""["']?tool["']?"""  # a key, bare or quoted
+_AUDITOR = rb"""["']?auditor["']?"""
 _TOOL_AUDITOR_SHAPES = (
-    # [tool.auditor], [[tool.auditor.suppressions]], [ tool . "auditor" ]
     rb"(?m)^[ \t]*\[\[?[ \t]*"
-    + _Q.encode()
-    + rb"tool"
-    + _Q.encode()
+    + _TOOL
     + rb"[ \t]*\.[ \t]*"
-    + _Q.encode()
-    + rb"auditor",
-    # tool.auditor.fail-on = "high" at the top level
-    rb"(?m)^[ \t]*" + _Q.encode() + rb"tool" + _Q.encode() + rb"[ \t]*\.[ \t]*" + _Q.encode() + rb"auditor",
-    # tool = { auditor = { ... } }
-    rb"(?m)^[ \t]*" + _Q.encode() + rb"tool" + _Q.encode() + rb"[ \t]*=",
+    + _AUDITOR,  # [tool.auditor], [[tool."auditor".x]]
+    rb"(?m)^[ \t]*" + _TOOL + rb"[ \t]*\.[ \t]*" + _AUDITOR,  # tool.auditor.fail-on = "high"
+    rb"(?m)^[ \t]*" + _TOOL + rb"[ \t]*=",  # tool = { auditor = { ... } }
 )
-_TOOL_TABLE = rb"(?m)^[ \t]*\[[ \t]*" + _Q.encode() + rb"tool" + _Q.encode() + rb"[ \t]*\]"
-_AUDITOR_KEY_LINE = rb"(?m)^[ \t]*" + _Q.encode() + rb"auditor" + _Q.encode() + rb"[ \t]*[.=]"
+_TOOL_TABLE = rb"(?m)^[ \t]*\[[ \t]*" + _TOOL + rb"[ \t]*\]"
+_AUDITOR_KEY_LINE = rb"(?m)^[ \t]*" + _AUDITOR + rb"[ \t]*[.=]"
 
 
 def _may_configure_auditor(data: bytes) -> bool:

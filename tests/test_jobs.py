@@ -107,18 +107,24 @@ def test_a_file_over_its_budget_in_a_worker_is_src005_as_in_process(
     assert budget.LIMITS.max_value_size == 1_000_000
 
 
-def test_a_worker_that_dies_is_an_error_naming_the_way_out(
-    tmp_path: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _in_workers(monkeypatch: pytest.MonkeyPatch, act: Any) -> None:
+    """Every file a worker (not the scanning process) reads first goes through ``act(path)``."""
     real = dispatch.FileTask.one
     scanner = os.getpid()
 
-    def dies(self: dispatch.FileTask, path: Path) -> dispatch.Fragment:
+    def one(self: dispatch.FileTask, path: Path) -> dispatch.Fragment:
         if os.getpid() != scanner:
-            os.kill(os.getpid(), 9)  # what the out-of-memory killer or a crash in C leaves behind
+            act(path)
         return real(self, path)
 
-    monkeypatch.setattr(dispatch.FileTask, "one", dies)
+    monkeypatch.setattr(dispatch.FileTask, "one", one)
+
+
+def test_a_worker_that_dies_is_an_error_naming_the_way_out(
+    tmp_path: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # what the out-of-memory killer or a crash in C leaves behind
+    _in_workers(monkeypatch, lambda path: os.kill(os.getpid(), 9))
     code = main(["scan", str(EXAMPLES), "--no-config", "--jobs", "2"])
     assert code == 2
     assert workers == [2]
@@ -129,15 +135,10 @@ def test_a_worker_that_dies_is_an_error_naming_the_way_out(
 def test_a_worker_that_fails_is_an_error_with_its_traceback(
     tmp_path: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real = dispatch.FileTask.one
-    scanner = os.getpid()
+    def fails(path: Path) -> None:
+        raise RuntimeError(f"cannot read {path.name}")
 
-    def fails(self: dispatch.FileTask, path: Path) -> dispatch.Fragment:
-        if os.getpid() != scanner:
-            raise RuntimeError(f"cannot read {path.name}")
-        return real(self, path)
-
-    monkeypatch.setattr(dispatch.FileTask, "one", fails)
+    _in_workers(monkeypatch, fails)
     code = main(["scan", str(EXAMPLES), "--no-config", "--jobs", "2"])
     assert code == 2
     err = capsys.readouterr().err

@@ -24,22 +24,11 @@ def _nested(levels: int) -> list[Any]:
     return root
 
 
-def _walk_deeper(value: Any, limit: int) -> bool:
-    stack = [(value, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
-    return False
-
-
 @pytest.mark.parametrize("levels", [0, 1, 100, 252, 253, 254, 255, 256, 257, 258, 400])
 @pytest.mark.parametrize("limit", [8, 253, 254, 256])
 def test_deeper_than_agrees_with_the_walk(levels: int, limit: int) -> None:
     value = _nested(levels)
-    assert extract._deeper_than(value, limit, 10**6) is _walk_deeper(value, limit)
+    assert extract._deeper_than(value, limit, 10**6) is extract._walked_deeper_than(value, limit)
 
 
 @pytest.mark.parametrize("odd", [Unknown("a parameter"), "\ud800", 2**70, {1: "integer key"}, ("a", "tuple")])
@@ -47,7 +36,7 @@ def test_deeper_than_with_values_orjson_writes_differently_or_not_at_all(odd: An
     for levels in (3, 300):
         value = _nested(levels)
         value.append({"odd": odd})
-        assert extract._deeper_than(value, 256, 10**6) is _walk_deeper(value, 256)
+        assert extract._deeper_than(value, 256, 10**6) is extract._walked_deeper_than(value, 256)
 
 
 @pytest.mark.parametrize(

@@ -182,6 +182,11 @@ def _deeper_than(value: Any, limit: int, file_chars: int = 0) -> bool:
         and fastjson.dumped(value) is not None
     ):
         return False
+    return _walked_deeper_than(value, limit)
+
+
+def _walked_deeper_than(value: Any, limit: int) -> bool:
+    """:func:`_deeper_than` by walking every container (iteratively: any depth)."""
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         node, depth = stack.pop()
