@@ -415,8 +415,26 @@ def _defer_inspect() -> None:
     sys.modules["inspect"] = module
 
 
+def entry() -> None:
+    """The ``auditor`` console script (and ``python -m auditor``): :func:`main`, then leave at once.
+
+    Why not a plain ``sys.exit(main())``: a scan leaves hundreds of thousands of objects behind, and a
+    normal interpreter exit frees them one by one (15-25 ms after a scan of the shared corpus, 5-7 % of
+    the run; benchmarks/vs_checkov.py). The operating system takes the memory back in one step. Every
+    report auditor writes is closed before :func:`main` returns, so only stdout and stderr need flushing;
+    argparse's exits (``--help``, usage errors) and tracebacks leave the usual way.
+    """
+    import contextlib
+
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`auditor rules | head`)
+            stream.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``auditor`` console script."""
+    """Run one command line; the exit code (the console script is :func:`entry`)."""
     _defer_inspect()
     if argv is None:
         argv = sys.argv[1:]

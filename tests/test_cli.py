@@ -220,3 +220,47 @@ def test_internal_error_is_reported_without_traceback(
     monkeypatch.delenv("AUDITOR_DEBUG", raising=False)
     code, _, err = run_cli(capsys, "scan", str(legacy))
     assert code == 2 and "internal error" in err and "Traceback" not in err
+
+
+def _console(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    """``python -m auditor`` as the console script runs it (cli.entry: main, then os._exit)."""
+    return subprocess.run(
+        [sys.executable, "-m", "auditor", *args], capture_output=True, text=True, timeout=60, **kw
+    )  # type: ignore[call-overload]
+
+
+def test_console_exit_keeps_the_exit_code_and_every_byte_written(legacy: Path, tmp_path: Path) -> None:
+    """The console script leaves with os._exit: the exit code, stdout and the report files are whole."""
+    report = tmp_path / "out.json"
+    run = _console("scan", str(legacy), "--output", f"json:{report}")
+    assert run.returncode == 1
+    assert "1 finding" in run.stdout and run.stdout.endswith("\n")
+    assert json.loads(report.read_text())["findings"][0]["rule"] == "LA101"
+    clean = _console("scan", str(EXAMPLES / "clean"))
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    rules = _console("rules")
+    in_process = subprocess.run(
+        [sys.executable, "-c", "from auditor.cli import main; main(['rules'])"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert rules.stdout == in_process.stdout and len(rules.stdout) > 4000  # nothing lost in the buffer
+
+
+def test_console_exit_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    """`auditor rules | head -1`: the reader leaves early; no traceback, no 'Exception ignored'."""
+    run = subprocess.run(
+        f"{sys.executable} -m auditor rules | head -c 20",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert len(run.stdout) == 20
+    assert run.stderr == ""
+
+
+def test_console_usage_errors_still_exit_2() -> None:
+    run = _console("scan", "--no-such-option")
+    assert run.returncode == 2 and "usage:" in run.stderr
