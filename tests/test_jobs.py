@@ -169,3 +169,73 @@ def test_a_file_named_twice_is_read_twice_in_the_same_order_with_workers(
     two = _report(twice, 2, tmp_path / "two.json")
     assert workers == [2]
     assert one == two
+
+
+def test_bicep_files_are_translated_while_the_workers_read(
+    tmp_path: Path, workers: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers are forked before the scanning process translates the Bicep files, and those come
+    before its own share of JSON: nothing waits for them after the workers are done."""
+    from auditor.sources.bicep.source import BicepSource
+
+    events: list[str] = []
+    scanner = os.getpid()
+    real_start, real_translate, real_one = (
+        parallel._Worker.start,
+        BicepSource.translate,
+        dispatch.FileTask.one,
+    )
+
+    def start(task: Any, paths: Any, share: Any) -> Any:
+        events.append("fork")
+        return real_start(task, paths, share)
+
+    def translate(self: BicepSource, path: Path, display: str) -> None:
+        events.append("bicep")
+        real_translate(self, path, display)
+
+    def one(self: dispatch.FileTask, path: Path) -> dispatch.Fragment:
+        if os.getpid() == scanner:
+            events.append("json")
+        return real_one(self, path)
+
+    monkeypatch.setattr(parallel._Worker, "start", staticmethod(start))
+    monkeypatch.setattr(BicepSource, "translate", translate)
+    monkeypatch.setattr(dispatch.FileTask, "one", one)
+    one_job = _report([EXAMPLES], 1, tmp_path / "one.json")
+    events.clear()
+    two_jobs = _report([EXAMPLES], 2, tmp_path / "two.json")
+    assert workers == [2]
+    assert one_job == two_jobs
+    first_bicep = events.index("bicep")
+    assert events[:first_bicep] == ["json", "fork"]  # the warm-up template, then the worker
+    assert "fork" not in events[first_bicep:] and events[first_bicep:].count("json") >= 1
+    assert events[first_bicep:].index("json") == events.count("bicep")  # all Bicep before the local share
+
+
+def test_workers_are_reaped_when_the_scan_fails_before_reading_a_fragment(
+    workers: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error while translating the Bicep files (workers already reading) leaves no child behind."""
+    from auditor.sources.bicep.source import BicepSource
+
+    pids: list[int] = []
+    real_start = parallel._Worker.start
+
+    def start(task: Any, paths: Any, share: Any) -> Any:
+        worker = real_start(task, paths, share)
+        pids.append(worker.pid)
+        return worker
+
+    def broken(self: BicepSource, path: Path, display: str) -> None:
+        raise RuntimeError("translation bug")
+
+    monkeypatch.setattr(parallel._Worker, "start", staticmethod(start))
+    monkeypatch.setattr(BicepSource, "translate", broken)
+    monkeypatch.setenv("AUDITOR_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="translation bug"):
+        main(["scan", str(EXAMPLES), "--no-config", "--jobs", "2"])
+    assert pids
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped by the scan on its way out

@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,29 +91,35 @@ class FileScan:
         if len(work) > 1:
             task.shared = SharedParses(json_sizes(work))
         here = _bicep_seconds(plan, bicep.text_suffixes) if self.jobs > 1 and len(work) > 1 else 0.0
-        fragments = _fragments(task, work, self.jobs, here)
-        for path, refusal in plan:
-            display = display_path(path)
-            suffix = path.suffix.lower()
-            if refusal == "skip":
-                continue
-            if refusal is not None:
-                builder.unreadable(display, refusal)
-                continue
-            if suffix in bicep.text_suffixes:
-                bicep.add_file(path, display, builder)
-                continue
-            if suffix not in JSON_SUFFIXES and suffix not in TERRAFORM_SUFFIXES:
-                builder.file(display, "not-ours", _skip_reason(path))
-                continue
-            fragment = next(fragments)
-            builder.absorb(fragment.builder)
-            for key, problem in fragment.parameter_problems.items():
-                arm.parameter_problems.setdefault(key, problem)
-            twin = fragment.twin
-            if twin is not None and twin not in scanned_bicep and twin not in added_twins:
-                added_twins.add(twin)
-                bicep.add_file(twin, display_path(twin), builder)
+        fragments = _fragments(task, work, self.jobs, here)  # worker processes, if any, are reading now
+        try:
+            for path, refusal in plan:  # meanwhile, translate the Bicep files (evaluated at bicep.finish)
+                if refusal is None and path.suffix.lower() in bicep.text_suffixes:
+                    bicep.translate(path, display_path(path))
+            for path, refusal in plan:
+                display = display_path(path)
+                suffix = path.suffix.lower()
+                if refusal == "skip":
+                    continue
+                if refusal is not None:
+                    builder.unreadable(display, refusal)
+                    continue
+                if suffix in bicep.text_suffixes:
+                    bicep.add_file(path, display, builder)
+                    continue
+                if suffix not in JSON_SUFFIXES and suffix not in TERRAFORM_SUFFIXES:
+                    builder.file(display, "not-ours", _skip_reason(path))
+                    continue
+                fragment = next(fragments)
+                builder.absorb(fragment.builder)
+                for key, problem in fragment.parameter_problems.items():
+                    arm.parameter_problems.setdefault(key, problem)
+                twin = fragment.twin
+                if twin is not None and twin not in scanned_bicep and twin not in added_twins:
+                    added_twins.add(twin)
+                    bicep.add_file(twin, display_path(twin), builder)
+        finally:
+            fragments.close()  # workers still reading (the scan failed) are stopped now
         for source in (arm, bicep):
             source.finish(builder)
         return builder.finish()
@@ -231,7 +237,9 @@ class FileTask:
         return _refusal(twin, self.roots, True) is None
 
 
-def _fragments(task: FileTask, paths: list[Path], jobs: int, local_seconds: float) -> Iterator[Fragment]:
+def _fragments(
+    task: FileTask, paths: list[Path], jobs: int, local_seconds: float
+) -> Generator[Fragment, None, None]:
     """The fragments of ``paths`` in order: read here, or shared with ``jobs - 1`` worker processes when the
     work plan (:mod:`auditor.sources.work_plan`) estimates that they pay."""
     if jobs > 1 and len(paths) > 1:

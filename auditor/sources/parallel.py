@@ -28,9 +28,9 @@ import signal
 import struct
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from auditor.sources.core.reading import SharedParses
 from auditor.sources.dispatch import WorkerError, json_sizes
@@ -44,9 +44,21 @@ _FRAME = struct.Struct("<Q")  # a frame: its length, then a pickle of ("ok", fra
 _ERROR_EXIT = 70  # a worker that met an exception (EX_SOFTWARE); its frame says which
 
 
-def fragments_in_workers(task: FileTask, paths: list[Path], plan: Plan) -> Iterator[Fragment]:
+def fragments_in_workers(task: FileTask, paths: list[Path], plan: Plan) -> Generator[Fragment, None, None]:
     """The fragment of every one of ``paths``, in order: the plan's local share read in this process while
-    one forked worker per share of ``plan.workers`` reads that share."""
+    one forked worker per share of ``plan.workers`` reads that share.
+
+    The workers start now, before this returns, so that what the caller does before asking for the first
+    fragment (translating the Bicep files) runs while they read; the local share is read on that first
+    request."""
+    fragments = _fragments(task, paths, plan)
+    next(fragments)  # runs up to the priming yield: the workers are forked
+    return cast("Generator[Fragment, None, None]", fragments)
+
+
+def _fragments(task: FileTask, paths: list[Path], plan: Plan) -> Generator[Fragment | None, None, None]:
+    """:func:`fragments_in_workers` as one generator: a ``None`` once the workers run, then the fragments.
+    One generator, so that however the scan leaves (an error, an interrupt) its ``finally`` reaps them."""
     local: dict[int, Fragment] = {}
     mine = sorted(plan.local)
     templates = [i for i in mine if paths[i].suffix.lower() not in TERRAFORM_SUFFIXES]
@@ -65,6 +77,7 @@ def fragments_in_workers(task: FileTask, paths: list[Path], plan: Plan) -> Itera
                 workers.append(_Worker.start(task, paths, share))
         finally:
             gc.unfreeze()
+        yield None
         if task.shared is not None:  # this process shares parses among the files it reads itself
             task.shared = SharedParses(json_sizes([paths[i] for i in mine if i not in local]))
         for i in mine:

@@ -88,6 +88,12 @@ class BicepSource:
     def add_document(self, parsed: ParsedJson, builder: InventoryBuilder) -> None:  # pragma: no cover
         raise NotImplementedError("the Bicep source reads .bicep and .bicepparam files only")
 
+    def translate(self, path: Path, display: str) -> None:
+        """Read and translate ``path`` now (once per scan, kept for :meth:`add_file`): the dispatcher
+        translates every scanned Bicep file while worker processes read the JSON and Terraform files,
+        in the order found, so modules meet their callers in the same order either way."""
+        self._translate(path, display, roots=self.roots)
+
     def add_file(self, path: Path, display: str, builder: InventoryBuilder) -> None:
         """A ``.bicep`` template (evaluated with its parameters) or a ``.bicepparam`` (checked)."""
         translated = self._translate(path, display, roots=self.roots)
