@@ -114,9 +114,9 @@ class Finding:
         parts = [self.rule.id, (loc.file or "").replace("\\", "/"), loc.resource or "", loc.json_path]
         if self.key:
             parts.append(self.key)
-        import hashlib  # here, not at the top: a clean scan has no finding to fingerprint (issue 14)
+        from auditor.digests import sha256  # here: a clean scan has no finding to fingerprint (issue 14)
 
-        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def with_severity(self, severity: Severity) -> Finding:
         """A copy with an overridden severity."""

@@ -406,11 +406,9 @@ def uuid5(namespace: str, name: str) -> str:
     """``str(uuid.uuid5(uuid.UUID(namespace), name))`` (RFC 4122 §4.3: SHA-1 of the namespace's bytes and
     the name's UTF-8, version 5, RFC variant), without importing :mod:`uuid`, which loads
     :mod:`platform` for its node id: a one-file scan's start-up budget (issue 14)."""
-    import hashlib
+    from auditor.digests import sha1
 
-    digest = bytearray(
-        hashlib.sha1(bytes.fromhex(namespace.replace("-", "")) + name.encode("utf-8")).digest()
-    )
+    digest = bytearray(sha1(bytes.fromhex(namespace.replace("-", "")) + name.encode("utf-8")).digest())
     digest[6] = (digest[6] & 0x0F) | 0x50
     digest[8] = (digest[8] & 0x3F) | 0x80
     h = digest[:16].hex()
@@ -420,7 +418,7 @@ def uuid5(namespace: str, name: str) -> str:
 @template_function("uniqueString", 1, None)
 def _unique_string(ev: Evaluator, args: list[Any]) -> str:
     """Deterministic placeholder in uniqueString()'s shape (13 lower-case base32 characters)."""
-    import hashlib
+    from auditor.digests import sha256
 
-    digest = hashlib.sha256(_utf8(_hash_input("uniqueString", args))).digest()
+    digest = sha256(_utf8(_hash_input("uniqueString", args))).digest()
     return base64.b32encode(digest).decode("ascii").lower()[:13]
