@@ -193,8 +193,14 @@ class Evaluator:
             result[key] = finalize(item)
         return result
 
-    def block_values(self, block: Block, type_: str, *, top: bool) -> PDict:
-        """A block's attributes and nested blocks as a positioned object (nested blocks → lists)."""
+    def block_values(
+        self, block: Block, type_: str, *, top: bool, evaluated: dict[str, Any] | None = None
+    ) -> PDict:
+        """A block's attributes and nested blocks as a positioned object (nested blocks → lists).
+
+        ``evaluated`` receives each plain top-level attribute's value as :meth:`evaluate` returned it
+        (before :func:`finalize`): the module caches them, so that the instance's id, built from some of
+        the same attributes, does not evaluate them a second time."""
         out = PDict()
         out.src, out.start = block.file.src, block.offset
         address = address_of(block, None) if top else block.type
@@ -207,7 +213,10 @@ class Evaluator:
             elif top and (keys := json_map_keys(type_, name)) is not False:
                 value = self.evaluate_json_map(attr.expr, keys, label)
             else:
-                value = finalize(self.evaluate(attr.expr))
+                raw = self.evaluate(attr.expr)
+                if evaluated is not None and top:
+                    evaluated[name] = raw
+                value = finalize(raw)
             out[name] = value
             out.key_pos[name] = attr.offset
         groups: dict[str, Any] = {}

@@ -321,7 +321,7 @@ class Module:
 
     def attribute(self, block: Block, key: Any, name: str) -> Any:
         """A configured attribute of a resource instance, evaluated in the instance's context."""
-        cache_key = (id(block), key if not isinstance(key, Unknown) else "?", name)
+        cache_key = _attribute_key(block, key, name)
         if cache_key in self._attr_cache:
             return self._attr_cache[cache_key]
         attr = block.attrs.get(name)
@@ -420,7 +420,10 @@ class Module:
             known = key if not isinstance(key, Unknown) else None
             try:
                 ev = Evaluator(self, block.file, self.bindings(block, known))
-                values = ev.block_values(block, type_, top=True)
+                evaluated: dict[str, Any] = {}
+                values = ev.block_values(block, type_, top=True, evaluated=evaluated)
+                for attr_name, value in evaluated.items():  # what attribute() would evaluate again
+                    self._attr_cache.setdefault(_attribute_key(block, known, attr_name), value)
                 res_id = self.instance_id(block, known)
             except (BudgetExceeded, RecursionError, MemoryError) as exc:
                 # Outside any one expression (walking the block, its nested blocks, its id):
@@ -463,3 +466,8 @@ def hashable(key: Any) -> Any:
     except TypeError:
         return ("unhashable", repr(key))
     return (type(key).__name__, key)
+
+
+def _attribute_key(block: Block, key: Any, name: str) -> tuple[int, Any, str]:
+    """The cache key of attribute ``name`` of the instance ``key`` of ``block`` (an unknown key is one)."""
+    return (id(block), key if not isinstance(key, Unknown) else "?", name)
