@@ -30,15 +30,6 @@ def _builtin(name: str) -> Digest:
         return getattr(hashlib, name)
 
 
-def sha1(data: bytes) -> Any:
-    """``hashlib.sha1(data)``."""
-    return _SHA1(data)
-
-
-def sha256(data: bytes) -> Any:
-    """``hashlib.sha256(data)``."""
-    return _SHA256(data)
-
-
-_SHA1: Digest = _builtin("sha1")
-_SHA256: Digest = _builtin("sha256")
+#: ``hashlib.sha1`` and ``hashlib.sha256``: ``sha256(data).hexdigest()``.
+sha1: Digest = _builtin("sha1")
+sha256: Digest = _builtin("sha256")
