@@ -67,16 +67,22 @@ def file_kind(mode: int) -> str:
 
 
 def resolved_roots(paths: Iterable[Path]) -> tuple[Path, ...]:
-    """The folders a scan may read from: each folder given, or the folder of each file given, resolved.
+    """What a scan may read from: each folder given, resolved; for each file given, the folder it is named
+    in (so that the parameters file beside it can be read) and the file itself.
 
-    A file given explicitly is resolved first (the user named it, so a link given on the command line is
-    followed); its folder is a root so that the parameters file beside it can be read.
+    A file given explicitly is followed when it is a link (the user named it), but the folder the link
+    points into is not a root: a committed ``x.json`` -> ``/proc/self/status`` handed over by
+    ``git ls-files | xargs auditor scan`` must not let a Bicep ``loadTextContent`` or a Terraform
+    ``file()`` read ``/proc/self/environ`` beside it.
     """
     roots: list[Path] = []
     for path in paths:
         try:
             real = path.resolve()
-            roots.append(real if real.is_dir() else real.parent)
+            if real.is_dir():
+                roots.append(real)
+            else:
+                roots += [path.absolute().parent.resolve(), real]
         except (OSError, RuntimeError, ValueError):  # unresolvable: reported when it is read
             continue
     return tuple(dict.fromkeys(roots))

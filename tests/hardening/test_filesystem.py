@@ -63,6 +63,31 @@ def test_symlink_out_of_the_scanned_folder_is_not_read_nor_echoed(capsys, tmp_pa
 
 
 @needs_posix
+def test_a_link_named_on_the_command_line_does_not_open_the_folder_it_points_into(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``git ls-files | xargs auditor scan`` names a committed link to ``/proc/self/status``: the link is
+    followed, but the files beside its target (``environ``) stay out of reach of ``loadTextContent``."""
+    outside = tmp_path / "proc"
+    outside.mkdir()
+    (outside / "status").write_text('{"resources": []}')
+    (outside / "environ").write_text(SECRET)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "status.json").symlink_to(outside / "status")
+    (repo / "main.bicep").write_text(
+        "var s = loadTextContent('../proc/environ')\n"
+        "resource a 'Microsoft.Security/automations@2019-01-01-preview' = {\n"
+        "  name: s\n  location: 'westeurope'\n  properties: { isEnabled: false }\n}\n"
+    )
+    monkeypatch.chdir(repo)
+    _, out, err = cli(capsys, "scan", "status.json", "main.bicep", "--no-config", "--format", "json")
+    assert SECRET not in out + err
+    names = {str(f["resource"]) for f in findings(out)}
+    assert names == {"Microsoft.Security/automations/[variables('s')]"}, out  # the name stayed unresolved
+
+
+@needs_posix
 def test_symlink_inside_the_scanned_folder_is_read(capsys, tmp_path: Path) -> None:
     write_template(tmp_path / "real" / "legacy.json")
     (tmp_path / "alias.json").symlink_to(tmp_path / "real" / "legacy.json")
